@@ -1,0 +1,307 @@
+/**
+ * PNG encoder and decoder on `node:zlib` (deflate/inflate), per the PNG specification (W3C, 2nd ed.).
+ * Decodes colour types 0/2/3/4/6 at bit depths 1–16 (16-bit keeps the high byte), all five filter
+ * types, with CRC and length checks; encodes 8-bit gray/RGB/RGBA, non-interlaced. Adam7-interlaced
+ * files are rejected with a clear error. Not a general image library: no gamma, no colour management.
+ */
+
+import { deflateSync, inflateSync } from "node:zlib";
+
+/** A decoded 8-bit image: `data` is (H, W, C) row-major, C = 1 (gray), 3 (RGB) or 4 (RGBA). */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+  data: Uint8Array; // (H, W, C)
+}
+
+const SIGNATURE = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO 3309) of `bytes[start, end)`, as used by PNG chunks. */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/**
+ * Encodes an 8-bit image as PNG. Each row takes the filter (of the five) with the smallest sum of
+ * absolute signed residuals, the usual heuristic; the output is a pure function of the input.
+ *
+ * @example
+ * ```ts
+ * const png = encodePng({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) });
+ * ```
+ */
+export function encodePng(image: RawImage): Uint8Array {
+  const { width, height, channels, data } = image;
+  if (!(channels === 1 || channels === 3 || channels === 4)) {
+    throw new RangeError(
+      `Cannot encode PNG: channels must be 1, 3 or 4: current value is ${channels}`,
+    );
+  }
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(
+      `Cannot encode PNG: size must be positive: current value is ${width}x${height}`,
+    );
+  }
+  if (data.length !== width * height * channels) {
+    throw new TypeError(
+      `Cannot encode PNG: data length must be ${width}x${height}x${channels}: current value is ${data.length}`,
+    );
+  }
+  const stride = width * channels;
+  const raw = new Uint8Array(height * (stride + 1));
+  const cand = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const row = y * stride, prev = row - stride;
+    let bestSum = Infinity, bestType = 0;
+    const out = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let type = 0; type < 5; type++) {
+      let sum = 0;
+      for (let i = 0; i < stride; i++) {
+        const x = data[row + i];
+        const a = i >= channels ? data[row + i - channels] : 0;
+        const b = y > 0 ? data[prev + i] : 0;
+        const c = y > 0 && i >= channels ? data[prev + i - channels] : 0;
+        const pred = type === 0
+          ? 0
+          : type === 1
+          ? a
+          : type === 2
+          ? b
+          : type === 3
+          ? (a + b) >> 1
+          : paeth(a, b, c);
+        const r = (x - pred) & 0xff;
+        cand[i] = r;
+        sum += r < 128 ? r : 256 - r;
+      }
+      if (sum < bestSum) {
+        bestSum = sum;
+        bestType = type;
+        out.set(cand);
+      }
+    }
+    raw[y * (stride + 1)] = bestType;
+  }
+  const colorType = channels === 1 ? 0 : channels === 3 ? 2 : 6;
+  const ihdr = new Uint8Array(13);
+  const dv = new DataView(ihdr.buffer);
+  dv.setUint32(0, width);
+  dv.setUint32(4, height);
+  ihdr.set([8, colorType, 0, 0, 0], 8);
+  const idat = new Uint8Array(deflateSync(raw));
+  const parts = [
+    SIGNATURE,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array(0)),
+  ];
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const png = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    png.set(p, o);
+    o += p.length;
+  }
+  return png;
+}
+
+function chunk(type: string, body: Uint8Array): Uint8Array {
+  const c = new Uint8Array(12 + body.length);
+  const dv = new DataView(c.buffer);
+  dv.setUint32(0, body.length);
+  for (let i = 0; i < 4; i++) c[4 + i] = type.charCodeAt(i);
+  c.set(body, 8);
+  dv.setUint32(8 + body.length, crc32(c, 4, 8 + body.length));
+  return c;
+}
+
+/**
+ * Decodes a PNG file's bytes to an 8-bit image. Gray and gray+alpha become 1 channel (alpha
+ * dropped), palette becomes RGB (or RGBA with a tRNS chunk), RGB stays 3, RGBA stays 4.
+ * `name` (a file path) is used in error messages only.
+ *
+ * @throws {TypeError} on a bad signature, CRC mismatch, truncation, unsupported format or a
+ * corrupt compressed stream; the message names `name` and the problem.
+ */
+export function decodePng(bytes: Uint8Array, name = "<buffer>"): RawImage {
+  const fail = (detail: string): never => {
+    throw new TypeError(`Cannot decode PNG ${name}: ${detail}`);
+  };
+  if (bytes.length < 8 || SIGNATURE.some((v, i) => bytes[i] !== v)) {
+    fail("not a PNG file (bad signature)");
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8;
+  let width = 0, height = 0, depth = 0, colorType = -1;
+  let palette: Uint8Array | null = null, trns: Uint8Array | null = null;
+  const idat: Uint8Array[] = [];
+  let ended = false;
+  while (!ended) {
+    if (pos + 12 > bytes.length) fail(`truncated at byte ${pos} of ${bytes.length} (missing IEND)`);
+    const len = dv.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    if (pos + 12 + len > bytes.length) {
+      fail(`truncated: chunk ${type} needs ${len} bytes at byte ${pos}, file has ${bytes.length}`);
+    }
+    const body = bytes.subarray(pos + 8, pos + 8 + len);
+    if (crc32(bytes, pos + 4, pos + 8 + len) !== dv.getUint32(pos + 8 + len)) {
+      fail(`CRC mismatch in chunk ${type} at byte ${pos} (corrupt file)`);
+    }
+    if (type === "IHDR") {
+      if (len !== 13) fail(`IHDR length must be 13: current value is ${len}`);
+      const h = new DataView(body.buffer, body.byteOffset, 13);
+      width = h.getUint32(0);
+      height = h.getUint32(4);
+      depth = body[8];
+      colorType = body[9];
+      if (body[10] !== 0 || body[11] !== 0) fail("unknown compression or filter method");
+      if (body[12] !== 0) {
+        fail("Adam7-interlaced PNGs are not supported: re-save without interlacing");
+      }
+    } else if (type === "PLTE") palette = body.slice();
+    else if (type === "tRNS") trns = body.slice();
+    else if (type === "IDAT") idat.push(body);
+    else if (type === "IEND") ended = true;
+    pos += 12 + len;
+  }
+  if (colorType < 0) fail("missing IHDR chunk");
+  if (width < 1 || height < 1) {
+    fail(`image size must be positive: current value is ${width}x${height}`);
+  }
+  const samples = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType];
+  if (samples === undefined) fail(`unknown colour type ${colorType}`);
+  const okDepth = colorType === 0 ? [1, 2, 4, 8, 16] : colorType === 3 ? [1, 2, 4, 8] : [8, 16];
+  if (!okDepth.includes(depth)) fail(`bit depth ${depth} is invalid for colour type ${colorType}`);
+  if (colorType === 3 && !palette) fail("palette image without a PLTE chunk");
+  if (idat.length === 0) fail("no IDAT chunk");
+  const compressed = new Uint8Array(idat.reduce((s, c) => s + c.length, 0));
+  let o = 0;
+  for (const c of idat) {
+    compressed.set(c, o);
+    o += c.length;
+  }
+  let raw: Uint8Array;
+  try {
+    raw = new Uint8Array(inflateSync(compressed));
+  } catch (e) {
+    return fail(`corrupt compressed image data (${(e as Error).message})`);
+  }
+  const bpp = Math.max(1, (samples * depth) >> 3); // bytes per complete pixel, for filtering
+  const stride = Math.ceil((width * samples * depth) / 8);
+  if (raw.length < height * (stride + 1)) {
+    fail(`truncated image data: ${raw.length} bytes, expected ${height * (stride + 1)}`);
+  }
+  const un = unfilter(raw, height, stride, bpp, fail);
+  return expand(un, width, height, stride, depth, colorType, palette, trns, fail);
+}
+
+function unfilter(
+  raw: Uint8Array,
+  height: number,
+  stride: number,
+  bpp: number,
+  fail: (d: string) => never,
+): Uint8Array {
+  const out = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const type = raw[y * (stride + 1)];
+    const src = y * (stride + 1) + 1, row = y * stride, prev = row - stride;
+    for (let i = 0; i < stride; i++) {
+      const x = raw[src + i];
+      const a = i >= bpp ? out[row + i - bpp] : 0;
+      const b = y > 0 ? out[prev + i] : 0;
+      let v: number;
+      switch (type) {
+        case 0:
+          v = x;
+          break;
+        case 1:
+          v = x + a;
+          break;
+        case 2:
+          v = x + b;
+          break;
+        case 3:
+          v = x + ((a + b) >> 1);
+          break;
+        case 4:
+          v = x + paeth(a, b, y > 0 && i >= bpp ? out[prev + i - bpp] : 0);
+          break;
+        default:
+          return fail(`unknown filter type ${type} in row ${y} (corrupt file)`);
+      }
+      out[row + i] = v & 0xff;
+    }
+  }
+  return out;
+}
+
+function expand(
+  un: Uint8Array,
+  width: number,
+  height: number,
+  stride: number,
+  depth: number,
+  colorType: number,
+  palette: Uint8Array | null,
+  trns: Uint8Array | null,
+  fail: (d: string) => never,
+): RawImage {
+  const samples = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType];
+  // Sample s of pixel x in row y, scaled to 8 bits (palette indices are not scaled).
+  const sample = (y: number, x: number, s: number, scale: boolean): number => {
+    const row = y * stride;
+    if (depth === 8) return un[row + x * samples + s];
+    if (depth === 16) return un[row + (x * samples + s) * 2];
+    const bit = (x * samples + s) * depth;
+    const v = (un[row + (bit >> 3)] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+    return scale ? Math.round((v * 255) / ((1 << depth) - 1)) : v;
+  };
+  if (colorType === 3) {
+    const pal = palette!;
+    const channels = trns ? 4 : 3;
+    const data = new Uint8Array(width * height * channels);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const idx = sample(y, x, 0, false);
+        const o = (y * width + x) * channels;
+        if (idx * 3 + 2 >= pal.length) {
+          fail(`palette index ${idx} out of range (corrupt file)`);
+        }
+        data[o] = pal[idx * 3];
+        data[o + 1] = pal[idx * 3 + 1];
+        data[o + 2] = pal[idx * 3 + 2];
+        if (trns) data[o + 3] = idx < trns.length ? trns[idx] : 255;
+      }
+    }
+    return { width, height, channels: channels as 3 | 4, data };
+  }
+  const channels = colorType === 0 || colorType === 4 ? 1 : colorType === 2 ? 3 : 4;
+  const data = new Uint8Array(width * height * channels);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let s = 0; s < channels; s++) data[o++] = sample(y, x, s, true);
+    }
+  }
+  return { width, height, channels, data };
+}

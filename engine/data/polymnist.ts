@@ -1,0 +1,412 @@
+/**
+ * PolyMNIST (Sutter, Daunhawer & Vogt, ICLR 2021; MoPoE `mmnist/MMNISTDataset.py`) with any number
+ * of modalities: generated from MNIST in memory (seeded, byte-reproducible), written to disk in the
+ * released layout `{train,test}/m0..m{M-1}/{i}.{label}.png`, and loaded back from that layout.
+ * Generated splits are computed on demand from (MNIST index, crop offset) per sample, so 70k × M
+ * tuples cost a few MB; loaded splits are uint8 arrays.
+ */
+
+import { hash32, Rng } from "../random.ts";
+import { proceduralBackgrounds } from "./backgrounds.ts";
+import {
+  ArraySplit,
+  type ModalitySpec,
+  type MultimodalDataset,
+  sampleSize,
+  type Split,
+} from "./dataset.ts";
+import { encodePng } from "./png.ts";
+import { decodeImage, type RawImage, toRgb } from "./image.ts";
+import { loadMnist, type MnistSplit } from "./mnist.ts";
+
+/** Options for {@link generatePolyMnist}. */
+export interface PolyMnistOptions {
+  /** Number of modalities M (5 = PolyMNIST, 10 = Extended PolyMNIST). */
+  modalities: number;
+  /** Seed of the tuple permutations and crops. */
+  seed: number;
+  /** One RGB background per modality (default: the procedural ones). */
+  backgrounds?: RawImage[];
+  /** Keep only the first `limit` tuples of each split (a prefix of the full data). */
+  limit?: number;
+}
+
+/** The modality specs of PolyMNIST with M modalities: m0..m{M-1}, images (3, 28, 28). */
+export function polyMnistModalities(m: number): ModalitySpec[] {
+  return Array.from(
+    { length: m },
+    (_, i) => ({ name: `m${i}`, kind: "image" as const, shape: [3, 28, 28] }),
+  );
+}
+
+/** A PolyMNIST split computed on demand from MNIST and the backgrounds. */
+export class PolyMnistSplit implements Split {
+  readonly modalities: readonly ModalitySpec[];
+  readonly count: number;
+  readonly labels: Uint8Array; // (N)
+  /** (M, N) MNIST index of modality m's digit in tuple i. */
+  readonly source: Uint32Array;
+  /** (M, N, 2) crop offset (x, y) of modality m in tuple i. */
+  readonly crops: Uint16Array;
+  readonly #mnist: MnistSplit;
+  readonly #backgrounds: RawImage[];
+
+  constructor(
+    modalities: readonly ModalitySpec[],
+    mnist: MnistSplit,
+    backgrounds: RawImage[],
+    labels: Uint8Array,
+    source: Uint32Array,
+    crops: Uint16Array,
+  ) {
+    this.modalities = modalities;
+    this.count = labels.length;
+    this.labels = labels;
+    this.source = source;
+    this.crops = crops;
+    this.#mnist = mnist;
+    this.#backgrounds = backgrounds;
+  }
+
+  /** Writes sample i of modality m as (3, 28, 28) uint8: the background crop, inverted where the digit is > 128. */
+  read(m: number, i: number, out: Uint8Array, offset: number): void {
+    const bg = this.#backgrounds[m], n = this.count;
+    const digit = this.source[m * n + i] * 784;
+    const cx = this.crops[(m * n + i) * 2], cy = this.crops[(m * n + i) * 2 + 1];
+    const img = this.#mnist.images, bd = bg.data, bw = bg.width;
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        const on = img[digit + y * 28 + x] > 128;
+        const s = ((cy + y) * bw + cx + x) * 3, p = y * 28 + x;
+        for (let c = 0; c < 3; c++) {
+          const v = bd[s + c];
+          out[offset + c * 784 + p] = on ? 255 - v : v;
+        }
+      }
+    }
+  }
+}
+
+function subSeed(seed: number, tag: number): number {
+  return hash32((hash32(seed >>> 0) + Math.imul(tag + 1, 0x9e3779b1)) >>> 0);
+}
+
+function makeSplit(
+  mnist: MnistSplit,
+  specs: ModalitySpec[],
+  backgrounds: RawImage[],
+  seed: number,
+  splitTag: number,
+  limit: number,
+): PolyMnistSplit {
+  const M = specs.length, full = mnist.count, n = Math.min(limit, full);
+  if (mnist.rows !== 28 || mnist.cols !== 28) {
+    throw new TypeError(
+      `Cannot generate PolyMNIST: MNIST images must be 28x28: current value is ${mnist.rows}x${mnist.cols}`,
+    );
+  }
+  // Tuple slot i carries the label of MNIST image i; k = its rank within its class.
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  const rank = new Uint32Array(full);
+  for (let i = 0; i < full; i++) {
+    const d = mnist.labels[i];
+    rank[i] = byClass[d].length;
+    byClass[d].push(i);
+  }
+  // For each digit d and modality m an independent permutation of class d (always over the full
+  // class, so a limited split is a prefix of the full one).
+  const permRng = new Rng(subSeed(seed, splitTag * 1000));
+  const perms: Uint32Array[][] = byClass.map(() => []);
+  for (let d = 0; d < 10; d++) {
+    for (let m = 0; m < M; m++) perms[d][m] = permRng.permutation(byClass[d].length);
+  }
+  const labels = mnist.labels.slice(0, n);
+  const source = new Uint32Array(M * n);
+  const crops = new Uint16Array(M * n * 2);
+  for (let m = 0; m < M; m++) {
+    const bg = backgrounds[m];
+    const cropRng = new Rng(subSeed(seed, splitTag * 1000 + 1 + m));
+    for (let i = 0; i < n; i++) {
+      const d = labels[i];
+      source[m * n + i] = byClass[d][perms[d][m][rank[i]]];
+      crops[(m * n + i) * 2] = cropRng.int(bg.width - 28 + 1);
+      crops[(m * n + i) * 2 + 1] = cropRng.int(bg.height - 28 + 1);
+    }
+  }
+  return new PolyMnistSplit(specs, mnist, backgrounds, labels, source, crops);
+}
+
+/**
+ * Generates PolyMNIST from MNIST, per MoPoE: for each digit class and modality an independent
+ * permutation of that class's images forms the tuples (shared label, different instances, each
+ * MNIST image used once per modality); each sample is a uniform random 28×28 crop of the
+ * modality's background (offsets in [0, W−28] × [0, H−28]) with all three channels inverted
+ * (v → 255 − v) where the MNIST pixel is > 128. Tuple i has the label of MNIST image i.
+ * Same (MNIST, options) → byte-identical samples.
+ *
+ * @example
+ * ```ts
+ * const ds = generatePolyMnist(await loadMnist(), { modalities: 5, seed: 1, limit: 100 });
+ * ```
+ */
+export function generatePolyMnist(
+  mnist: { train: MnistSplit; test: MnistSplit },
+  options: PolyMnistOptions,
+): MultimodalDataset {
+  const M = options.modalities;
+  if (!Number.isInteger(M) || M < 1) {
+    throw new RangeError(
+      `Cannot generate PolyMNIST: modalities must be a positive integer: current value is ${M}`,
+    );
+  }
+  const limit = options.limit ?? Infinity;
+  if (!(limit >= 0)) {
+    throw new RangeError(
+      `Cannot generate PolyMNIST: limit must be >= 0: current value is ${limit}`,
+    );
+  }
+  const backgrounds = (options.backgrounds ?? proceduralBackgrounds(M)).map(toRgb);
+  if (backgrounds.length < M) {
+    throw new RangeError(
+      `Cannot generate PolyMNIST: need one background per modality (${M}): current value is ${backgrounds.length}`,
+    );
+  }
+  backgrounds.forEach((bg, m) => {
+    if (bg.width < 28 || bg.height < 28) {
+      throw new RangeError(
+        `Cannot generate PolyMNIST: background ${m} must be at least 28x28: current value is ${bg.width}x${bg.height}`,
+      );
+    }
+  });
+  const specs = polyMnistModalities(M);
+  const bgs = backgrounds.slice(0, M);
+  return {
+    name: `polymnist-${M}`,
+    modalities: specs,
+    train: makeSplit(mnist.train, specs, bgs, options.seed, 0, limit),
+    test: makeSplit(mnist.test, specs, bgs, options.seed, 1, limit),
+    numClasses: 10,
+  };
+}
+
+/** Loads MNIST (see `mnistDir`) and generates PolyMNIST from it. */
+export async function polyMnistDataset(options: PolyMnistOptions): Promise<MultimodalDataset> {
+  return generatePolyMnist(await loadMnist(), options);
+}
+
+/** Converts (C, H, W) to (H, W, C). */
+function chwToHwc(src: Uint8Array, c: number, h: number, w: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  for (let ch = 0; ch < c; ch++) {
+    for (let p = 0; p < h * w; p++) out[p * c + ch] = src[ch * h * w + p];
+  }
+  return out;
+}
+
+/** Progress callback: (done, total) over all files of a long operation. */
+export type Progress = (done: number, total: number) => void;
+
+/**
+ * Writes a dataset of RGB image modalities in the released PolyMNIST layout
+ * `dir/{train,test}/m{m}/{i}.{label}.png`, tuple i of split s named by its index and label.
+ *
+ * @throws {Error} when `dir/train` or `dir/test` already exists and `overwrite` is not "replace"
+ */
+export async function writePolyMnist(
+  ds: MultimodalDataset,
+  dir: string,
+  options: { overwrite?: "error" | "replace"; onProgress?: Progress } = {},
+): Promise<void> {
+  ds.modalities.forEach((s) => {
+    if (s.kind !== "image" || s.shape.length !== 3 || s.shape[0] !== 3) {
+      throw new TypeError(
+        `Cannot write PolyMNIST layout: modality ${s.name} must be an RGB image: current value is ${s.kind} [${s.shape}]`,
+      );
+    }
+  });
+  for (const sub of ["train", "test"]) {
+    const path = `${dir}/${sub}`;
+    let there = false;
+    try {
+      there = Deno.statSync(path).isDirectory;
+    } catch { /* absent */ }
+    if (there) {
+      if (options.overwrite !== "replace") {
+        throw new Error(
+          `Cannot write PolyMNIST to ${dir}: ${path} already exists: choose an empty folder, or pass --overwrite`,
+        );
+      }
+      await Deno.remove(path, { recursive: true });
+    }
+  }
+  const total = ds.modalities.length * (ds.train.count + ds.test.count);
+  let done = 0;
+  for (const [sub, split] of [["train", ds.train], ["test", ds.test]] as const) {
+    for (let m = 0; m < ds.modalities.length; m++) {
+      const [c, h, w] = ds.modalities[m].shape;
+      const folder = `${dir}/${sub}/${ds.modalities[m].name}`;
+      await Deno.mkdir(folder, { recursive: true });
+      const buf = new Uint8Array(sampleSize(ds.modalities[m]));
+      for (let i = 0; i < split.count; i++) {
+        split.read(m, i, buf, 0);
+        const png = encodePng({ width: w, height: h, channels: 3, data: chwToHwc(buf, c, h, w) });
+        Deno.writeFileSync(`${folder}/${i}.${split.labels[i]}.png`, png);
+        if (++done % 5000 === 0) options.onProgress?.(done, total);
+      }
+    }
+  }
+  options.onProgress?.(done, total);
+}
+
+function listDir(path: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(path)];
+  } catch (e) {
+    throw new Error(`Cannot read folder ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Options for {@link loadPolyMnist}. */
+export interface LoadPolyMnistOptions {
+  /** Keep the first `limit` tuples (by file index) of each split. */
+  limit?: number;
+  /** Require exactly this many modalities (m0..m{M-1}); default: as many as the folders have. */
+  modalities?: number;
+  onProgress?: Progress;
+}
+
+/** The m{k} folder names of a split folder, checked to be m0..m{K-1} with none missing. */
+function modalityFolders(splitDir: string, want?: number): number {
+  const ks = listDir(splitDir).filter((e) => e.isDirectory && /^m\d+$/.test(e.name)).map((e) =>
+    Number(e.name.slice(1))
+  );
+  const k = want ?? (ks.length ? Math.max(...ks) + 1 : 0);
+  if (k === 0) throw new Error(`Cannot load PolyMNIST: missing modality folder ${splitDir}/m0`);
+  for (let m = 0; m < k; m++) {
+    if (!ks.includes(m)) {
+      throw new Error(`Cannot load PolyMNIST: missing modality folder ${splitDir}/m${m}`);
+    }
+  }
+  return k;
+}
+
+function loadSplit(
+  dir: string,
+  sub: string,
+  M: number,
+  options: LoadPolyMnistOptions,
+  specs: ModalitySpec[],
+): ArraySplit {
+  const splitDir = `${dir}/${sub}`;
+  const files: Map<number, { label: number; name: string }>[] = [];
+  for (let m = 0; m < M; m++) {
+    const folder = `${splitDir}/m${m}`;
+    const map = new Map<number, { label: number; name: string }>();
+    for (const e of listDir(folder)) {
+      if (!e.isFile || !/\.png$/i.test(e.name)) continue;
+      const match = /^(\d+)\.(\d+)\.png$/i.exec(e.name);
+      if (!match) {
+        throw new Error(
+          `Cannot load PolyMNIST: file name ${folder}/${e.name} must be {index}.{label}.png`,
+        );
+      }
+      map.set(Number(match[1]), { label: Number(match[2]), name: e.name });
+    }
+    if (m > 0 && map.size !== files[0].size) {
+      throw new Error(
+        `Cannot load PolyMNIST: unequal counts across modalities: ${splitDir}/m0 has ${
+          files[0].size
+        } PNGs, ${folder} has ${map.size}`,
+      );
+    }
+    files.push(map);
+  }
+  const indices = [...files[0].keys()].sort((a, b) => a - b).slice(0, options.limit ?? Infinity);
+  const n = indices.length;
+  const labels = new Uint8Array(n);
+  indices.forEach((idx, k) => {
+    const ref = files[0].get(idx)!;
+    if (ref.label > 255) {
+      throw new RangeError(
+        `Cannot load PolyMNIST: label in ${splitDir}/m0/${ref.name} must be <= 255`,
+      );
+    }
+    labels[k] = ref.label;
+    for (let m = 1; m < M; m++) {
+      const f = files[m].get(idx);
+      if (!f) {
+        throw new Error(
+          `Cannot load PolyMNIST: ${splitDir}/m0/${ref.name} has no file with index ${idx} in ${splitDir}/m${m}`,
+        );
+      }
+      if (f.label !== ref.label) {
+        throw new Error(
+          `Cannot load PolyMNIST: label disagrees across modalities: ${splitDir}/m0/${ref.name} says ${ref.label}, ${splitDir}/m${m}/${f.name} says ${f.label}`,
+        );
+      }
+    }
+  });
+  const size = sampleSize(specs[0]);
+  const [, H, W] = specs[0].shape;
+  const data = specs.map(() => new Uint8Array(n * size));
+  for (let m = 0; m < M; m++) {
+    for (let k = 0; k < n; k++) {
+      const path = `${splitDir}/m${m}/${files[m].get(indices[k])!.name}`;
+      const img = toRgb(decodeImage(Deno.readFileSync(path), path));
+      if (img.width !== W || img.height !== H) {
+        throw new TypeError(
+          `Cannot load PolyMNIST: ${path} is ${img.width}x${img.height}, expected ${W}x${H} like the other images`,
+        );
+      }
+      const o = k * size;
+      for (let p = 0; p < H * W; p++) {
+        for (let c = 0; c < 3; c++) data[m][o + c * H * W + p] = img.data[p * 3 + c];
+      }
+    }
+    options.onProgress?.((m + 1) * n, M * n);
+  }
+  return new ArraySplit(specs, labels, data);
+}
+
+/** The size (W, H) of the first PNG of `dir/train/m0` (in index order). */
+function firstImageSize(folder: string): [number, number] {
+  const names = listDir(folder).filter((e) => e.isFile && /^\d+\.\d+\.png$/i.test(e.name)).map((
+    e,
+  ) => e.name);
+  if (names.length === 0) {
+    throw new Error(`Cannot load PolyMNIST: no {index}.{label}.png files in ${folder}`);
+  }
+  names.sort((a, b) => parseInt(a) - parseInt(b));
+  const path = `${folder}/${names[0]}`;
+  const img = decodeImage(Deno.readFileSync(path), path);
+  return [img.width, img.height];
+}
+
+/**
+ * Loads PolyMNIST from the released layout `dir/{train,test}/m0..m{K-1}/{i}.{label}.png` (label
+ * in the name; tuples are files with the same index across modality folders; images become RGB
+ * (3, H, W)). Checks: every modality folder present, equal counts, matching indices and labels,
+ * equal image sizes; each error names the folder or file.
+ */
+export function loadPolyMnist(dir: string, options: LoadPolyMnistOptions = {}): MultimodalDataset {
+  const M = modalityFolders(`${dir}/train`, options.modalities);
+  const Mt = modalityFolders(`${dir}/test`, options.modalities ?? M);
+  if (Mt !== M) {
+    throw new Error(
+      `Cannot load PolyMNIST: ${dir}/train has ${M} modality folders, ${dir}/test has ${Mt}`,
+    );
+  }
+  const [W, H] = firstImageSize(`${dir}/train/m0`);
+  const specs = polyMnistModalities(M).map((s) => ({ ...s, shape: [3, H, W] }));
+  const train = loadSplit(dir, "train", M, options, specs);
+  const test = loadSplit(dir, "test", M, options, specs);
+  let maxLabel = 0;
+  for (const s of [train, test]) for (const l of s.labels) maxLabel = Math.max(maxLabel, l);
+  return {
+    name: `polymnist-${M}`,
+    modalities: specs,
+    train,
+    test,
+    numClasses: Math.max(10, maxLabel + 1),
+  };
+}

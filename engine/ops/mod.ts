@@ -1,0 +1,6 @@
+/** Differentiable ops, all backends. */
+export * from "./elementwise.ts";
+export * from "./shape.ts";
+export * from "./matmul.ts";
+export * from "./norm.ts";
+export * from "./loss.ts";
