@@ -276,6 +276,32 @@ export interface Backend {
     seed: number,
     offset: number,
   ): void;
+  /**
+   * Fused linear update of n elements: out = cz·z + cs·s + cn·noise (the reverse-SDE
+   * Euler–Maruyama predictor and its relatives). `out` may alias `z`.
+   */
+  sdeUpdate(
+    z: DeviceBuffer,
+    s: DeviceBuffer,
+    noise: DeviceBuffer,
+    out: DeviceBuffer,
+    n: number,
+    c: { cz: number; cs: number; cn: number },
+  ): void;
+  /**
+   * Langevin corrector step on each row r of (R, C), with the step size computed on the device:
+   * ε_r = 2·alpha·(snr·‖noise_r‖ / ‖s_r‖)² (ε_r = 0 when ‖s_r‖ = 0),
+   * out_r = z_r + ε_r·s_r + √(2ε_r)·noise_r. `out` may alias `z`.
+   */
+  langevinUpdate(
+    z: DeviceBuffer,
+    s: DeviceBuffer,
+    noise: DeviceBuffer,
+    out: DeviceBuffer,
+    rows: number,
+    cols: number,
+    c: { snr: number; alpha: number },
+  ): void;
 }
 
 /** Geometry of `normForward`/`normBackward`; see `Backend.normForward`. */

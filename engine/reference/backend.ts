@@ -410,4 +410,41 @@ export class ReferenceBackend implements Backend {
   ): void {
     fillRandom(d(out).subarray(0, n), dist, seed, offset);
   }
+
+  sdeUpdate(
+    z: DeviceBuffer,
+    s: DeviceBuffer,
+    noise: DeviceBuffer,
+    out: DeviceBuffer,
+    n: number,
+    c: { cz: number; cs: number; cn: number },
+  ): void {
+    const a = d(z), b = d(s), e = d(noise), o = d(out);
+    for (let i = 0; i < n; i++) o[i] = c.cz * a[i] + c.cs * b[i] + c.cn * e[i];
+  }
+
+  langevinUpdate(
+    z: DeviceBuffer,
+    s: DeviceBuffer,
+    noise: DeviceBuffer,
+    out: DeviceBuffer,
+    rows: number,
+    cols: number,
+    c: { snr: number; alpha: number },
+  ): void {
+    const a = d(z), b = d(s), e = d(noise), o = d(out);
+    for (let r = 0; r < rows; r++) {
+      let ss = 0, nn = 0;
+      for (let j = 0; j < cols; j++) {
+        ss += b[r * cols + j] ** 2;
+        nn += e[r * cols + j] ** 2;
+      }
+      const eps = ss > 0 ? 2 * c.alpha * (c.snr * c.snr * nn / ss) : 0;
+      const sq = Math.sqrt(2 * eps);
+      for (let j = 0; j < cols; j++) {
+        const k = r * cols + j;
+        o[k] = a[k] + eps * b[k] + sq * e[k];
+      }
+    }
+  }
 }
