@@ -4,3 +4,4 @@ export * from "./shape.ts";
 export * from "./matmul.ts";
 export * from "./norm.ts";
 export * from "./loss.ts";
+export * from "./random.ts";
