@@ -1,0 +1,358 @@
+//! Symmetric eigendecomposition: Householder tridiagonalisation (LAPACK `dsytd2`, lower, with the
+//! rank-2 update of step k fused with the matrix-vector product of step k+1), explicit formation of
+//! Qᵀ in place (`dorg2l` order), and the implicit QL/QR iteration with Wilkinson shifts on the
+//! tridiagonal matrix (`dsteqr`), whose plane rotations are applied to the rows of Qᵀ in fused
+//! chains.
+//!
+//! Storage is row-major. Eigenvectors are kept as rows while iterating (so every rotation combines
+//! two contiguous rows) and transposed with the ascending sort at the end.
+
+use crate::kernels::{axpy, dot, rotate_chain, syr2_symv_row};
+
+/// Most QL/QR sweeps allowed per unreduced block, times its size (LAPACK `dsteqr` uses 30·n).
+const MAX_SWEEPS_PER_ROW: usize = 30;
+
+/// Overflow-free √(a² + b²).
+#[inline]
+pub fn hypot(a: f64, b: f64) -> f64 {
+    let a = a.abs();
+    let b = b.abs();
+    let (big, small) = if a >= b { (a, b) } else { (b, a) };
+    if big == 0.0 || big.is_infinite() {
+        return big + small;
+    }
+    let r = small / big;
+    big * (1.0 + r * r).sqrt()
+}
+
+/// 2^k as an f64 for k in [-1022, 1023].
+fn pow2(k: i32) -> f64 {
+    f64::from_bits(((k + 1023) as u64) << 52)
+}
+
+/// Exponent e with x = m·2^e, m in [0.5, 1), for finite x > 0 (subnormals included).
+fn exponent(x: f64) -> i32 {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    if biased == 0 {
+        exponent(x * pow2(54)) - 54
+    } else {
+        biased - 1022
+    }
+}
+
+/// All eigenpairs of the symmetric n×n matrix whose lower triangle is in `a` (row-major; the
+/// upper triangle is ignored and `a` is overwritten). Writes the eigenvalues in ascending order to
+/// `values` and the eigenvectors to `vectors` (row-major, column j belongs to `values[j]`).
+///
+/// Returns `Err(i)` when the QL/QR iteration did not converge for the eigenvalue at tridiagonal
+/// index i; `values` and `vectors` are then unspecified.
+pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) -> Result<(), usize> {
+    if n == 0 {
+        return Ok(());
+    }
+    // Scale by a power of two so that max |a_ij| lies in [0.5, 1): exact, and it keeps sums of
+    // squares away from overflow and underflow (LAPACK dsyev scales only outside a safe range).
+    let mut anrm: f64 = 0.0;
+    for i in 0..n {
+        for j in 0..=i {
+            anrm = anrm.max(a[i * n + j].abs());
+        }
+    }
+    if anrm == 0.0 {
+        for v in values.iter_mut() {
+            *v = 0.0;
+        }
+        for i in 0..n {
+            for j in 0..n {
+                vectors[i * n + j] = if i == j { 1.0 } else { 0.0 };
+            }
+        }
+        return Ok(());
+    }
+    let e_scale = exponent(anrm);
+    let (s1, s2) = (pow2(-(e_scale / 2)), pow2(-(e_scale - e_scale / 2)));
+    for i in 0..n {
+        for j in 0..=i {
+            let x = &mut a[i * n + j];
+            *x = (*x * s1) * s2;
+        }
+    }
+
+    let mut d = vec![0.0; n];
+    let mut e = vec![0.0; n];
+    let mut tau = vec![0.0; n];
+    tridiagonalize(a, n, &mut d, &mut e, &mut tau);
+    form_qt(a, n, &tau);
+    // Rows of Qᵀ get a padded stride: the rotation chains walk down a column chunk, and a stride
+    // of a multiple of 4 KiB (n = 512) maps every row to the same cache sets and defeats prefetch.
+    let ld = n + 8;
+    let mut z = vec![0.0; n * ld];
+    for i in 0..n {
+        z[i * ld..i * ld + n].copy_from_slice(&a[i * n..i * n + n]);
+    }
+    tridiagonal_ql(&mut d, &mut e, &mut z, n, ld)?;
+
+    let (u1, u2) = (pow2(e_scale / 2), pow2(e_scale - e_scale / 2));
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&x, &y| d[x].total_cmp(&d[y]));
+    for (j, &src) in order.iter().enumerate() {
+        values[j] = (d[src] * u1) * u2;
+        let row = &z[src * ld..src * ld + n];
+        for i in 0..n {
+            vectors[i * n + j] = row[i];
+        }
+    }
+    Ok(())
+}
+
+/// Reduces the lower triangle of `a` to tridiagonal form T = Qᵀ·A·Q with diagonal `d` and
+/// subdiagonal `e` (e[k] couples rows k and k+1, e[n-1] = 0). The Householder vector of step k is
+/// stored below the diagonal in column k (its leading 1 at row k+1), its scale in `tau[k]`.
+fn tridiagonalize(a: &mut [f64], n: usize, d: &mut [f64], e: &mut [f64], tau: &mut [f64]) {
+    // Pending rank-2 update from the previous step, indexed like that step's trailing block.
+    let mut vp = vec![0.0; n + 1];
+    let mut wp = vec![0.0; n + 1];
+    let mut v = vec![0.0; n];
+    let mut p = vec![0.0; n];
+    let ap = a.as_mut_ptr();
+    for k in 0..n.saturating_sub(1) {
+        let m = n - k - 1; // (m) trailing block B = A[k+1.., k+1..]
+        let b0 = k + 1;
+        d[k] = a[k * n + k];
+        // Householder reflector H = I − τ·v·vᵀ with H·x = (β, 0, …), x = A[k+1.., k].
+        let alpha = a[b0 * n + k];
+        let mut xnorm2 = 0.0;
+        for i in 1..m {
+            let x = a[(b0 + i) * n + k];
+            xnorm2 += x * x;
+        }
+        let t;
+        if xnorm2 == 0.0 {
+            t = 0.0;
+            e[k] = alpha;
+            v[0] = 1.0;
+            for i in 1..m {
+                v[i] = 0.0;
+                a[(b0 + i) * n + k] = 0.0;
+            }
+        } else {
+            let beta = -hypot(alpha, xnorm2.sqrt()).copysign(alpha);
+            t = (beta - alpha) / beta;
+            let scale = 1.0 / (alpha - beta);
+            v[0] = 1.0;
+            for i in 1..m {
+                let x = &mut a[(b0 + i) * n + k];
+                *x *= scale;
+                v[i] = *x;
+            }
+            e[k] = beta;
+        }
+        a[b0 * n + k] = 1.0;
+        tau[k] = t;
+
+        // Apply the previous step's pending update to B and form p = B·v in the same pass.
+        for pi in p[..m].iter_mut() {
+            *pi = 0.0;
+        }
+        unsafe {
+            let vpp = vp.as_ptr().add(1);
+            let wpp = wp.as_ptr().add(1);
+            for i in 0..m {
+                let row = ap.add((b0 + i) * n + b0);
+                let vi = *vpp.add(i);
+                let wi = *wpp.add(i);
+                let s = syr2_symv_row(row, vpp, wpp, vi, wi, v.as_ptr(), v[i], p.as_mut_ptr(), i);
+                let diag = row.add(i);
+                *diag -= 2.0 * vi * wi;
+                p[i] += s + *diag * v[i];
+            }
+        }
+        // w = τ·p − ½·τ²·(pᵀv)·v, so that H·B·H = B − v·wᵀ − w·vᵀ.
+        if t == 0.0 {
+            for i in 0..m {
+                vp[i] = v[i];
+                wp[i] = 0.0;
+            }
+        } else {
+            let mut pv = 0.0;
+            for i in 0..m {
+                p[i] *= t;
+                pv += p[i] * v[i];
+            }
+            let c = -0.5 * t * pv;
+            for i in 0..m {
+                vp[i] = v[i];
+                wp[i] = p[i] + c * v[i];
+            }
+            // Bring column k+1 (column 0 of B) up to date for the next reflector.
+            let (v0, w0) = (vp[0], wp[0]);
+            for i in 0..m {
+                a[(b0 + i) * n + b0] -= vp[i] * w0 + wp[i] * v0;
+            }
+        }
+    }
+    d[n - 1] = a[(n - 1) * n + n - 1];
+    e[n - 1] = 0.0;
+    tau[n - 1] = 0.0;
+}
+
+/// Overwrites `a` (holding the reflectors from [`tridiagonalize`]) with Qᵀ = H_{n−2}·…·H_0,
+/// row-major.
+fn form_qt(a: &mut [f64], n: usize, tau: &[f64]) {
+    let mut v = vec![0.0; n];
+    let ap = a.as_mut_ptr();
+    for k in (0..n.saturating_sub(1)).rev() {
+        let b0 = k + 1;
+        let m = n - b0;
+        for i in 0..m {
+            v[i] = a[(b0 + i) * n + k];
+        }
+        // Row and column k+1 become the unit vector before H_k is applied from the right.
+        for j in b0..n {
+            a[b0 * n + j] = 0.0;
+            a[j * n + b0] = 0.0;
+        }
+        a[b0 * n + b0] = 1.0;
+        let t = tau[k];
+        if t != 0.0 {
+            unsafe {
+                for r in b0..n {
+                    let row = ap.add(r * n + b0);
+                    let s = dot(row, v.as_ptr(), m);
+                    if s != 0.0 {
+                        axpy(-t * s, v.as_ptr(), row, m);
+                    }
+                }
+            }
+        }
+    }
+    for j in 0..n {
+        a[j] = 0.0;
+        a[j * n] = 0.0;
+    }
+    a[0] = 1.0;
+}
+
+/// Implicit QL/QR iteration with Wilkinson shifts on the tridiagonal (d, e), applying every
+/// rotation to the rows of `z` (n×n row-major, rows = eigenvectors). Like LAPACK `dsteqr`, each
+/// unreduced block is iterated from its end with the smaller diagonal entry (QL when that is the
+/// top, QR otherwise), which keeps graded matrices accurate.
+fn tridiagonal_ql(
+    d: &mut [f64],
+    e: &mut [f64],
+    z: &mut [f64],
+    n: usize,
+    ld: usize,
+) -> Result<(), usize> {
+    let eps = f64::EPSILON;
+    let mut bd = vec![0.0; n];
+    let mut be = vec![0.0; n];
+    let mut map = vec![0usize; n];
+    let mut rows = vec![0usize; n];
+    let mut cs = vec![0.0; n];
+    let mut ss = vec![0.0; n];
+    let zp = z.as_mut_ptr();
+    let mut l1 = 0;
+    while l1 < n {
+        // Find the unreduced block [l, lend].
+        let mut m = l1;
+        while m + 1 < n {
+            if e[m].abs() <= eps * (d[m].abs() + d[m + 1].abs()) {
+                e[m] = 0.0;
+                break;
+            }
+            m += 1;
+        }
+        let (l, lend) = (l1, m);
+        l1 = m + 1;
+        if lend == l {
+            continue;
+        }
+        let len = lend - l + 1;
+        let reverse = d[lend].abs() < d[l].abs();
+        for k in 0..len {
+            let g = if reverse { lend - k } else { l + k };
+            map[k] = g * ld;
+            bd[k] = d[g];
+            be[k] = if k + 1 < len {
+                if reverse {
+                    e[g - 1]
+                } else {
+                    e[g]
+                }
+            } else {
+                0.0
+            };
+        }
+        let max_sweeps = MAX_SWEEPS_PER_ROW * len;
+        let mut sweeps = 0;
+        let mut ll = 0;
+        while ll < len {
+            // Find the first small subdiagonal at or after ll.
+            let mut mm = ll;
+            while mm + 1 < len {
+                if be[mm].abs() <= eps * (bd[mm].abs() + bd[mm + 1].abs()) {
+                    be[mm] = 0.0;
+                    break;
+                }
+                mm += 1;
+            }
+            if mm == ll {
+                ll += 1;
+                continue;
+            }
+            sweeps += 1;
+            if sweeps > max_sweeps {
+                let g = if reverse { lend - ll } else { l + ll };
+                return Err(g);
+            }
+            // Wilkinson shift from the leading 2×2 block.
+            let mut g = (bd[ll + 1] - bd[ll]) / (2.0 * be[ll]);
+            let mut r = hypot(g, 1.0);
+            g = bd[mm] - bd[ll] + be[ll] / (g + r.copysign(g));
+            let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
+            let mut nrot = 0;
+            let mut underflow = false;
+            rows[0] = map[mm];
+            let mut i = mm;
+            while i > ll {
+                i -= 1;
+                let f = s * be[i];
+                let b = c * be[i];
+                r = hypot(f, g);
+                be[i + 1] = r;
+                if r == 0.0 {
+                    bd[i + 1] -= p;
+                    be[mm] = 0.0;
+                    underflow = true;
+                    break;
+                }
+                s = f / r;
+                c = g / r;
+                g = bd[i + 1] - p;
+                r = (bd[i] - g) * s + 2.0 * c * b;
+                p = s * r;
+                bd[i + 1] = g + p;
+                g = c * r - b;
+                cs[nrot] = c;
+                ss[nrot] = s;
+                nrot += 1;
+                rows[nrot] = map[i];
+            }
+            unsafe {
+                rotate_chain(zp, n, &rows[..=nrot], &cs[..nrot], &ss[..nrot]);
+            }
+            if underflow {
+                continue;
+            }
+            bd[ll] -= p;
+            be[ll] = g;
+            be[mm] = 0.0;
+        }
+        for k in 0..len {
+            d[map[k] / ld] = bd[k];
+        }
+    }
+    Ok(())
+}

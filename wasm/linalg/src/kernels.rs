@@ -1,0 +1,209 @@
+//! Level-1 kernels on contiguous f64 slices: dot, axpy, the fused symmetric rank-2 row update
+//! and the chained plane-rotation sweep used by the tridiagonal QL/QR iteration.
+//!
+//! With `simd128` enabled (the release build enables it) the loops use f64x2 lanes; otherwise they
+//! fall back to scalar code with the same results up to summation order.
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use core::arch::wasm32::*;
+
+/// Σ x[i]·y[i] over `len` elements.
+///
+/// # Safety
+/// `x` and `y` must be valid for `len` reads.
+#[inline]
+pub unsafe fn dot(x: *const f64, y: *const f64, len: usize) -> f64 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        let mut acc0 = f64x2_splat(0.0);
+        let mut acc1 = f64x2_splat(0.0);
+        let mut i = 0;
+        while i + 4 <= len {
+            let a0 = v128_load(x.add(i) as *const v128);
+            let b0 = v128_load(y.add(i) as *const v128);
+            let a1 = v128_load(x.add(i + 2) as *const v128);
+            let b1 = v128_load(y.add(i + 2) as *const v128);
+            acc0 = f64x2_add(acc0, f64x2_mul(a0, b0));
+            acc1 = f64x2_add(acc1, f64x2_mul(a1, b1));
+            i += 4;
+        }
+        let acc = f64x2_add(acc0, acc1);
+        let mut s = f64x2_extract_lane::<0>(acc) + f64x2_extract_lane::<1>(acc);
+        while i < len {
+            s += *x.add(i) * *y.add(i);
+            i += 1;
+        }
+        s
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        let mut s = 0.0;
+        for i in 0..len {
+            s += *x.add(i) * *y.add(i);
+        }
+        s
+    }
+}
+
+/// y[i] += alpha·x[i] over `len` elements.
+///
+/// # Safety
+/// `x` valid for `len` reads, `y` for `len` reads and writes; they may not overlap partially.
+#[inline]
+pub unsafe fn axpy(alpha: f64, x: *const f64, y: *mut f64, len: usize) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        let va = f64x2_splat(alpha);
+        let mut i = 0;
+        while i + 4 <= len {
+            let x0 = v128_load(x.add(i) as *const v128);
+            let x1 = v128_load(x.add(i + 2) as *const v128);
+            let y0 = v128_load(y.add(i) as *const v128);
+            let y1 = v128_load(y.add(i + 2) as *const v128);
+            v128_store(y.add(i) as *mut v128, f64x2_add(y0, f64x2_mul(va, x0)));
+            v128_store(y.add(i + 2) as *mut v128, f64x2_add(y1, f64x2_mul(va, x1)));
+            i += 4;
+        }
+        while i < len {
+            *y.add(i) += alpha * *x.add(i);
+            i += 1;
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        for i in 0..len {
+            *y.add(i) += alpha * *x.add(i);
+        }
+    }
+}
+
+/// One row of the symmetric rank-2 update fused with the next matrix-vector product:
+/// `row[j] -= vi·w[j] + wi·v[j]` for j < len, then returns Σ row[j]·x[j] over the updated row and
+/// adds `row[j]·xi` to `y[j]` (the transposed half of a symmetric matrix-vector product).
+///
+/// # Safety
+/// All pointers valid for `len` elements; `row` and `y` writable; no partial overlaps.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn syr2_symv_row(
+    row: *mut f64,
+    v: *const f64,
+    w: *const f64,
+    vi: f64,
+    wi: f64,
+    x: *const f64,
+    xi: f64,
+    y: *mut f64,
+    len: usize,
+) -> f64 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        let vvi = f64x2_splat(vi);
+        let vwi = f64x2_splat(wi);
+        let vxi = f64x2_splat(xi);
+        let mut acc = f64x2_splat(0.0);
+        let mut j = 0;
+        while j + 2 <= len {
+            let r = v128_load(row.add(j) as *const v128);
+            let vj = v128_load(v.add(j) as *const v128);
+            let wj = v128_load(w.add(j) as *const v128);
+            let r = f64x2_sub(r, f64x2_add(f64x2_mul(vvi, wj), f64x2_mul(vwi, vj)));
+            v128_store(row.add(j) as *mut v128, r);
+            let xj = v128_load(x.add(j) as *const v128);
+            acc = f64x2_add(acc, f64x2_mul(r, xj));
+            let yj = v128_load(y.add(j) as *const v128);
+            v128_store(y.add(j) as *mut v128, f64x2_add(yj, f64x2_mul(r, vxi)));
+            j += 2;
+        }
+        let mut s = f64x2_extract_lane::<0>(acc) + f64x2_extract_lane::<1>(acc);
+        while j < len {
+            let r = *row.add(j) - (vi * *w.add(j) + wi * *v.add(j));
+            *row.add(j) = r;
+            s += r * *x.add(j);
+            *y.add(j) += r * xi;
+            j += 1;
+        }
+        s
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        let mut s = 0.0;
+        for j in 0..len {
+            let r = *row.add(j) - (vi * *w.add(j) + wi * *v.add(j));
+            *row.add(j) = r;
+            s += r * *x.add(j);
+            *y.add(j) += r * xi;
+        }
+        s
+    }
+}
+
+/// Applies a chain of plane rotations to rows of a row-major matrix, `cols` columns wide.
+///
+/// `rows[0..=k]` are row offsets (in elements) and rotation `t` (t < k) acts on the pair
+/// (`rows[t + 1]`, `rows[t]`) with cosine `c[t]` and sine `s[t]`:
+/// `new[t] = s·old[t + 1] + c·carry`, `carry = c·old[t + 1] − s·carry`, where `carry` starts as
+/// row `rows[0]` and ends in row `rows[k]`. This is the QL sweep's update of the eigenvector rows;
+/// fusing the chain keeps the travelling row in registers, so each row is read and written once.
+///
+/// # Safety
+/// Every `rows[t] + cols` must lie inside `z`; the rows must be distinct; `c` and `s` have `k`
+/// elements where `rows.len() == k + 1`.
+pub unsafe fn rotate_chain(z: *mut f64, cols: usize, rows: &[usize], c: &[f64], s: &[f64]) {
+    let k = c.len();
+    if k == 0 {
+        return;
+    }
+    let rp = rows.as_ptr();
+    let cp = c.as_ptr();
+    let sp = s.as_ptr();
+    let mut col = 0;
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        while col + 8 <= cols {
+            let base = z.add(col);
+            let r0 = base.add(*rp);
+            let mut a0 = v128_load(r0 as *const v128);
+            let mut a1 = v128_load(r0.add(2) as *const v128);
+            let mut a2 = v128_load(r0.add(4) as *const v128);
+            let mut a3 = v128_load(r0.add(6) as *const v128);
+            for t in 0..k {
+                let vc = f64x2_splat(*cp.add(t));
+                let vs = f64x2_splat(*sp.add(t));
+                let src = base.add(*rp.add(t + 1));
+                let dst = base.add(*rp.add(t));
+                let x0 = v128_load(src as *const v128);
+                let x1 = v128_load(src.add(2) as *const v128);
+                let x2 = v128_load(src.add(4) as *const v128);
+                let x3 = v128_load(src.add(6) as *const v128);
+                v128_store(dst as *mut v128, f64x2_add(f64x2_mul(vs, x0), f64x2_mul(vc, a0)));
+                v128_store(dst.add(2) as *mut v128, f64x2_add(f64x2_mul(vs, x1), f64x2_mul(vc, a1)));
+                v128_store(dst.add(4) as *mut v128, f64x2_add(f64x2_mul(vs, x2), f64x2_mul(vc, a2)));
+                v128_store(dst.add(6) as *mut v128, f64x2_add(f64x2_mul(vs, x3), f64x2_mul(vc, a3)));
+                a0 = f64x2_sub(f64x2_mul(vc, x0), f64x2_mul(vs, a0));
+                a1 = f64x2_sub(f64x2_mul(vc, x1), f64x2_mul(vs, a1));
+                a2 = f64x2_sub(f64x2_mul(vc, x2), f64x2_mul(vs, a2));
+                a3 = f64x2_sub(f64x2_mul(vc, x3), f64x2_mul(vs, a3));
+            }
+            let last = base.add(*rp.add(k));
+            v128_store(last as *mut v128, a0);
+            v128_store(last.add(2) as *mut v128, a1);
+            v128_store(last.add(4) as *mut v128, a2);
+            v128_store(last.add(6) as *mut v128, a3);
+            col += 8;
+        }
+    }
+    while col < cols {
+        let base = z.add(col);
+        let mut a = *base.add(*rp);
+        for t in 0..k {
+            let ct = *cp.add(t);
+            let st = *sp.add(t);
+            let x = *base.add(*rp.add(t + 1));
+            *base.add(*rp.add(t)) = st * x + ct * a;
+            a = ct * x - st * a;
+        }
+        *base.add(*rp.add(k)) = a;
+        col += 1;
+    }
+}

@@ -1,0 +1,422 @@
+/**
+ * Dense f64 linear algebra compiled from Rust (`wasm/linalg`) to WebAssembly: symmetric
+ * eigendecomposition, Cholesky factorisation, triangular solves, SPD inversion, and the certified
+ * rank selection of score-ratio matching.
+ *
+ * Matrices are row-major `Float64Array`s of length n·n. Inputs are validated here, before any call
+ * into WebAssembly: a wrong type or length throws `TypeError`, a non-finite or asymmetric value
+ * throws `RangeError`. The module is instantiated once, when this file is first imported.
+ *
+ * @example
+ * ```ts
+ * import { eigh } from "./mod.ts";
+ * const { values, vectors } = eigh(new Float64Array([2, 1, 1, 2]), 2);
+ * // values ≈ [1, 3]; column j of vectors belongs to values[j]
+ * ```
+ *
+ * @module
+ */
+
+import { loadWasmBytes } from "./_load.ts";
+
+/** File name of the linear-algebra artifact inside `wasm/lib/`. */
+export const LINALG_ARTIFACT = "polyscore_linalg.wasm";
+
+interface LinalgExports {
+  memory: WebAssembly.Memory;
+  linalg_alloc(len: number): number;
+  linalg_free(ptr: number, len: number): void;
+  linalg_eigh(a: number, n: number, values: number, vectors: number): number;
+  linalg_cholesky(a: number, n: number, l: number, pivot: number): number;
+  linalg_solve_triangular(
+    t: number,
+    n: number,
+    b: number,
+    nrhs: number,
+    lower: number,
+    transpose: number,
+  ): number;
+  linalg_spd_inverse(a: number, n: number, out: number, pivot: number): number;
+}
+
+const wasm: LinalgExports = await (async () => {
+  const { instance } = await WebAssembly.instantiate(await loadWasmBytes(LINALG_ARTIFACT), {});
+  return instance.exports as unknown as LinalgExports;
+})();
+
+/** Thrown by {@linkcode eigh} when the QL/QR iteration does not converge (never seen in practice). */
+export class EighConvergenceError extends Error {
+  /** Index (in tridiagonal order) of the eigenvalue that did not converge. */
+  readonly index: number;
+  /** Order of the matrix. */
+  readonly n: number;
+  /** @param index eigenvalue index that did not converge; @param n matrix order */
+  constructor(index: number, n: number) {
+    super(
+      `Cannot compute eigh: the QL/QR iteration did not converge within ${
+        30 * n
+      } sweeps: eigenvalue index is ${index} of n = ${n}`,
+    );
+    this.name = "EighConvergenceError";
+    this.index = index;
+    this.n = n;
+  }
+}
+
+/** Thrown by {@linkcode cholesky} and {@linkcode spdInverse} when the matrix is not positive definite. */
+export class NotPositiveDefiniteError extends RangeError {
+  /** Row of the first pivot that is not positive. */
+  readonly pivot: number;
+  /** Value of that pivot, a_ii − Σ_k l_ik² (≤ 0 or not finite). */
+  readonly value: number;
+  /** @param action the failed action; @param pivot failing row; @param value its pivot */
+  constructor(action: string, pivot: number, value: number) {
+    super(
+      `Cannot ${action}: the matrix is not positive definite: pivot ${pivot} is ${value}` +
+        ` (a_ii minus the squares of row ${pivot} of L)`,
+    );
+    this.name = "NotPositiveDefiniteError";
+    this.pivot = pivot;
+    this.value = value;
+  }
+}
+
+/** Options for routines that take a symmetric matrix. */
+export interface SymmetricOptions {
+  /**
+   * Largest accepted |a_ij − a_ji| relative to max |a_ij|. Default 1e-10. Pass `Infinity` to read
+   * the lower triangle only, without checking (or reading) the upper one.
+   */
+  symmetryTolerance?: number;
+}
+
+/** Result of {@linkcode eigh}. */
+export interface EighResult {
+  /** (n) eigenvalues in ascending order. */
+  values: Float64Array;
+  /** (n, n) row-major; column j is the unit eigenvector of `values[j]`. */
+  vectors: Float64Array;
+}
+
+const DEFAULT_SYMMETRY_TOLERANCE = 1e-10;
+
+function checkOrder(action: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(
+      `Cannot ${action}: n must be a non-negative integer: current value is ${n}`,
+    );
+  }
+}
+
+function checkArray(action: string, name: string, x: unknown, length: number, shape: string): void {
+  if (!(x instanceof Float64Array)) {
+    const kind = x === null ? "null" : typeof x === "object" ? x.constructor.name : typeof x;
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be a Float64Array: current type is ${kind}`,
+    );
+  }
+  if (x.length !== length) {
+    throw new TypeError(
+      `Cannot ${action}: ${name} must hold ${shape} = ${length} values: current length is ${x.length}`,
+    );
+  }
+}
+
+function notFinite(action: string, name: string, i: number, j: number, value: number): RangeError {
+  return new RangeError(
+    `Cannot ${action}: ${name}[${i}, ${j}] is not finite: current value is ${value}`,
+  );
+}
+
+/** Validates a square symmetric matrix whose lower triangle will be read. */
+function checkSymmetric(
+  action: string,
+  a: Float64Array,
+  n: number,
+  options: SymmetricOptions | undefined,
+): void {
+  checkOrder(action, n);
+  checkArray(action, "a", a, n * n, `n*n = ${n}*${n}`);
+  const tol = options?.symmetryTolerance ?? DEFAULT_SYMMETRY_TOLERANCE;
+  if (!(tol >= 0)) {
+    throw new RangeError(
+      `Cannot ${action}: symmetryTolerance must be >= 0: current value is ${tol}`,
+    );
+  }
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const x = a[i * n + j];
+      if (!Number.isFinite(x)) throw notFinite(action, "a", i, j, x);
+      maxAbs = Math.max(maxAbs, Math.abs(x));
+    }
+  }
+  if (tol === Infinity) return;
+  const limit = tol * maxAbs;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const lo = a[i * n + j];
+      const up = a[j * n + i];
+      if (!Number.isFinite(up)) throw notFinite(action, "a", j, i, up);
+      if (Math.abs(lo - up) > limit) {
+        throw new RangeError(
+          `Cannot ${action}: a is not symmetric: a[${i}, ${j}] is ${lo} but a[${j}, ${i}] is ${up}` +
+            ` (tolerance ${tol} relative to max |a_ij| = ${maxAbs})`,
+        );
+      }
+    }
+  }
+}
+
+/** Runs `body` with Wasm buffers of the given f64 lengths, always freeing them. */
+function withBuffers<T>(lengths: number[], body: (ptrs: number[]) => T): T {
+  const ptrs: number[] = [];
+  try {
+    for (const len of lengths) ptrs.push(wasm.linalg_alloc(len));
+    return body(ptrs);
+  } finally {
+    for (let k = 0; k < ptrs.length; k++) wasm.linalg_free(ptrs[k], lengths[k]);
+  }
+}
+
+/** A view of a Wasm buffer; create it after the last allocation (memory growth detaches it). */
+function view(ptr: number, len: number): Float64Array {
+  return new Float64Array(wasm.memory.buffer, ptr, len);
+}
+
+/**
+ * All eigenvalues and eigenvectors of a real symmetric matrix (Householder tridiagonalisation and
+ * implicit QL/QR with Wilkinson shifts, as LAPACK `dsyev`). Only the lower triangle is used for
+ * the computation; the upper one is checked for symmetry unless `symmetryTolerance` is `Infinity`.
+ *
+ * @param a (n, n) row-major symmetric matrix; not modified.
+ * @param n order of the matrix.
+ * @param options symmetry check.
+ * @returns eigenvalues ascending and the matching eigenvectors as columns.
+ * @throws {TypeError} when `a` is not a Float64Array of length n·n.
+ * @throws {RangeError} when `n` is invalid or `a` has a non-finite or asymmetric entry.
+ * @throws {EighConvergenceError} when the iteration does not converge.
+ * @example
+ * ```ts
+ * import { eigh } from "./mod.ts";
+ * const { values } = eigh(new Float64Array([2, 0, 0, 1]), 2); // [1, 2]
+ * ```
+ */
+export function eigh(a: Float64Array, n: number, options?: SymmetricOptions): EighResult {
+  checkSymmetric("compute eigh", a, n, options);
+  return withBuffers([n * n, n, n * n], ([pa, pv, pz]) => {
+    view(pa, n * n).set(a);
+    const status = wasm.linalg_eigh(pa, n, pv, pz);
+    if (status !== 0) throw new EighConvergenceError(status - 1, n);
+    return { values: view(pv, n).slice(), vectors: view(pz, n * n).slice() };
+  });
+}
+
+/**
+ * Cholesky factor of a symmetric positive-definite matrix: lower-triangular L with a = L·Lᵀ.
+ *
+ * @param a (n, n) row-major; its lower triangle is used.
+ * @param n order of the matrix.
+ * @param options symmetry check.
+ * @returns (n, n) row-major L, zero above the diagonal.
+ * @throws {NotPositiveDefiniteError} naming the first pivot that is not positive.
+ * @throws {TypeError} / {RangeError} for invalid input, as {@linkcode eigh}.
+ * @example
+ * ```ts
+ * import { cholesky } from "./mod.ts";
+ * cholesky(new Float64Array([4, 2, 2, 5]), 2); // [2, 0, 1, 2]
+ * ```
+ */
+export function cholesky(a: Float64Array, n: number, options?: SymmetricOptions): Float64Array {
+  checkSymmetric("compute cholesky", a, n, options);
+  return withBuffers([n * n, n * n, 1], ([pa, pl, pp]) => {
+    view(pa, n * n).set(a);
+    const status = wasm.linalg_cholesky(pa, n, pl, pp);
+    if (status !== 0) {
+      throw new NotPositiveDefiniteError("compute cholesky", status - 1, view(pp, 1)[0]);
+    }
+    return view(pl, n * n).slice();
+  });
+}
+
+/** Options of {@linkcode solveTriangular}. */
+export interface SolveTriangularOptions {
+  /** Use the lower triangle of the matrix (default true); otherwise the upper one. */
+  lower?: boolean;
+  /** Solve with the transpose of that triangle (default false). */
+  transpose?: boolean;
+}
+
+/**
+ * Solves op(T)·X = B for X, where T is the lower or upper triangle of `t` and op(T) is T or Tᵀ.
+ * Only that triangle of `t` is read.
+ *
+ * @param t (n, n) row-major.
+ * @param n order of T.
+ * @param b (n, nrhs) row-major right-hand sides; not modified.
+ * @param nrhs number of right-hand sides (columns of B).
+ * @param options which triangle and whether to transpose.
+ * @returns (n, nrhs) row-major X.
+ * @throws {TypeError} for wrong types or lengths.
+ * @throws {RangeError} for non-finite entries or a zero diagonal entry of T.
+ * @example
+ * ```ts
+ * import { solveTriangular } from "./mod.ts";
+ * const l = new Float64Array([2, 0, 1, 1]);
+ * solveTriangular(l, 2, new Float64Array([2, 3]), 1, { lower: true }); // [1, 2]
+ * ```
+ */
+export function solveTriangular(
+  t: Float64Array,
+  n: number,
+  b: Float64Array,
+  nrhs: number,
+  options: SolveTriangularOptions = {},
+): Float64Array {
+  const action = "solve triangular system";
+  const lower = options.lower ?? true;
+  const transpose = options.transpose ?? false;
+  checkOrder(action, n);
+  if (!Number.isInteger(nrhs) || nrhs < 0) {
+    throw new RangeError(
+      `Cannot ${action}: nrhs must be a non-negative integer: current value is ${nrhs}`,
+    );
+  }
+  checkArray(action, "t", t, n * n, `n*n = ${n}*${n}`);
+  checkArray(action, "b", b, n * nrhs, `n*nrhs = ${n}*${nrhs}`);
+  for (let i = 0; i < n; i++) {
+    const [j0, j1] = lower ? [0, i + 1] : [i, n];
+    for (let j = j0; j < j1; j++) {
+      const x = t[i * n + j];
+      if (!Number.isFinite(x)) throw notFinite(action, "t", i, j, x);
+    }
+    if (t[i * n + i] === 0) {
+      throw new RangeError(`Cannot ${action}: t is singular: t[${i}, ${i}] is 0`);
+    }
+    for (let c = 0; c < nrhs; c++) {
+      const x = b[i * nrhs + c];
+      if (!Number.isFinite(x)) throw notFinite(action, "b", i, c, x);
+    }
+  }
+  return withBuffers([n * n, n * nrhs], ([pt, pb]) => {
+    view(pt, n * n).set(t);
+    view(pb, n * nrhs).set(b);
+    const status = wasm.linalg_solve_triangular(pt, n, pb, nrhs, lower ? 1 : 0, transpose ? 1 : 0);
+    if (status !== 0) {
+      throw new RangeError(`Cannot ${action}: t is singular: t[${status - 1}, ${status - 1}] is 0`);
+    }
+    return view(pb, n * nrhs).slice();
+  });
+}
+
+/**
+ * Inverse of a symmetric positive-definite matrix via its Cholesky factor (A⁻¹ = L⁻ᵀ·L⁻¹),
+ * returned exactly symmetric.
+ *
+ * @param a (n, n) row-major; its lower triangle is used.
+ * @param n order of the matrix.
+ * @param options symmetry check.
+ * @returns (n, n) row-major inverse.
+ * @throws {NotPositiveDefiniteError} naming the first pivot that is not positive.
+ * @throws {TypeError} / {RangeError} for invalid input, as {@linkcode eigh}.
+ * @example
+ * ```ts
+ * import { spdInverse } from "./mod.ts";
+ * spdInverse(new Float64Array([2, 0, 0, 4]), 2); // [0.5, 0, 0, 0.25]
+ * ```
+ */
+export function spdInverse(a: Float64Array, n: number, options?: SymmetricOptions): Float64Array {
+  checkSymmetric("compute spdInverse", a, n, options);
+  return withBuffers([n * n, n * n, 1], ([pa, po, pp]) => {
+    view(pa, n * n).set(a);
+    const status = wasm.linalg_spd_inverse(pa, n, po, pp);
+    if (status !== 0) {
+      throw new NotPositiveDefiniteError("compute spdInverse", status - 1, view(pp, 1)[0]);
+    }
+    return view(po, n * n).slice();
+  });
+}
+
+/** Result of {@linkcode selectRanks}. */
+export interface RankSelection {
+  /** Rank kept in each block, in the order of the blocks. */
+  ranks: number[];
+  /** ½ · Σ of the discarded eigenvalues (negative roundoff counted as zero); below epsilon. */
+  bound: number;
+}
+
+/** Negative eigenvalues down to −ROUNDOFF_FACTOR·m·ε_mach·max|λ| of their block count as zero. */
+export const ROUNDOFF_FACTOR = 64;
+
+/**
+ * Certified rank selection: given each block's eigenvalues (any order), keeps the largest
+ * eigenvalues across all blocks first and returns the ranks with the fewest total dimensions such
+ * that the bound ½ Σ_m Σ_{i > r_m} λ_{m,i} is below `epsilon`.
+ *
+ * Negative eigenvalues of roundoff size, |λ| ≤ {@linkcode ROUNDOFF_FACTOR}·m·ε_mach·max_i |λ_{m,i}|
+ * for a block of size m, count as zero; larger negative ones throw. Equal eigenvalues in different
+ * blocks are kept in block order (the lower block index first), so ties are deterministic.
+ *
+ * @param blocks eigenvalues of each diagonal block.
+ * @param epsilon tolerance of the bound, > 0.
+ * @returns the ranks and the bound they achieve.
+ * @throws {TypeError} when a block is not a Float64Array.
+ * @throws {RangeError} for a non-finite value, a negative eigenvalue beyond roundoff, or an
+ * epsilon that is not a positive finite number.
+ * @example
+ * ```ts
+ * import { selectRanks } from "./mod.ts";
+ * selectRanks([new Float64Array([3, 1]), new Float64Array([2])], 1);
+ * // { ranks: [1, 1], bound: 0.5 }
+ * ```
+ */
+export function selectRanks(blocks: Float64Array[], epsilon: number): RankSelection {
+  const action = "select ranks";
+  if (!Array.isArray(blocks)) {
+    throw new TypeError(`Cannot ${action}: blocks must be an array of Float64Array`);
+  }
+  if (!(epsilon > 0) || !Number.isFinite(epsilon)) {
+    throw new RangeError(
+      `Cannot ${action}: epsilon must be a positive finite number: current value is ${epsilon}`,
+    );
+  }
+  const entries: { value: number; block: number; index: number }[] = [];
+  blocks.forEach((block, m) => {
+    checkArray(action, `blocks[${m}]`, block, block?.length, "its own length");
+    let maxAbs = 0;
+    for (let i = 0; i < block.length; i++) {
+      const x = block[i];
+      if (!Number.isFinite(x)) {
+        throw new RangeError(
+          `Cannot ${action}: blocks[${m}][${i}] is not finite: current value is ${x}`,
+        );
+      }
+      maxAbs = Math.max(maxAbs, Math.abs(x));
+    }
+    const roundoff = ROUNDOFF_FACTOR * block.length * Number.EPSILON * maxAbs;
+    for (let i = 0; i < block.length; i++) {
+      let x = block[i];
+      if (x < 0) {
+        if (-x > roundoff) {
+          throw new RangeError(
+            `Cannot ${action}: blocks[${m}][${i}] is negative beyond roundoff` +
+              ` (limit -${roundoff}): current value is ${x}`,
+          );
+        }
+        x = 0;
+      }
+      entries.push({ value: x, block: m, index: i });
+    }
+  });
+  // Largest first; ties by block, then by position, so the result is deterministic.
+  entries.sort((p, q) => q.value - p.value || p.block - q.block || p.index - q.index);
+  // tails[k] = Σ of entries k.. (summed from the smallest, which is the accurate order).
+  const total = entries.length;
+  const tails = new Float64Array(total + 1);
+  for (let k = total - 1; k >= 0; k--) tails[k] = tails[k + 1] + entries[k].value;
+  let keep = 0;
+  while (0.5 * tails[keep] >= epsilon) keep++;
+  const ranks = blocks.map(() => 0);
+  for (let k = 0; k < keep; k++) ranks[entries[k].block]++;
+  return { ranks, bound: 0.5 * tails[keep] };
+}
