@@ -1,0 +1,473 @@
+/**
+ * The WebGPU implementation of `engine/backend.ts`'s `Backend`: every kernel in WGSL
+ * (gpu/kernels), recorded into one command encoder and submitted once per `flush()`.
+ *
+ * Execution model: kernel methods only record (a compute pass on the current encoder, with a
+ * per-dispatch uniform slice); nothing waits inside a step. `flush()` uploads the step's uniforms
+ * and submits once; `read()` flushes, copies to a mapped staging buffer and awaits `mapAsync`.
+ * Freed buffers return to the pool at once (queue order keeps earlier readers correct).
+ * Storage is f32. Shapes are not validated here (the ops layer does that).
+ */
+
+import type {
+  AdamSpec,
+  Backend,
+  BinaryOp,
+  BroadcastSpec,
+  ConvGeometry,
+  DeviceBuffer,
+  MatmulSpec,
+  NormSpec,
+  UnaryOp,
+} from "../engine/backend.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import {
+  type AdapterInfo,
+  type DeviceHealth,
+  requestGpu,
+  type RequestGpuOptions,
+} from "./device.ts";
+import { encodeAdam } from "./kernels/adam.ts";
+import { encodeAffine } from "./kernels/affine.ts";
+import { encodeBinary } from "./kernels/binary.ts";
+import { encodeCopyBlocks } from "./kernels/copy_blocks.ts";
+import { encodeFill } from "./kernels/fill.ts";
+import { encodeCol2im, encodeIm2col } from "./kernels/im2col.ts";
+import { encodeLogSoftmax, encodeLogSoftmaxBackward } from "./kernels/log_softmax.ts";
+import { encodeMatmul, type MatmulVariant } from "./kernels/matmul.ts";
+import { ALL_KERNELS } from "./kernels/mod.ts";
+import { encodeNormBackward, encodeNormForward } from "./kernels/norm.ts";
+import { encodePermute } from "./kernels/permute.ts";
+import { encodeRandom } from "./kernels/random.ts";
+import { encodeReduceSum } from "./kernels/reduce_sum.ts";
+import { encodeLangevinUpdate, encodeSdeUpdate } from "./kernels/sampler.ts";
+import { encodeSumSquares } from "./kernels/sum_squares.ts";
+import { encodeTimeEmbedding } from "./kernels/time_embedding.ts";
+import { encodeUnary } from "./kernels/unary.ts";
+import { PipelineCache } from "./pipeline_cache.ts";
+import { Recorder, STORAGE_USAGE } from "./recorder.ts";
+
+export { DeviceLostError, GpuUnavailableError } from "./device.ts";
+export type { AdapterInfo } from "./device.ts";
+
+/** A WebGPU storage buffer of `size` f32 elements. */
+export class GpuBuffer implements DeviceBuffer {
+  readonly size: number;
+  /** The underlying buffer (at least 4 bytes, usage STORAGE | COPY_SRC | COPY_DST). */
+  readonly buffer: GPUBuffer;
+  /** Set by `free()`; a freed handle must not be used again. */
+  freed = false;
+  constructor(size: number, buffer: GPUBuffer) {
+    this.size = size;
+    this.buffer = buffer;
+  }
+}
+
+/** Options of `createWebGpuBackend`. */
+export interface WebGpuBackendOptions extends RequestGpuOptions {
+  /**
+   * Matmul kernel: "auto" (default) uses "vec4" when neither operand is transposed and K and N are
+   * multiples of 4, else "blocked".
+   */
+  matmul?: "auto" | MatmulVariant;
+  /** Override constants for the matmul kernels, by variant (tile sizes). */
+  matmulOverrides?: Partial<Record<MatmulVariant, Record<string, number>>>;
+  /** Compile every pipeline up front (asynchronously, with WGSL error messages). Default true. */
+  warmup?: boolean;
+}
+
+/** The WebGPU backend. Create with `createWebGpuBackend`. */
+export class WebGpuBackend implements Backend {
+  readonly name = "webgpu" as const;
+  readonly f64 = false;
+  /** The device in use. */
+  readonly device: GPUDevice;
+  /** Facts about the adapter, including `isFallbackAdapter` (llvmpipe). */
+  readonly adapterInfo: AdapterInfo;
+  /** The buffer pool (counters: bytesAllocated, bytesInUse). */
+  readonly pool: BufferPool;
+  /** The pipeline cache of this device. */
+  readonly pipelines: PipelineCache;
+  /** The command recorder (counters: dispatches, submits). */
+  readonly recorder: Recorder;
+  readonly #health: DeviceHealth;
+  readonly #matmul: "auto" | MatmulVariant;
+  readonly #matmulOverrides: Partial<Record<MatmulVariant, Record<string, number>>>;
+  #destroyed = false;
+
+  /** Wraps an existing device; prefer `createWebGpuBackend`. */
+  constructor(
+    device: GPUDevice,
+    adapterInfo: AdapterInfo,
+    health: DeviceHealth,
+    opts: WebGpuBackendOptions = {},
+  ) {
+    this.device = device;
+    this.adapterInfo = adapterInfo;
+    this.#health = health;
+    this.pool = new BufferPool(device);
+    this.pipelines = PipelineCache.for(device);
+    const print = Deno.env.get("WEBGPU_PRINT_SHADER");
+    if (print) this.pipelines.printShader = new RegExp(print);
+    this.recorder = new Recorder(device, this.pool, this.pipelines, health);
+    this.#matmul = opts.matmul ?? "auto";
+    this.#matmulOverrides = opts.matmulOverrides ?? {};
+    health.onFailure = () => {
+      this.pool.dropAll();
+      this.pipelines.clear();
+    };
+  }
+
+  #check(): void {
+    if (this.#destroyed) {
+      throw new Error("Cannot use the WebGPU backend: it was destroyed");
+    }
+    this.#health.check();
+  }
+
+  #buf(b: DeviceBuffer): GPUBuffer {
+    const g = b as GpuBuffer;
+    if (!(g instanceof GpuBuffer)) {
+      throw new TypeError("Cannot use buffer: it does not belong to the WebGPU backend");
+    }
+    if (g.freed) throw new TypeError("Cannot use buffer: it was freed");
+    return g.buffer;
+  }
+
+  alloc(size: number): DeviceBuffer {
+    this.#check();
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(
+        `Cannot allocate buffer: size must be a non-negative integer: current value is ${size}`,
+      );
+    }
+    return new GpuBuffer(size, this.pool.acquire(size * 4, STORAGE_USAGE, "backend.storage"));
+  }
+
+  free(buf: DeviceBuffer): void {
+    const g = buf as GpuBuffer;
+    if (this.#destroyed || this.#health.reason !== null) return;
+    if (g.freed) throw new TypeError("Cannot free buffer: it was already freed");
+    g.freed = true;
+    this.pool.release(g.buffer);
+  }
+
+  write(buf: DeviceBuffer, data: ArrayLike<number>, offset = 0): void {
+    this.#check();
+    if (offset < 0 || offset + data.length > buf.size) {
+      throw new RangeError(
+        `Cannot write buffer: ${data.length} values at offset ${offset} exceed its size: current size is ${buf.size}`,
+      );
+    }
+    const f32 = data instanceof Float32Array && data.buffer instanceof ArrayBuffer
+      ? data as Float32Array<ArrayBuffer>
+      : Float32Array.from(data);
+    this.recorder.write(this.#buf(buf), f32, offset * 4);
+  }
+
+  async read(buf: DeviceBuffer): Promise<Float32Array> {
+    this.#check();
+    const bytes = await this.recorder.read(this.#buf(buf), buf.size * 4);
+    return new Float32Array(bytes);
+  }
+
+  flush(): void {
+    this.#check();
+    this.recorder.flush();
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.recorder.destroy();
+    this.pool.dropAll();
+    this.pipelines.clear();
+    this.device.destroy();
+  }
+
+  fill(out: DeviceBuffer, value: number, n = out.size): void {
+    this.#check();
+    encodeFill(this.recorder, this.#buf(out), value, n);
+  }
+
+  copyBlocks(
+    src: DeviceBuffer,
+    dst: DeviceBuffer,
+    spec: {
+      outer: number;
+      inner: number;
+      srcStride: number;
+      dstStride: number;
+      srcOffset: number;
+      dstOffset: number;
+      accumulate: boolean;
+    },
+  ): void {
+    this.#check();
+    encodeCopyBlocks(this.recorder, this.#buf(src), this.#buf(dst), spec);
+  }
+
+  unary(op: UnaryOp, x: DeviceBuffer, out: DeviceBuffer, n: number, alpha = 0): void {
+    this.#check();
+    encodeUnary(this.recorder, "forward", op, { x: this.#buf(x), out: this.#buf(out) }, n, alpha);
+  }
+
+  unaryBackward(
+    op: UnaryOp,
+    x: DeviceBuffer,
+    dy: DeviceBuffer,
+    dx: DeviceBuffer,
+    n: number,
+    alpha = 0,
+  ): void {
+    this.#check();
+    const bufs = { x: this.#buf(x), a: this.#buf(dy), out: this.#buf(dx) };
+    encodeUnary(this.recorder, "backward", op, bufs, n, alpha);
+  }
+
+  unarySecond(
+    op: UnaryOp,
+    x: DeviceBuffer,
+    a: DeviceBuffer,
+    b: DeviceBuffer,
+    out: DeviceBuffer,
+    n: number,
+    alpha = 0,
+  ): void {
+    this.#check();
+    const bufs = { x: this.#buf(x), a: this.#buf(a), b: this.#buf(b), out: this.#buf(out) };
+    encodeUnary(this.recorder, "second", op, bufs, n, alpha);
+  }
+
+  affine(x: DeviceBuffer, out: DeviceBuffer, n: number, scale: number, shift: number): void {
+    this.#check();
+    encodeAffine(this.recorder, this.#buf(x), this.#buf(out), n, scale, shift);
+  }
+
+  binary(
+    op: BinaryOp,
+    a: DeviceBuffer,
+    b: DeviceBuffer,
+    out: DeviceBuffer,
+    spec: BroadcastSpec,
+  ): void {
+    this.#check();
+    encodeBinary(this.recorder, op, this.#buf(a), this.#buf(b), this.#buf(out), spec);
+  }
+
+  reduceSum(
+    x: DeviceBuffer,
+    out: DeviceBuffer,
+    spec: { outer: number; len: number; inner: number; accumulate: boolean },
+  ): void {
+    this.#check();
+    encodeReduceSum(this.recorder, this.#buf(x), this.#buf(out), spec);
+  }
+
+  sumSquares(x: DeviceBuffer, out: DeviceBuffer, n: number, accumulate: boolean): void {
+    this.#check();
+    encodeSumSquares(this.recorder, this.#buf(x), this.#buf(out), n, accumulate);
+  }
+
+  matmul(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, spec: MatmulSpec): void {
+    this.#check();
+    let variant = this.#matmul;
+    if (variant === "auto") {
+      const vec4Ok = !spec.transA && !spec.transB && spec.k % 4 === 0 && spec.n % 4 === 0;
+      variant = vec4Ok ? "vec4" : "blocked";
+    } else if (variant === "vec4" && (spec.transA || spec.transB || spec.k % 4 || spec.n % 4)) {
+      throw new RangeError(
+        `Cannot run matmul with the vec4 kernel: it needs untransposed operands and K, N multiples of 4: current spec is ${
+          JSON.stringify(spec)
+        }`,
+      );
+    }
+    encodeMatmul(
+      this.recorder,
+      this.#buf(a),
+      this.#buf(b),
+      this.#buf(out),
+      spec,
+      variant,
+      this.#matmulOverrides[variant],
+    );
+  }
+
+  permute(
+    x: DeviceBuffer,
+    out: DeviceBuffer,
+    shape: readonly number[],
+    perm: readonly number[],
+  ): void {
+    this.#check();
+    encodePermute(this.recorder, this.#buf(x), this.#buf(out), shape, perm);
+  }
+
+  im2col(x: DeviceBuffer, col: DeviceBuffer, g: ConvGeometry): void {
+    this.#check();
+    encodeIm2col(this.recorder, this.#buf(x), this.#buf(col), g);
+  }
+
+  col2im(col: DeviceBuffer, dx: DeviceBuffer, g: ConvGeometry, accumulate: boolean): void {
+    this.#check();
+    encodeCol2im(this.recorder, this.#buf(col), this.#buf(dx), g, accumulate);
+  }
+
+  normForward(
+    x: DeviceBuffer,
+    gamma: DeviceBuffer,
+    beta: DeviceBuffer,
+    y: DeviceBuffer,
+    mean: DeviceBuffer,
+    rstd: DeviceBuffer,
+    spec: NormSpec,
+  ): void {
+    this.#check();
+    encodeNormForward(this.recorder, {
+      x: this.#buf(x),
+      gamma: this.#buf(gamma),
+      beta: this.#buf(beta),
+      y: this.#buf(y),
+      mean: this.#buf(mean),
+      rstd: this.#buf(rstd),
+    }, spec);
+  }
+
+  normBackward(
+    x: DeviceBuffer,
+    gamma: DeviceBuffer,
+    mean: DeviceBuffer,
+    rstd: DeviceBuffer,
+    dy: DeviceBuffer,
+    dx: DeviceBuffer,
+    dgamma: DeviceBuffer,
+    dbeta: DeviceBuffer,
+    spec: NormSpec,
+  ): void {
+    this.#check();
+    encodeNormBackward(this.recorder, {
+      x: this.#buf(x),
+      gamma: this.#buf(gamma),
+      mean: this.#buf(mean),
+      rstd: this.#buf(rstd),
+      dy: this.#buf(dy),
+      dx: this.#buf(dx),
+      dgamma: this.#buf(dgamma),
+      dbeta: this.#buf(dbeta),
+    }, spec);
+  }
+
+  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, rows: number, cols: number): void {
+    this.#check();
+    encodeLogSoftmax(this.recorder, this.#buf(x), this.#buf(y), rows, cols);
+  }
+
+  logSoftmaxBackward(
+    y: DeviceBuffer,
+    dy: DeviceBuffer,
+    dx: DeviceBuffer,
+    rows: number,
+    cols: number,
+  ): void {
+    this.#check();
+    encodeLogSoftmaxBackward(this.recorder, this.#buf(y), this.#buf(dy), this.#buf(dx), rows, cols);
+  }
+
+  timeEmbedding(
+    t: DeviceBuffer,
+    out: DeviceBuffer,
+    b: number,
+    dim: number,
+    maxPeriod: number,
+    scale: number,
+  ): void {
+    this.#check();
+    encodeTimeEmbedding(this.recorder, this.#buf(t), this.#buf(out), b, dim, maxPeriod, scale);
+  }
+
+  adam(
+    param: DeviceBuffer,
+    grad: DeviceBuffer,
+    m: DeviceBuffer,
+    v: DeviceBuffer,
+    normSq: DeviceBuffer | null,
+    n: number,
+    spec: AdamSpec,
+  ): void {
+    this.#check();
+    encodeAdam(
+      this.recorder,
+      {
+        param: this.#buf(param),
+        grad: this.#buf(grad),
+        m: this.#buf(m),
+        v: this.#buf(v),
+        normSq: normSq === null ? null : this.#buf(normSq),
+      },
+      n,
+      spec,
+    );
+  }
+
+  random(
+    out: DeviceBuffer,
+    n: number,
+    dist: "normal" | "uniform",
+    seed: number,
+    offset: number,
+  ): void {
+    this.#check();
+    encodeRandom(this.recorder, this.#buf(out), n, dist, seed, offset);
+  }
+
+  sdeUpdate(
+    z: DeviceBuffer,
+    s: DeviceBuffer,
+    noise: DeviceBuffer,
+    out: DeviceBuffer,
+    n: number,
+    c: { cz: number; cs: number; cn: number },
+  ): void {
+    this.#check();
+    const bufs = { z: this.#buf(z), s: this.#buf(s), noise: this.#buf(noise), out: this.#buf(out) };
+    encodeSdeUpdate(this.recorder, bufs, n, c);
+  }
+
+  langevinUpdate(
+    z: DeviceBuffer,
+    s: DeviceBuffer,
+    noise: DeviceBuffer,
+    out: DeviceBuffer,
+    rows: number,
+    cols: number,
+    c: { snr: number; alpha: number },
+  ): void {
+    this.#check();
+    const bufs = { z: this.#buf(z), s: this.#buf(s), noise: this.#buf(noise), out: this.#buf(out) };
+    encodeLangevinUpdate(this.recorder, bufs, rows, cols, c);
+  }
+}
+
+/**
+ * Requests a WebGPU adapter and device (limits raised to the adapter's) and returns the backend.
+ *
+ * @throws {GpuUnavailableError} when no adapter exists, with a hint.
+ * @example
+ * ```ts ignore
+ * const gpu = await createWebGpuBackend();
+ * const x = gpu.alloc(4);
+ * gpu.write(x, [1, 2, 3, 4]);
+ * gpu.unary("exp", x, x, 4);
+ * console.log(await gpu.read(x), gpu.adapterInfo.isFallbackAdapter);
+ * ```
+ */
+export async function createWebGpuBackend(
+  opts: WebGpuBackendOptions = {},
+): Promise<WebGpuBackend> {
+  const { device, adapterInfo, health } = await requestGpu(opts);
+  const backend = new WebGpuBackend(device, adapterInfo, health, opts);
+  if (opts.warmup ?? true) {
+    await Promise.all(ALL_KERNELS.map((k) => backend.pipelines.warm(k)));
+  }
+  return backend;
+}

@@ -1,0 +1,161 @@
+/**
+ * Tests of the WebGPU plumbing: buffer pool counters and reuse, the pipeline cache key, the
+ * record-once/submit-once model (one submit per flush, writes ordered after recorded work, freed
+ * buffers reused within one submission, more dispatches than one uniform chunk holds), device
+ * loss and uncaptured errors surfacing as DeviceLostError, and GpuUnavailableError's hint.
+ */
+
+import assert from "node:assert/strict";
+import {
+  createWebGpuBackend,
+  DeviceLostError,
+  GpuUnavailableError,
+  type WebGpuBackend,
+} from "./backend.ts";
+import { requestGpu } from "./device.ts";
+import { FILL } from "./kernels/fill.ts";
+import { MATMUL_KERNELS } from "./kernels/matmul.ts";
+import { pipelineKey } from "./pipeline_cache.ts";
+import { tryCreateGpu } from "./_test_utils.ts";
+
+const gpu = await tryCreateGpu();
+const ignore = gpu === null;
+
+Deno.test("pipelineKey() is the kernel name plus the sorted override constants", () => {
+  const k = MATMUL_KERNELS.blocked;
+  assert.equal(pipelineKey(k, { TN: 4, BK: 16, TM: 8 }), "matmul_blocked|BK=16,TM=8,TN=4");
+  assert.equal(pipelineKey(k, { b: 1, a: 2 }), pipelineKey(k, { a: 2, b: 1 }));
+});
+
+Deno.test({
+  name: "BufferPool counts bytes and reuses freed buffers of the same size",
+  ignore,
+  fn: () => {
+    const g: WebGpuBackend = gpu!;
+    const inUse = g.pool.bytesInUse;
+    const a = g.alloc(1000);
+    assert.equal(g.pool.bytesInUse, inUse + 4000);
+    const created = g.pool.created;
+    g.free(a);
+    assert.equal(g.pool.bytesInUse, inUse);
+    const b = g.alloc(1000);
+    assert.equal(g.pool.created, created, "a freed buffer of the same size is reused");
+    assert.ok(g.pool.bytesAllocated >= g.pool.bytesInUse);
+    g.free(b);
+    assert.throws(() => g.free(b), TypeError);
+  },
+});
+
+Deno.test({
+  name: "PipelineCache returns one pipeline per (kernel, constants)",
+  ignore,
+  fn: () => {
+    const g = gpu!;
+    const p1 = g.pipelines.get(FILL);
+    assert.equal(g.pipelines.get(FILL, { WG: 64 }), p1);
+    assert.notEqual(g.pipelines.get(FILL, { WG: 32 }).pipeline, p1.pipeline);
+  },
+});
+
+Deno.test({
+  name: "a recorded step is submitted once; writes and frees keep queue order",
+  ignore,
+  fn: async () => {
+    const g = gpu!;
+    g.flush();
+    const submits = g.recorder.submits;
+    const out1 = g.alloc(3), out2 = g.alloc(3);
+    const a = g.alloc(3);
+    g.write(a, [1, 2, 3]);
+    g.affine(a, out1, 3, 10, 0); // out1 = 10·a, recorded
+    g.free(a); // a goes back to the pool at once
+    const b = g.alloc(3); // same size: the pool hands out a's buffer
+    g.write(b, [5, 5, 5]); // must land after the recorded affine
+    g.affine(b, out2, 3, 1, 1);
+    g.flush();
+    assert.equal(g.recorder.submits, submits + 1, "one submit for the whole step");
+    assert.deepEqual([...await g.read(out1)], [10, 20, 30]);
+    assert.deepEqual([...await g.read(out2)], [6, 6, 6]);
+    for (const x of [out1, out2, b]) g.free(x);
+  },
+});
+
+Deno.test({
+  name: "600 dispatches in one submission each see their own uniforms",
+  ignore,
+  fn: async () => {
+    const g = gpu!;
+    const x = g.alloc(5);
+    g.fill(x, 0);
+    for (let i = 1; i <= 600; i++) g.affine(x, x, 5, 1, i);
+    const submits = g.recorder.submits;
+    const got = await g.read(x);
+    assert.equal(g.recorder.submits, submits + 1);
+    assert.deepEqual([...got], new Array(5).fill((600 * 601) / 2));
+    g.free(x);
+  },
+});
+
+Deno.test({
+  name: "a destroyed device makes the next call throw DeviceLostError",
+  ignore,
+  fn: async () => {
+    const g = await createWebGpuBackend({ warmup: false });
+    const x = g.alloc(4);
+    g.device.destroy();
+    await g.device.lost;
+    assert.throws(() => g.fill(x, 1), DeviceLostError);
+    assert.throws(() => g.alloc(1), /Cannot use the WebGPU device: device was destroyed/);
+  },
+});
+
+Deno.test({
+  name: "an uncaptured validation error makes the next call throw DeviceLostError naming it",
+  ignore,
+  fn: async () => {
+    const g = await createWebGpuBackend({ warmup: false });
+    g.device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+    for (let i = 0; i < 50 && !failed(g); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.throws(() => g.alloc(1), (e: unknown) => {
+      assert.ok(e instanceof DeviceLostError);
+      assert.match(e.reason, /uncaptured/);
+      return true;
+    });
+    g.destroy();
+  },
+});
+
+function failed(g: WebGpuBackend): boolean {
+  try {
+    g.flush();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+Deno.test({
+  name: "adapterInfo reports isFallbackAdapter",
+  ignore,
+  fn: () => {
+    assert.equal(typeof gpu!.adapterInfo.isFallbackAdapter, "boolean");
+    assert.ok(gpu!.adapterInfo.description.length >= 0);
+  },
+});
+
+Deno.test("requestGpu() throws GpuUnavailableError with a hint when no adapter exists", async () => {
+  const nav = globalThis.navigator as unknown as Record<string, unknown>;
+  const fake = { requestAdapter: () => Promise.resolve(null) };
+  Object.defineProperty(nav, "gpu", { value: fake, configurable: true });
+  try {
+    await assert.rejects(() => requestGpu(), (e: unknown) => {
+      assert.ok(e instanceof GpuUnavailableError);
+      assert.match(e.message, /Cannot find a WebGPU adapter: .*mesa-vulkan-drivers/);
+      return true;
+    });
+  } finally {
+    delete nav.gpu; // the prototype's getter shows through again
+  }
+});
