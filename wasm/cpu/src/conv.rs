@@ -1,0 +1,161 @@
+//! Data movement for convolutions and layouts: im2col (gather of input taps into a
+//! (C·KH·KW, B·OH·OW) matrix), col2im (its adjoint; each thread owns whole (b, c) planes, so the
+//! scatter-add is race-free) and axis permutation.
+use crate::share;
+
+/// Geometry at `g` as i32s: [b, c, h, w, kh, kw, stride, pad, oh, ow].
+#[inline(always)]
+unsafe fn geom(g: *const i32) -> [usize; 10] {
+    let mut o = [0usize; 10];
+    for (i, v) in o.iter_mut().enumerate() {
+        *v = *g.add(i) as usize;
+    }
+    o
+}
+
+/// Output columns xx in [lo, hi) whose input column xx·s − p + j lies inside [0, w).
+#[inline(always)]
+fn valid_range(ow: usize, w: usize, s: usize, p: usize, j: usize) -> (usize, usize) {
+    let lo = if p > j { (p - j + s - 1) / s } else { 0 };
+    let hi = if w + p > j { ((w + p - j - 1) / s + 1).min(ow) } else { 0 };
+    (lo.min(hi), hi)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn im2col(x: *const f32, col: *mut f32, g: *const i32, tid: usize, nt: usize) {
+    let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
+    let ncol = b * oh * ow;
+    let units = c * kh * kw * b;
+    let (u0, u1) = share(units, tid, nt, 1);
+    for u in u0..u1 {
+        let r = u / b;
+        let bb = u - r * b;
+        let j = r % kw;
+        let i = (r / kw) % kh;
+        let ch = r / (kw * kh);
+        let (lo, hi) = valid_range(ow, w, s, p, j);
+        let plane = x.add((bb * c + ch) * h * w);
+        let dst0 = col.add(r * ncol + bb * oh * ow);
+        for y in 0..oh {
+            let dst = dst0.add(y * ow);
+            let iy = (y * s + i) as isize - p as isize;
+            if iy < 0 || iy >= h as isize {
+                for xx in 0..ow {
+                    *dst.add(xx) = 0.0;
+                }
+                continue;
+            }
+            let src = plane.add(iy as usize * w);
+            for xx in 0..lo {
+                *dst.add(xx) = 0.0;
+            }
+            if s == 1 {
+                let off = j as isize - p as isize;
+                for xx in lo..hi {
+                    *dst.add(xx) = *src.offset(xx as isize + off);
+                }
+            } else {
+                for xx in lo..hi {
+                    *dst.add(xx) = *src.add(xx * s + j - p);
+                }
+            }
+            for xx in hi..ow {
+                *dst.add(xx) = 0.0;
+            }
+        }
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn col2im(
+    col: *const f32,
+    dx: *mut f32,
+    g: *const i32,
+    acc: u32,
+    tid: usize,
+    nt: usize,
+) {
+    let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
+    let ncol = b * oh * ow;
+    let (u0, u1) = share(b * c, tid, nt, 1);
+    for u in u0..u1 {
+        let bb = u / c;
+        let ch = u - bb * c;
+        let plane = dx.add(u * h * w);
+        if acc == 0 {
+            for t in 0..h * w {
+                *plane.add(t) = 0.0;
+            }
+        }
+        for i in 0..kh {
+            for j in 0..kw {
+                let r = (ch * kh + i) * kw + j;
+                let src0 = col.add(r * ncol + bb * oh * ow);
+                let (lo, hi) = valid_range(ow, w, s, p, j);
+                for y in 0..oh {
+                    let iy = (y * s + i) as isize - p as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    let src = src0.add(y * ow);
+                    let dst = plane.add(iy as usize * w);
+                    if s == 1 {
+                        let off = j as isize - p as isize;
+                        for xx in lo..hi {
+                            *dst.offset(xx as isize + off) += *src.add(xx);
+                        }
+                    } else {
+                        for xx in lo..hi {
+                            *dst.add(xx * s + j - p) += *src.add(xx);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// out (shape at params) = gather of x: params as i32s [ndim, outShape[ndim], xStrides[ndim]]
+/// where xStrides[d] is x's element stride along output dim d.
+#[no_mangle]
+pub unsafe extern "C" fn permute(
+    x: *const f32,
+    out: *mut f32,
+    params: *const i32,
+    tid: usize,
+    nt: usize,
+) {
+    let nd = *params as usize;
+    let shape = params.add(1);
+    let xs = params.add(1 + nd);
+    let mut total = 1usize;
+    for d in 0..nd {
+        total *= *shape.add(d) as usize;
+    }
+    let inner = *shape.add(nd - 1) as usize;
+    let is = *xs.add(nd - 1) as usize;
+    let (s, e) = share(total, tid, nt, 16);
+    let mut idx = s;
+    while idx < e {
+        let mut row = idx / inner;
+        let c0 = idx - row * inner;
+        let len = (inner - c0).min(e - idx);
+        let mut xo = c0 * is;
+        for d in (0..nd - 1).rev() {
+            let sz = *shape.add(d) as usize;
+            let q = row / sz;
+            xo += (row - q * sz) * *xs.add(d) as usize;
+            row = q;
+        }
+        let src = x.add(xo);
+        let dst = out.add(idx);
+        if is == 1 {
+            core::ptr::copy_nonoverlapping(src, dst, len);
+        } else {
+            for t in 0..len {
+                *dst.add(t) = *src.add(t * is);
+            }
+        }
+        idx += len;
+    }
+}

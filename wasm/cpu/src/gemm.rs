@@ -1,0 +1,268 @@
+//! Packed GEMM, out[M,N] (+)= op(a)·op(b), after Goto & van de Geijn / BLIS: B is packed into
+//! KC×NR column panels, A into MR×KC row panels, and a 4×8 f32x4 register-blocked micro-kernel
+//! (8 accumulators; 6×8 spilled registers in V8 and ran slower) walks them. Threads split the output into column (or row) stripes, each
+//! packing with its own scratch region; no two threads write the same element of `out`.
+use crate::math::{ld, splat, st};
+use core::arch::wasm32::*;
+
+const MR: usize = 4;
+const NR: usize = 8;
+const KC: usize = 384;
+const MC: usize = 96; // multiple of MR; MC×KC floats of packed A stay in L2
+const NC: usize = 384; // multiple of NR; KC×NC floats of packed B
+/// Floats of scratch one thread needs for `matmul`.
+#[allow(dead_code)]
+const GEMM_SCRATCH: usize = MC * KC + KC * NC;
+const _: () = assert!(GEMM_SCRATCH * 4 <= SCRATCH_STRIDE);
+
+/// Bytes between consecutive threads' scratch regions (the TS side allocates `nt` of them).
+pub const SCRATCH_STRIDE: usize = 1 << 20;
+
+#[no_mangle]
+pub extern "C" fn scratch_stride_bytes() -> usize {
+    SCRATCH_STRIDE
+}
+
+/// out[M,N] (+)= op(a)·op(b). flags: 1 = transA (a is [K,M]), 2 = transB (b is [N,K]),
+/// 4 = accumulate. `scratch` is the base of `nt` regions of `SCRATCH_STRIDE` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn matmul(
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    m: usize,
+    k: usize,
+    n: usize,
+    flags: u32,
+    scratch: *mut u8,
+    tid: usize,
+    nt: usize,
+) {
+    let trans_a = flags & 1 != 0;
+    let trans_b = flags & 2 != 0;
+    let acc = flags & 4 != 0;
+    // Split the larger side (counted in micro-tiles) across threads.
+    let (i0, i1, j0, j1) = if (n + NR - 1) / NR >= (m + MR - 1) / MR {
+        let (s, e) = crate::share(n, tid, nt, NR);
+        (0, m, s, e)
+    } else {
+        let (s, e) = crate::share(m, tid, nt, MR);
+        (s, e, 0, n)
+    };
+    if i0 >= i1 || j0 >= j1 {
+        return;
+    }
+    if k == 0 {
+        if !acc {
+            for i in i0..i1 {
+                for j in j0..j1 {
+                    *c.add(i * n + j) = 0.0;
+                }
+            }
+        }
+        return;
+    }
+    let ap = scratch.add(tid * SCRATCH_STRIDE) as *mut f32;
+    let bp = ap.add(MC * KC);
+    let mut jc = j0;
+    while jc < j1 {
+        let nc = NC.min(j1 - jc);
+        let mut pc = 0;
+        while pc < k {
+            let kc = KC.min(k - pc);
+            pack_b(b, bp, kc, nc, pc, jc, k, n, trans_b);
+            let add = pc > 0 || acc;
+            let mut ic = i0;
+            while ic < i1 {
+                let mc = MC.min(i1 - ic);
+                pack_a(a, ap, mc, kc, ic, pc, m, k, trans_a);
+                let mut jr = 0;
+                while jr < nc {
+                    let nr = NR.min(nc - jr);
+                    let mut ir = 0;
+                    while ir < mc {
+                        let mr = MR.min(mc - ir);
+                        kernel_4x8(
+                            kc,
+                            ap.add(ir * kc),
+                            bp.add(jr * kc),
+                            c.add((ic + ir) * n + jc + jr),
+                            n,
+                            mr,
+                            nr,
+                            add,
+                        );
+                        ir += MR;
+                    }
+                    jr += NR;
+                }
+                ic += MC;
+            }
+            pc += KC;
+        }
+        jc += NC;
+    }
+}
+
+/// Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of op(a) into MR-row panels: panel q holds
+/// element (i0 + q·MR + ii, p0 + kk) at q·MR·kc + kk·MR + ii, zero-padded past mc.
+#[inline(never)]
+unsafe fn pack_a(
+    a: *const f32,
+    dst: *mut f32,
+    mc: usize,
+    kc: usize,
+    i0: usize,
+    p0: usize,
+    m: usize,
+    k: usize,
+    trans: bool,
+) {
+    let mut ir = 0;
+    while ir < mc {
+        let mr = MR.min(mc - ir);
+        let d = dst.add(ir * kc);
+        if trans {
+            // a is [K, M]: the MR values of one k are contiguous.
+            for kk in 0..kc {
+                let src = a.add((p0 + kk) * m + i0 + ir);
+                let row = d.add(kk * MR);
+                for ii in 0..MR {
+                    *row.add(ii) = if ii < mr { *src.add(ii) } else { 0.0 };
+                }
+            }
+        } else {
+            for ii in 0..MR {
+                if ii < mr {
+                    let src = a.add((i0 + ir + ii) * k + p0);
+                    for kk in 0..kc {
+                        *d.add(kk * MR + ii) = *src.add(kk);
+                    }
+                } else {
+                    for kk in 0..kc {
+                        *d.add(kk * MR + ii) = 0.0;
+                    }
+                }
+            }
+        }
+        ir += MR;
+    }
+}
+
+/// Packs k-range [p0, p0+kc) × columns [j0, j0+nc) of op(b) into NR-column panels: panel q holds
+/// element (p0 + kk, j0 + q·NR + jj) at q·NR·kc + kk·NR + jj, zero-padded past nc.
+#[inline(never)]
+unsafe fn pack_b(
+    b: *const f32,
+    dst: *mut f32,
+    kc: usize,
+    nc: usize,
+    p0: usize,
+    j0: usize,
+    k: usize,
+    n: usize,
+    trans: bool,
+) {
+    let mut jr = 0;
+    while jr < nc {
+        let nr = NR.min(nc - jr);
+        let d = dst.add(jr * kc);
+        if trans {
+            // b is [N, K]: one column's k-range is contiguous.
+            for jj in 0..NR {
+                if jj < nr {
+                    let src = b.add((j0 + jr + jj) * k + p0);
+                    for kk in 0..kc {
+                        *d.add(kk * NR + jj) = *src.add(kk);
+                    }
+                } else {
+                    for kk in 0..kc {
+                        *d.add(kk * NR + jj) = 0.0;
+                    }
+                }
+            }
+        } else if nr == NR {
+            for kk in 0..kc {
+                let src = b.add((p0 + kk) * n + j0 + jr);
+                st(d.add(kk * NR), ld(src));
+                st(d.add(kk * NR + 4), ld(src.add(4)));
+            }
+        } else {
+            for kk in 0..kc {
+                let src = b.add((p0 + kk) * n + j0 + jr);
+                for jj in 0..NR {
+                    *d.add(kk * NR + jj) = if jj < nr { *src.add(jj) } else { 0.0 };
+                }
+            }
+        }
+        jr += NR;
+    }
+}
+
+macro_rules! fma {
+    ($c:ident, $a:expr, $b:expr) => {
+        $c = f32x4_add($c, f32x4_mul($a, $b));
+    };
+}
+
+/// c[0..mr, 0..nr] (+)= Σ_k a_panel[k, :]ᵀ b_panel[k, :] for one 4×8 tile; `ldc` = row stride.
+#[inline(always)]
+unsafe fn kernel_4x8(
+    kc: usize,
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    mr: usize,
+    nr: usize,
+    add: bool,
+) {
+    let z = splat(0.0);
+    let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) = (z, z, z, z, z, z);
+    let (mut c30, mut c31) = (z, z);
+    let mut pa = a as *const u32;
+    let mut pb = b;
+    for _ in 0..kc {
+        let b0 = ld(pb);
+        let b1 = ld(pb.add(4));
+        let a0 = v128_load32_splat(pa);
+        fma!(c00, a0, b0);
+        fma!(c01, a0, b1);
+        let a1 = v128_load32_splat(pa.add(1));
+        fma!(c10, a1, b0);
+        fma!(c11, a1, b1);
+        let a2 = v128_load32_splat(pa.add(2));
+        fma!(c20, a2, b0);
+        fma!(c21, a2, b1);
+        let a3 = v128_load32_splat(pa.add(3));
+        fma!(c30, a3, b0);
+        fma!(c31, a3, b1);
+        pa = pa.add(MR);
+        pb = pb.add(NR);
+    }
+    let rows = [c00, c01, c10, c11, c20, c21, c30, c31];
+    if mr == MR && nr == NR {
+        for i in 0..MR {
+            let p = c.add(i * ldc);
+            if add {
+                st(p, f32x4_add(ld(p), rows[2 * i]));
+                st(p.add(4), f32x4_add(ld(p.add(4)), rows[2 * i + 1]));
+            } else {
+                st(p, rows[2 * i]);
+                st(p.add(4), rows[2 * i + 1]);
+            }
+        }
+    } else {
+        let mut tmp = [0f32; MR * NR];
+        for (i, r) in rows.iter().enumerate() {
+            st(tmp.as_mut_ptr().add(i * 4), *r);
+        }
+        for i in 0..mr {
+            let p = c.add(i * ldc);
+            for j in 0..nr {
+                let v = tmp[i * NR + j];
+                *p.add(j) = if add { *p.add(j) + v } else { v };
+            }
+        }
+    }
+}
