@@ -47,6 +47,22 @@ export const CRATES: CrateSpec[] = [
     artifact: "polyscore_linalg.wasm",
     output: "wasm/lib/polyscore_linalg.wasm",
   },
+  {
+    name: "cpu",
+    dir: "wasm/cpu",
+    target: "wasm32-unknown-unknown",
+    rustflags: ["-C", "target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals"],
+    linkArgs: [
+      "--shared-memory",
+      "--import-memory",
+      "--max-memory=4294967296",
+      "--export=__stack_pointer",
+      "--export=__heap_base",
+    ],
+    cargoArgs: [],
+    artifact: "cpu.wasm",
+    output: "wasm/lib/cpu.wasm",
+  },
 ];
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname).replace(/\/$/, "");
