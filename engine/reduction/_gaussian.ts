@@ -171,3 +171,54 @@ export function relativeFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): n
   }
   return Math.sqrt(num / den);
 }
+
+/**
+ * A latent Gaussian with cross-modality correlation: z_m = μ_m + S_m (B_m f + e_m) with a shared
+ * factor f ~ N(0, I_k), loadings B_m (d_m, k) of orthogonal columns with norms `loadings`, noise
+ * e_m ~ N(0, I) and a random well-conditioned per-block mixing S_m. After whitening, each block's
+ * marginal is N(0, I) and all structure sits in the cross-blocks; the canonical correlation along
+ * factor j is loadings[j]² / (1 + loadings[j]²).
+ */
+export function crossModalCase(
+  dims: readonly number[],
+  loadings: readonly number[],
+  seed: number,
+): { mean: Float64Array; sigma: Float64Array } {
+  const rng = new Rng(seed);
+  const d = dims.reduce((a, b) => a + b, 0), k = loadings.length;
+  const load = new Float64Array(d * k);
+  let off = 0;
+  for (const dm of dims) {
+    // Gram–Schmidt on random vectors gives k orthonormal directions in the block.
+    const cols: number[][] = [];
+    for (let j = 0; j < k; j++) {
+      const v = Array.from({ length: dm }, () => rng.normal());
+      for (const c of cols) {
+        const dot = v.reduce((s, x, i) => s + x * c[i], 0);
+        for (let i = 0; i < dm; i++) v[i] -= dot * c[i];
+      }
+      const norm = Math.hypot(...v);
+      cols.push(v.map((x) => x / norm));
+    }
+    for (let i = 0; i < dm; i++) {
+      for (let j = 0; j < k; j++) load[(off + i) * k + j] = loadings[j] * cols[j][i];
+    }
+    off += dm;
+  }
+  const inner = matMul(load, transposeOf(load, d, k), d, k, d);
+  for (let i = 0; i < d; i++) inner[i * d + i] += 1;
+  const s = new Float64Array(d * d);
+  off = 0;
+  for (const dm of dims) {
+    for (let i = 0; i < dm; i++) {
+      for (let j = 0; j < dm; j++) {
+        s[(off + i) * d + off + j] = (i === j ? 1.5 : 0) + 0.5 * rng.normal();
+      }
+    }
+    off += dm;
+  }
+  const sigma = matMul(matMul(s, inner, d, d, d), transposeOf(s, d, d), d, d, d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) sigma[i * d + j] = sigma[j * d + i];
+  const mean = Float64Array.from({ length: d }, () => 3 * rng.normal());
+  return { mean, sigma };
+}
