@@ -8,12 +8,12 @@
 /**
  * Reads the bytes of a built artifact from `wasm/lib/`.
  *
- * @param name File name inside `wasm/lib/`, for example `"polyscore_linalg.wasm"`.
+ * @param name File name inside `wasm/lib/`, for example `"linalg.wasm"`.
  * @returns The file's bytes.
  * @example
  * ```ts
  * import { loadWasmBytes } from "./_load.ts";
- * const bytes = await loadWasmBytes("polyscore_linalg.wasm");
+ * const bytes = await loadWasmBytes("linalg.wasm");
  * ```
  */
 export async function loadWasmBytes(name: string): Promise<Uint8Array<ArrayBuffer>> {

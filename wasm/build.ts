@@ -45,7 +45,7 @@ export const CRATES: CrateSpec[] = [
     linkArgs: [],
     cargoArgs: [],
     artifact: "polyscore_linalg.wasm",
-    output: "wasm/lib/polyscore_linalg.wasm",
+    output: "wasm/lib/linalg.wasm",
   },
   {
     name: "cpu",

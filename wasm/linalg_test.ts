@@ -77,7 +77,21 @@ Deno.test("eigh() eigenvalues match an independent Jacobi reference for small n"
     ]),
     ["Wilkinson W21+", wilkinson(10), 21],
     ["glued Wilkinson 3×W7+", gluedWilkinson(3, 3, 1e-10), 21],
-    ["graded", tridiagonal([1e-8, 1e-4, 1, 1e4, 1e8], [1e-6, 1e-2, 1e2, 1e6]), 5],
+    [
+      "graded, large at the bottom (QL)",
+      tridiagonal([1e-8, 1e-4, 1, 1e4, 1e8], [1e-6, 1e-2, 1e2, 1e6]),
+      5,
+    ],
+    [
+      "graded, large at the top (QR)",
+      tridiagonal([1e8, 1e4, 1, 1e-4, 1e-8], [1e6, 1e2, 1e-2, 1e-6]),
+      5,
+    ],
+    [
+      "split blocks with a shared eigenvalue",
+      tridiagonal([2, 1, 5, 2, 1, 5], [1, 0.5, 0, 1, 0.5]),
+      6,
+    ],
   ];
   for (const [label, a, n] of cases) {
     const { values } = checkEigh(a, n, label);

@@ -20,7 +20,7 @@
 import { loadWasmBytes } from "./_load.ts";
 
 /** File name of the linear-algebra artifact inside `wasm/lib/`. */
-export const LINALG_ARTIFACT = "polyscore_linalg.wasm";
+export const LINALG_ARTIFACT = "linalg.wasm";
 
 interface LinalgExports {
   memory: WebAssembly.Memory;

@@ -2,7 +2,9 @@
 //! rank-2 update of step k fused with the matrix-vector product of step k+1), explicit formation of
 //! Qᵀ in place (`dorg2l` order), and the implicit QL/QR iteration with Wilkinson shifts on the
 //! tridiagonal matrix (`dsteqr`), whose plane rotations are applied to the rows of Qᵀ in fused
-//! chains.
+//! chains. The eigenvalues are first found by a cheap vector-free pass and then offered as
+//! ("perfect") shifts to the pass that accumulates vectors, which saves about a quarter of the
+//! O(n³) rotation work; Wilkinson shifts take over whenever such a shift does not deflate.
 //!
 //! Storage is row-major. Eigenvectors are kept as rows while iterating (so every rotation combines
 //! two contiguous rows) and transposed with the ascending sort at the end.
@@ -91,7 +93,8 @@ pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) ->
     for i in 0..n {
         z[i * ld..i * ld + n].copy_from_slice(&a[i * n..i * n + n]);
     }
-    tridiagonal_ql(&mut d, &mut e, &mut z, n, ld)?;
+    let mut pool = ShiftPool::new(tridiagonal_values(&d, &e)?);
+    tridiagonal_ql(&mut d, &mut e, Some((&mut z, ld)), Some(&mut pool))?;
 
     let (u1, u2) = (pow2(e_scale / 2), pow2(e_scale - e_scale / 2));
     let mut order: Vec<usize> = (0..n).collect();
@@ -234,17 +237,70 @@ fn form_qt(a: &mut [f64], n: usize, tau: &[f64]) {
     a[0] = 1.0;
 }
 
-/// Implicit QL/QR iteration with Wilkinson shifts on the tridiagonal (d, e), applying every
-/// rotation to the rows of `z` (n×n row-major, rows = eigenvectors). Like LAPACK `dsteqr`, each
-/// unreduced block is iterated from its end with the smaller diagonal entry (QL when that is the
-/// top, QR otherwise), which keeps graded matrices accurate.
+/// Eigenvalues already known (from a first, vector-free pass), offered as shifts to the pass that
+/// accumulates eigenvectors. A sweep shifted by an exact eigenvalue deflates in one step (in exact
+/// arithmetic), about halving the sweeps and so the O(n³) rotation work. Any shift gives an exact
+/// orthogonal similarity, so a poor guess costs only time: when a perfect-shift sweep does not
+/// deflate, the iteration falls back to Wilkinson shifts for that eigenvalue.
+struct ShiftPool {
+    /// Ascending eigenvalues.
+    values: Vec<f64>,
+    used: Vec<bool>,
+}
+
+impl ShiftPool {
+    fn new(mut values: Vec<f64>) -> Self {
+        values.sort_by(|x, y| x.total_cmp(y));
+        let used = vec![false; values.len()];
+        ShiftPool { values, used }
+    }
+
+    /// Index of the unused value nearest to x, if any.
+    fn nearest(&self, x: f64) -> Option<usize> {
+        let v = &self.values;
+        let mut hi = v.partition_point(|&y| y < x);
+        let mut lo = hi;
+        while lo > 0 && self.used[lo - 1] {
+            lo -= 1;
+        }
+        while hi < v.len() && self.used[hi] {
+            hi += 1;
+        }
+        let below = if lo > 0 { Some(lo - 1) } else { None };
+        let above = if hi < v.len() { Some(hi) } else { None };
+        match (below, above) {
+            (Some(b), Some(a)) => Some(if x - v[b] <= v[a] - x { b } else { a }),
+            (b, a) => b.or(a),
+        }
+    }
+
+    fn take_nearest(&mut self, x: f64) {
+        if let Some(i) = self.nearest(x) {
+            self.used[i] = true;
+        }
+    }
+}
+
+/// Eigenvalues (unsorted) of the tridiagonal (d, e), without eigenvectors.
+fn tridiagonal_values(d: &[f64], e: &[f64]) -> Result<Vec<f64>, usize> {
+    let mut d = d.to_vec();
+    let mut e = e.to_vec();
+    tridiagonal_ql(&mut d, &mut e, None, None)?;
+    Ok(d)
+}
+
+/// Implicit QL/QR iteration on the tridiagonal (d, e) (e[i] couples i and i+1), applying every
+/// rotation to the rows of `z` (n rows of stride `ld`, rows = eigenvectors) when given. Like
+/// LAPACK `dsteqr`, each unreduced block is iterated from its end with the smaller diagonal entry
+/// (QL when that is the top, QR otherwise), which keeps graded matrices accurate. Shifts are
+/// Wilkinson's, or the nearest eigenvalue of `pool` on the first sweep for each eigenvalue.
 fn tridiagonal_ql(
     d: &mut [f64],
     e: &mut [f64],
-    z: &mut [f64],
-    n: usize,
-    ld: usize,
+    mut z: Option<(&mut [f64], usize)>,
+    mut pool: Option<&mut ShiftPool>,
 ) -> Result<(), usize> {
+    let n = d.len();
     let eps = f64::EPSILON;
     let mut bd = vec![0.0; n];
     let mut be = vec![0.0; n];
@@ -252,7 +308,6 @@ fn tridiagonal_ql(
     let mut rows = vec![0usize; n];
     let mut cs = vec![0.0; n];
     let mut ss = vec![0.0; n];
-    let zp = z.as_mut_ptr();
     let mut l1 = 0;
     while l1 < n {
         // Find the unreduced block [l, lend].
@@ -267,13 +322,16 @@ fn tridiagonal_ql(
         let (l, lend) = (l1, m);
         l1 = m + 1;
         if lend == l {
+            if let Some(p) = pool.as_deref_mut() {
+                p.take_nearest(d[l]);
+            }
             continue;
         }
         let len = lend - l + 1;
         let reverse = d[lend].abs() < d[l].abs();
         for k in 0..len {
             let g = if reverse { lend - k } else { l + k };
-            map[k] = g * ld;
+            map[k] = g;
             bd[k] = d[g];
             be[k] = if k + 1 < len {
                 if reverse {
@@ -287,6 +345,7 @@ fn tridiagonal_ql(
         }
         let max_sweeps = MAX_SWEEPS_PER_ROW * len;
         let mut sweeps = 0;
+        let mut sweeps_here = 0;
         let mut ll = 0;
         while ll < len {
             // Find the first small subdiagonal at or after ll.
@@ -299,18 +358,30 @@ fn tridiagonal_ql(
                 mm += 1;
             }
             if mm == ll {
+                if let Some(p) = pool.as_deref_mut() {
+                    p.take_nearest(bd[ll]);
+                }
                 ll += 1;
+                sweeps_here = 0;
                 continue;
             }
             sweeps += 1;
+            sweeps_here += 1;
             if sweeps > max_sweeps {
-                let g = if reverse { lend - ll } else { l + ll };
-                return Err(g);
+                return Err(map[ll]);
             }
-            // Wilkinson shift from the leading 2×2 block.
+            // Wilkinson shift σ from the leading 2×2 block; the sweep starts from g = d[mm] − σ.
             let mut g = (bd[ll + 1] - bd[ll]) / (2.0 * be[ll]);
             let mut r = hypot(g, 1.0);
-            g = bd[mm] - bd[ll] + be[ll] / (g + r.copysign(g));
+            let sigma = bd[ll] - be[ll] / (g + r.copysign(g));
+            g = bd[mm] - sigma;
+            if sweeps_here == 1 {
+                if let Some(p) = pool.as_deref() {
+                    if let Some(i) = p.nearest(sigma) {
+                        g = bd[mm] - p.values[i];
+                    }
+                }
+            }
             let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
             let mut nrot = 0;
             let mut underflow = false;
@@ -340,8 +411,13 @@ fn tridiagonal_ql(
                 nrot += 1;
                 rows[nrot] = map[i];
             }
-            unsafe {
-                rotate_chain(zp, n, &rows[..=nrot], &cs[..nrot], &ss[..nrot]);
+            if let Some((zz, ld)) = z.as_mut() {
+                for row in rows[..=nrot].iter_mut() {
+                    *row *= *ld;
+                }
+                unsafe {
+                    rotate_chain(zz.as_mut_ptr(), n, &rows[..=nrot], &cs[..nrot], &ss[..nrot]);
+                }
             }
             if underflow {
                 continue;
@@ -351,7 +427,7 @@ fn tridiagonal_ql(
             be[mm] = 0.0;
         }
         for k in 0..len {
-            d[map[k] / ld] = bd[k];
+            d[map[k]] = bd[k];
         }
     }
     Ok(())

@@ -176,10 +176,22 @@ pub unsafe fn rotate_chain(z: *mut f64, cols: usize, rows: &[usize], c: &[f64], 
                 let x1 = v128_load(src.add(2) as *const v128);
                 let x2 = v128_load(src.add(4) as *const v128);
                 let x3 = v128_load(src.add(6) as *const v128);
-                v128_store(dst as *mut v128, f64x2_add(f64x2_mul(vs, x0), f64x2_mul(vc, a0)));
-                v128_store(dst.add(2) as *mut v128, f64x2_add(f64x2_mul(vs, x1), f64x2_mul(vc, a1)));
-                v128_store(dst.add(4) as *mut v128, f64x2_add(f64x2_mul(vs, x2), f64x2_mul(vc, a2)));
-                v128_store(dst.add(6) as *mut v128, f64x2_add(f64x2_mul(vs, x3), f64x2_mul(vc, a3)));
+                v128_store(
+                    dst as *mut v128,
+                    f64x2_add(f64x2_mul(vs, x0), f64x2_mul(vc, a0)),
+                );
+                v128_store(
+                    dst.add(2) as *mut v128,
+                    f64x2_add(f64x2_mul(vs, x1), f64x2_mul(vc, a1)),
+                );
+                v128_store(
+                    dst.add(4) as *mut v128,
+                    f64x2_add(f64x2_mul(vs, x2), f64x2_mul(vc, a2)),
+                );
+                v128_store(
+                    dst.add(6) as *mut v128,
+                    f64x2_add(f64x2_mul(vs, x3), f64x2_mul(vc, a3)),
+                );
                 a0 = f64x2_sub(f64x2_mul(vc, x0), f64x2_mul(vs, a0));
                 a1 = f64x2_sub(f64x2_mul(vc, x1), f64x2_mul(vs, a1));
                 a2 = f64x2_sub(f64x2_mul(vc, x2), f64x2_mul(vs, a2));

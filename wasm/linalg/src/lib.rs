@@ -58,7 +58,12 @@ pub unsafe extern "C" fn linalg_eigh(
 /// # Safety
 /// `a` and `l` hold n·n f64, `pivot` one; `a` and `l` distinct.
 #[no_mangle]
-pub unsafe extern "C" fn linalg_cholesky(a: *const f64, n: usize, l: *mut f64, pivot: *mut f64) -> u32 {
+pub unsafe extern "C" fn linalg_cholesky(
+    a: *const f64,
+    n: usize,
+    l: *mut f64,
+    pivot: *mut f64,
+) -> u32 {
     let a = slice::from_raw_parts(a, n * n);
     let l = slice::from_raw_parts_mut(l, n * n);
     match chol::cholesky(a, n, l) {
