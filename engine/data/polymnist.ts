@@ -146,6 +146,7 @@ function makeSplit(
  *
  * @example
  * ```ts
+ * import { loadMnist } from "./mnist.ts";
  * const ds = generatePolyMnist(await loadMnist(), { modalities: 5, seed: 1, limit: 100 });
  * ```
  */
@@ -241,6 +242,7 @@ export async function writePolyMnist(
   }
   const total = ds.modalities.length * (ds.train.count + ds.test.count);
   let done = 0;
+  const pending: Promise<void>[] = [];
   for (const [sub, split] of [["train", ds.train], ["test", ds.test]] as const) {
     for (let m = 0; m < ds.modalities.length; m++) {
       const [c, h, w] = ds.modalities[m].shape;
@@ -249,10 +251,15 @@ export async function writePolyMnist(
       const buf = new Uint8Array(sampleSize(ds.modalities[m]));
       for (let i = 0; i < split.count; i++) {
         split.read(m, i, buf, 0);
-        const png = encodePng({ width: w, height: h, channels: 3, data: chwToHwc(buf, c, h, w) });
-        Deno.writeFileSync(`${folder}/${i}.${split.labels[i]}.png`, png);
+        const png = encodePng({ width: w, height: h, channels: 3, data: chwToHwc(buf, c, h, w) }, {
+          level: 1,
+        });
+        // Writes run on Deno's I/O threads while the next images are encoded here.
+        pending.push(Deno.writeFile(`${folder}/${i}.${split.labels[i]}.png`, png));
+        if (pending.length >= 256) await Promise.all(pending.splice(0));
         if (++done % 5000 === 0) options.onProgress?.(done, total);
       }
+      await Promise.all(pending.splice(0));
     }
   }
   options.onProgress?.(done, total);
