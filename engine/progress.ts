@@ -35,8 +35,8 @@ export class Progress {
     this.#done = done;
     if (note !== undefined) this.#note = note;
     const now = performance.now();
-    if (this.quiet) return;
-    if (now - this.#lastPrint < (this.#tty ? 200 : 5000) && done < this.total) return;
+    if (this.quiet || done >= this.total) return; // finish() prints the last line
+    if (now - this.#lastPrint < (this.#tty ? 200 : 5000)) return;
     this.#lastPrint = now;
     this.#print(false);
   }

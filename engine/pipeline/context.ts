@@ -48,6 +48,8 @@ export interface PipelineContext {
   train: DenseSplit;
   test: DenseSplit;
   quiet: boolean;
+  /** Load finished stages only; a missing checkpoint is an error instead of a training run. */
+  restoreOnly?: boolean;
   /** Prints a line for the user (and records it as an event). */
   log(stage: string, message: string): void;
 }

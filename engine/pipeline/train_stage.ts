@@ -41,6 +41,11 @@ export async function trainStage(
     ctx.log(s.stage, `restored from checkpoint ${s.checkpoint}`);
     return "restored";
   }
+  if (ctx.restoreOnly) {
+    throw new RangeError(
+      `Cannot load stage ${s.stage}: the run has no finished checkpoint ${s.checkpoint}: finish the run with --resume first`,
+    );
+  }
   let start = 0;
   if (ck) {
     restoreState(s.module, ck.tensors, s.opt, `checkpoint ${s.checkpoint}`);

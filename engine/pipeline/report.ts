@@ -1,0 +1,135 @@
+/**
+ * The final report: `report.json` (machine-readable; the dashboard reads it) and `report.md`
+ * (a researcher's summary: tables of coherence by number of given modalities, per method, with
+ * mean ± std over seeds, classifier accuracies, the reconstruction ceiling, the reduction).
+ */
+import type { MethodResult } from "./stage_eval.ts";
+
+/** Mean and sample standard deviation. */
+export function meanStd(xs: readonly number[]): [number, number] {
+  const m = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  if (xs.length < 2) return [m, 0];
+  const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
+  return [m, Math.sqrt(v)];
+}
+
+/** A method's results across seeds: means under the plain names, stds beside them. */
+export function aggregate(runs: MethodResult[]): Record<string, unknown> {
+  const keys = Object.keys(runs[0].coherence_by_given);
+  const by: Record<string, number> = {}, byStd: Record<string, number> = {};
+  for (const k of keys) [by[k], byStd[k]] = meanStd(runs.map((r) => r.coherence_by_given[k]));
+  const mods = runs[0].fd_by_modality.length;
+  const fd = [], fdStd = [], tgt = [], tgtStd = [];
+  for (let m = 0; m < mods; m++) {
+    const f = runs.map((r) => r.fd_by_modality[m]);
+    if (f.some((v) => v === null)) {
+      fd.push(null);
+      fdStd.push(null);
+    } else {
+      const [a, b] = meanStd(f as number[]);
+      fd.push(a);
+      fdStd.push(b);
+    }
+    const [c, d] = meanStd(runs.map((r) => r.coherence_by_target[m]));
+    tgt.push(c);
+    tgtStd.push(d);
+  }
+  const unc = runs.map((r) => r.unconditional_coherence);
+  const [u, uStd] = unc.some((v) => v === null) ? [null, null] : meanStd(unc as number[]);
+  const subsetKeys = Object.keys(runs[0].coherence_by_subset);
+  const bySubset: Record<string, number> = {};
+  for (const k of subsetKeys) bySubset[k] = meanStd(runs.map((r) => r.coherence_by_subset[k]))[0];
+  return {
+    coherence_by_given: by,
+    coherence_by_given_std: byStd,
+    coherence_by_target: tgt,
+    coherence_by_target_std: tgtStd,
+    coherence_by_subset: bySubset,
+    unconditional_coherence: u,
+    unconditional_coherence_std: uStd,
+    fd_by_modality: fd,
+    fd_by_modality_std: fdStd,
+    seeds: runs.length,
+    eval_seconds: runs.reduce((a, r) => a + r.wall_seconds, 0),
+  };
+}
+
+function fmt(v: unknown, digits = 3): string {
+  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "–";
+}
+
+/** The Markdown summary of a report. */
+export function reportMarkdown(r: Record<string, unknown>): string {
+  const methods = r.methods as Record<string, Record<string, unknown>>;
+  const names = Object.keys(methods);
+  const givens = Object.keys(methods[names[0]].coherence_by_given as Record<string, number>);
+  const lines: string[] = [];
+  lines.push(`# polyscore report — run ${r.run_id}`, "");
+  lines.push(
+    `Preset **${r.preset}**, backend **${r.backend}**, ${r.seeds} seed(s) for the priors and sampling ` +
+      `(autoencoders and classifiers: one seed), wall time **${fmt(r.wall_seconds, 0)} s**, ` +
+      `peak memory ${fmt(r.peak_rss_mb, 0)} MB.`,
+    "",
+  );
+  lines.push("## Conditional coherence by number of given modalities (mean ± std over seeds)", "");
+  lines.push(`| method | ${givens.join(" | ")} | unconditional |`);
+  lines.push(`|---|${givens.map(() => "---").join("|")}|---|`);
+  for (const n of names) {
+    const m = methods[n];
+    const by = m.coherence_by_given as Record<string, number>;
+    const sd = m.coherence_by_given_std as Record<string, number>;
+    lines.push(
+      `| ${n} | ${givens.map((g) => `${fmt(by[g])} ± ${fmt(sd[g])}`).join(" | ")} | ${
+        fmt(m.unconditional_coherence)
+      } ± ${fmt(m.unconditional_coherence_std)} |`,
+    );
+  }
+  lines.push("", "## Fréchet distance per modality (classifier features — not Inception FID)", "");
+  const mods = (methods[names[0]].fd_by_modality as unknown[]).length;
+  lines.push(`| method | ${Array.from({ length: mods }, (_, m) => `m${m}`).join(" | ")} |`);
+  lines.push(`|---|${Array.from({ length: mods }, () => "---").join("|")}|`);
+  for (const n of names) {
+    lines.push(
+      `| ${n} | ${
+        (methods[n].fd_by_modality as (number | null)[]).map((v) => fmt(v, 2)).join(" | ")
+      } |`,
+    );
+  }
+  lines.push("", "## Autoencoders and classifiers", "");
+  lines.push(
+    "| modality | classifier test accuracy | reconstruction ceiling | reconstruction MSE |",
+  );
+  lines.push("|---|---|---|---|");
+  const acc = r.classifier_accuracy as (number | null)[];
+  const ceil = r.reconstruction_ceiling as (number | null)[];
+  const mse = r.reconstruction_mse as number[];
+  acc.forEach((a, m) => lines.push(`| m${m} | ${fmt(a)} | ${fmt(ceil[m])} | ${fmt(mse[m], 5)} |`));
+  const red = r.reduction as Record<string, unknown> | undefined;
+  if (red) {
+    lines.push("", "## Score-ratio reduction (SBM-SRR)", "");
+    lines.push(
+      `ε = ${fmt(red.epsilon, 4)} (${red.epsilon_fraction ?? "absolute"} of ½ tr H = ${
+        fmt(0.5 * (red.trace as number), 4)
+      }), ` +
+        `ranks [${red.ranks}] of [${red.latent_dims}] → total ${red.total_rank} of ${red.total_dim}, ` +
+        `certified bound D_KL(π‖π_r) ≤ ${fmt(red.bound, 4)}.`,
+    );
+    const sweep = red.sweep as {
+      fraction: number;
+      totalRank: number;
+      bound: number;
+      ranks: number[];
+    }[];
+    if (sweep?.length) {
+      lines.push("", "| ε / (½ tr H) | total rank | bound | ranks |", "|---|---|---|---|");
+      for (const p of sweep) {
+        lines.push(`| ${p.fraction} | ${p.totalRank} | ${fmt(p.bound, 4)} | [${p.ranks}] |`);
+      }
+    }
+  }
+  const split = r.time_split as Record<string, number>;
+  lines.push("", "## Time split", "", "| stage | seconds |", "|---|---|");
+  for (const [k, v] of Object.entries(split)) lines.push(`| ${k} | ${fmt(v, 1)} |`);
+  lines.push("");
+  return lines.join("\n");
+}
