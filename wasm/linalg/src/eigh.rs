@@ -9,10 +9,16 @@
 //! Storage is row-major. Eigenvectors are kept as rows while iterating (so every rotation combines
 //! two contiguous rows) and transposed with the ascending sort at the end.
 
-use crate::kernels::{axpy, dot, rotate_chain, syr2_symv_row};
+use crate::kernels::{axpy, axpy2, dot, dot2, rotate_chain, syr2_symv_row};
 
 /// Most QL/QR sweeps allowed per unreduced block, times its size (LAPACK `dsteqr` uses 30·n).
 const MAX_SWEEPS_PER_ROW: usize = 30;
+
+/// An off-diagonal e_i of the tridiagonal is set to zero once |e_i| ≤ SPLIT_TOL·(|d_i| + |d_i+1|),
+/// a relative (local) criterion as in LAPACK `dsteqr`, with the factor 8 of LAPACK's divide and
+/// conquer deflation (`dlaed2`). A sweep with a perfect shift typically leaves |e| at a few ulps
+/// of the local diagonal (forward instability), which this accepts without another sweep.
+const SPLIT_TOL: f64 = 8.0 * f64::EPSILON;
 
 /// Overflow-free √(a² + b²).
 #[inline]
@@ -201,40 +207,74 @@ fn tridiagonalize(a: &mut [f64], n: usize, d: &mut [f64], e: &mut [f64], tau: &m
 }
 
 /// Overwrites `a` (holding the reflectors from [`tridiagonalize`]) with Qᵀ = H_{n−2}·…·H_0,
-/// row-major.
+/// row-major, applying the reflectors from the right two at a time (one pass over each row for
+/// both).
 fn form_qt(a: &mut [f64], n: usize, tau: &[f64]) {
-    let mut v = vec![0.0; n];
+    if n == 0 {
+        return;
+    }
+    let mut u = vec![0.0; n]; // reflector k, aligned at column k0
+    let mut w = vec![0.0; n]; // reflector k − 1, aligned at column k0
     let ap = a.as_mut_ptr();
-    for k in (0..n.saturating_sub(1)).rev() {
-        let b0 = k + 1;
-        let m = n - b0;
-        for i in 0..m {
-            v[i] = a[(b0 + i) * n + k];
+    // Before H_k is applied, row and column k+1 of Qᵀ must be the unit vector (rows and columns
+    // ≤ k+1 are untouched by H_{n−2}, …, H_{k+1}); this also clears the consumed reflector k+1.
+    let unit = |a: &mut [f64], j: usize| {
+        for i in j..n {
+            a[j * n + i] = 0.0;
+            a[i * n + j] = 0.0;
         }
-        // Row and column k+1 become the unit vector before H_k is applied from the right.
-        for j in b0..n {
-            a[b0 * n + j] = 0.0;
-            a[j * n + b0] = 0.0;
-        }
-        a[b0 * n + b0] = 1.0;
-        let t = tau[k];
-        if t != 0.0 {
+        a[j * n + j] = 1.0;
+    };
+    let mut k = n - 1; // next reflector to apply is k − 1 (reflector n−1 does not exist)
+    while k > 0 {
+        if k >= 2 {
+            // Apply H_{k−1} then H_{k−2}: Qᵀ ← Qᵀ·H_{k−1}·H_{k−2}, on rows and columns ≥ k0 = k−1.
+            let (k1, k2) = (k - 1, k - 2);
+            let k0 = k1; // = k2 + 1
+            let m = n - k0;
+            u[0] = 0.0;
+            for i in 1..m {
+                u[i] = a[(k0 + i) * n + k1];
+            }
+            for i in 0..m {
+                w[i] = a[(k0 + i) * n + k2];
+            }
+            unit(a, k1 + 1);
+            unit(a, k0);
+            let (t1, t2) = (tau[k1], tau[k2]);
+            let uw = unsafe { dot(u.as_ptr(), w.as_ptr(), m) };
             unsafe {
-                for r in b0..n {
-                    let row = ap.add(r * n + b0);
-                    let s = dot(row, v.as_ptr(), m);
-                    if s != 0.0 {
-                        axpy(-t * s, v.as_ptr(), row, m);
+                for r in k0..n {
+                    let row = ap.add(r * n + k0);
+                    let (s1, s2) = dot2(row, u.as_ptr(), w.as_ptr(), m);
+                    // x·H_{k−1} = x − α·u; then (x − α·u)·H_{k−2} = x − α·u − β·w.
+                    let alpha = t1 * s1;
+                    let beta = t2 * (s2 - alpha * uw);
+                    axpy2(-alpha, u.as_ptr(), -beta, w.as_ptr(), row, m);
+                }
+            }
+            k -= 2;
+        } else {
+            // k = 1: only H_0 is left.
+            let m = n - 1;
+            for i in 0..m {
+                u[i] = a[(1 + i) * n];
+            }
+            unit(a, 1);
+            let t = tau[0];
+            if t != 0.0 {
+                unsafe {
+                    for r in 1..n {
+                        let row = ap.add(r * n + 1);
+                        let s = dot(row, u.as_ptr(), m);
+                        axpy(-t * s, u.as_ptr(), row, m);
                     }
                 }
             }
+            k = 0;
         }
     }
-    for j in 0..n {
-        a[j] = 0.0;
-        a[j * n] = 0.0;
-    }
-    a[0] = 1.0;
+    unit(a, 0);
 }
 
 /// Eigenvalues already known (from a first, vector-free pass), offered as shifts to the pass that
@@ -301,7 +341,7 @@ fn tridiagonal_ql(
     mut pool: Option<&mut ShiftPool>,
 ) -> Result<(), usize> {
     let n = d.len();
-    let eps = f64::EPSILON;
+    let eps = SPLIT_TOL;
     let mut bd = vec![0.0; n];
     let mut be = vec![0.0; n];
     let mut map = vec![0usize; n];

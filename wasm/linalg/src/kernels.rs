@@ -77,6 +77,76 @@ pub unsafe fn axpy(alpha: f64, x: *const f64, y: *mut f64, len: usize) {
     }
 }
 
+/// (Σ x[i]·u[i], Σ x[i]·w[i]) over `len` elements, in one pass over x.
+///
+/// # Safety
+/// All pointers valid for `len` reads.
+#[inline]
+pub unsafe fn dot2(x: *const f64, u: *const f64, w: *const f64, len: usize) -> (f64, f64) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        let mut a0 = f64x2_splat(0.0);
+        let mut a1 = f64x2_splat(0.0);
+        let mut i = 0;
+        while i + 2 <= len {
+            let xv = v128_load(x.add(i) as *const v128);
+            a0 = f64x2_add(a0, f64x2_mul(xv, v128_load(u.add(i) as *const v128)));
+            a1 = f64x2_add(a1, f64x2_mul(xv, v128_load(w.add(i) as *const v128)));
+            i += 2;
+        }
+        let mut s0 = f64x2_extract_lane::<0>(a0) + f64x2_extract_lane::<1>(a0);
+        let mut s1 = f64x2_extract_lane::<0>(a1) + f64x2_extract_lane::<1>(a1);
+        while i < len {
+            s0 += *x.add(i) * *u.add(i);
+            s1 += *x.add(i) * *w.add(i);
+            i += 1;
+        }
+        (s0, s1)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        let (mut s0, mut s1) = (0.0, 0.0);
+        for i in 0..len {
+            s0 += *x.add(i) * *u.add(i);
+            s1 += *x.add(i) * *w.add(i);
+        }
+        (s0, s1)
+    }
+}
+
+/// y[i] += alpha·u[i] + beta·w[i] over `len` elements, in one pass over y.
+///
+/// # Safety
+/// `u`, `w` valid for `len` reads, `y` for reads and writes; no partial overlaps.
+#[inline]
+pub unsafe fn axpy2(alpha: f64, u: *const f64, beta: f64, w: *const f64, y: *mut f64, len: usize) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        let va = f64x2_splat(alpha);
+        let vb = f64x2_splat(beta);
+        let mut i = 0;
+        while i + 2 <= len {
+            let yv = v128_load(y.add(i) as *const v128);
+            let t = f64x2_add(
+                f64x2_mul(va, v128_load(u.add(i) as *const v128)),
+                f64x2_mul(vb, v128_load(w.add(i) as *const v128)),
+            );
+            v128_store(y.add(i) as *mut v128, f64x2_add(yv, t));
+            i += 2;
+        }
+        while i < len {
+            *y.add(i) += alpha * *u.add(i) + beta * *w.add(i);
+            i += 1;
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        for i in 0..len {
+            *y.add(i) += alpha * *u.add(i) + beta * *w.add(i);
+        }
+    }
+}
+
 /// One row of the symmetric rank-2 update fused with the next matrix-vector product:
 /// `row[j] -= vi·w[j] + wi·v[j]` for j < len, then returns Σ row[j]·x[j] over the updated row and
 /// adds `row[j]·xi` to `y[j]` (the transposed half of a symmetric matrix-vector product).
