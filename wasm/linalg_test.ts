@@ -145,6 +145,29 @@ Deno.test("eigh() reconstructs Wilkinson W21+ and glued Wilkinson n=105", () => 
   checkEigh(gluedWilkinson(10, 5, 1e-8), 105, "glued W21+ x5, delta 1e-8");
 });
 
+Deno.test("eigh() reconstructs 120 seeded matrices of mixed structure, n = 2..40", () => {
+  const rand = seededRandom(2024);
+  for (let trial = 0; trial < 120; trial++) {
+    const n = 2 + Math.floor(rand() * 39);
+    const kind = trial % 6;
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let x: number;
+        if (kind === 0) x = 2 * rand() - 1; // dense random
+        else if (kind === 1) x = Math.floor(rand() * 3) - 1; // small integers: many ties
+        else if (kind === 2) x = i === j ? 0 : 2 * rand() - 1; // zero diagonal
+        else if (kind === 3) x = Math.abs(i - j) <= 1 ? 1 : 0; // tridiagonal of ones
+        else if (kind === 4) x = (i === j ? 1 : 0) + 1e-9 * (2 * rand() - 1); // tight cluster
+        else x = (i + 1) * (j + 1) * 1e-3; // rank one
+        a[i * n + j] = x;
+        a[j * n + i] = x;
+      }
+    }
+    checkEigh(a, n, `trial ${trial} (kind ${kind}, n=${n})`);
+  }
+});
+
 Deno.test("eigh() of a rank-deficient PSD matrix has n − r roundoff-size eigenvalues", () => {
   const n = 30;
   const r = 7;
