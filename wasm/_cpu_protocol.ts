@@ -51,6 +51,8 @@ export const CTL = {
   NARGS: 3,
   /** Set to 1 by a worker whose kernel threw. */
   ERR: 4,
+  /** Work counter that kernels with dynamic scheduling claim chunks from; zeroed per job. */
+  COUNTER: 8,
 } as const;
 
 /** Byte offsets inside the control block. */

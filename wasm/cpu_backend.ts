@@ -157,6 +157,7 @@ export class WasmCpuBackend implements Backend {
     const op = OP[name];
     const f = this.#fns[op];
     const nt = this.threads;
+    this.#ctl[CTL.COUNTER] = 0;
     if (nt === 1 || work <= 0 || work < min * this.#minScale) {
       callKernel(f, args, args.length, 0, 1);
       return;
@@ -343,7 +344,7 @@ export class WasmCpuBackend implements Backend {
     const flags = (s.transA ? 1 : 0) | (s.transB ? 2 : 0) | (s.accumulate ? 4 : 0);
     this.#run(
       "matmul",
-      [p(a), p(b), p(out), s.m, s.k, s.n, flags, this.#scratch],
+      [p(a), p(b), p(out), s.m, s.k, s.n, flags, this.#scratch, this.#ctlPtr + 4 * CTL.COUNTER],
       s.m * s.n * Math.max(s.k, 1),
       PARALLEL_MIN.matmul,
     );

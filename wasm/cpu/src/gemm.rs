@@ -1,9 +1,11 @@
 //! Packed GEMM, out[M,N] (+)= op(a)·op(b), after Goto & van de Geijn / BLIS: B is packed into
 //! KC×NR column panels, A into MR×KC row panels, and a 4×8 f32x4 register-blocked micro-kernel
-//! (8 accumulators; 6×8 spilled registers in V8 and ran slower) walks them. Threads split the output into column (or row) stripes, each
-//! packing with its own scratch region; no two threads write the same element of `out`.
+//! (8 accumulators; 6×8 spilled registers in V8 and ran slower) walks them. Threads claim output
+//! stripes (columns, or rows when M is larger) from a shared counter and pack into their own
+//! scratch regions; no two threads write the same element of `out`.
 use crate::math::{ld, splat, st};
 use core::arch::wasm32::*;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 const MR: usize = 4;
 const NR: usize = 8;
@@ -24,7 +26,9 @@ pub extern "C" fn scratch_stride_bytes() -> usize {
 }
 
 /// out[M,N] (+)= op(a)·op(b). flags: 1 = transA (a is [K,M]), 2 = transB (b is [N,K]),
-/// 4 = accumulate. `scratch` is the base of `nt` regions of `SCRATCH_STRIDE` bytes.
+/// 4 = accumulate. `scratch` is the base of `nt` regions of `SCRATCH_STRIDE` bytes; `counter` is
+/// a u32 the caller zeroes before the job: threads claim output stripes from it one at a time, so
+/// a thread that the OS deschedules simply ends up with fewer stripes.
 #[no_mangle]
 pub unsafe extern "C" fn matmul(
     a: *const f32,
@@ -35,23 +39,53 @@ pub unsafe extern "C" fn matmul(
     n: usize,
     flags: u32,
     scratch: *mut u8,
+    counter: *const AtomicU32,
     tid: usize,
     nt: usize,
 ) {
     let trans_a = flags & 1 != 0;
     let trans_b = flags & 2 != 0;
     let acc = flags & 4 != 0;
-    // Split the larger side (counted in micro-tiles) across threads.
-    let (i0, i1, j0, j1) = if (n + NR - 1) / NR >= (m + MR - 1) / MR {
-        let (s, e) = crate::share(n, tid, nt, NR);
-        (0, m, s, e)
-    } else {
-        let (s, e) = crate::share(m, tid, nt, MR);
-        (s, e, 0, n)
-    };
-    if i0 >= i1 || j0 >= j1 {
-        return;
+    // Stripes along the larger side (counted in micro-tiles), about 3 per thread.
+    let by_cols = (n + NR - 1) / NR >= (m + MR - 1) / MR;
+    let (len, unit, cap) = if by_cols { (n, NR, NC) } else { (m, MR, 4 * MC) };
+    let target = 3 * nt;
+    let w = (((len + target - 1) / target + unit - 1) / unit * unit).max(unit).min(cap);
+    let stripes = (len + w - 1) / w;
+    let ap = scratch.add(tid * SCRATCH_STRIDE) as *mut f32;
+    let bp = ap.add(MC * KC);
+    let ctr = &*counter;
+    loop {
+        let s = ctr.fetch_add(1, Ordering::Relaxed) as usize;
+        if s >= stripes {
+            break;
+        }
+        let lo = s * w;
+        let hi = (lo + w).min(len);
+        let (i0, i1, j0, j1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
+        gemm_block(a, b, c, m, k, n, trans_a, trans_b, acc, ap, bp, i0, i1, j0, j1);
     }
+}
+
+/// The BLIS loop nest for out[i0..i1, j0..j1].
+#[inline(never)]
+unsafe fn gemm_block(
+    a: *const f32,
+    b: *const f32,
+    c: *mut f32,
+    m: usize,
+    k: usize,
+    n: usize,
+    trans_a: bool,
+    trans_b: bool,
+    acc: bool,
+    ap: *mut f32,
+    bp: *mut f32,
+    i0: usize,
+    i1: usize,
+    j0: usize,
+    j1: usize,
+) {
     if k == 0 {
         if !acc {
             for i in i0..i1 {
@@ -62,8 +96,6 @@ pub unsafe extern "C" fn matmul(
         }
         return;
     }
-    let ap = scratch.add(tid * SCRATCH_STRIDE) as *mut f32;
-    let bp = ap.add(MC * KC);
     let mut jc = j0;
     while jc < j1 {
         let nc = NC.min(j1 - jc);
