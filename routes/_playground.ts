@@ -1,0 +1,129 @@
+/**
+ * The server side of the sampling playground: the `SamplerProvider` seam (default: the pipeline's
+ * `engine/pipeline/playground.ts`, imported dynamically so this server does not depend on it
+ * statically), a small cache of open sessions, and ONE job queue per server so two samplers never
+ * run at once on one device. A full queue answers 429.
+ */
+
+import { JobQueue, QueueFullError } from "../engine/runs/job_queue.ts";
+import { HttpError } from "./_http.ts";
+
+/** One modality as the playground shows it. */
+export interface PlaygroundModality {
+  name: string;
+  kind: "image" | "mask" | "attributes";
+  shape: number[];
+}
+
+/** A loaded finished run that can sample (implemented by engine/pipeline/playground.ts). */
+export interface PlaygroundSession {
+  modalities: PlaygroundModality[];
+  testCount: number;
+  methods: string[];
+  testExample(modality: number, index: number): Float32Array;
+  sample(req: {
+    method: string;
+    observed: { modality: number; index?: number; data?: Float32Array }[];
+    steps: number;
+    count: number;
+    seed: number;
+  }): Promise<{ outputs: { modality: number; samples: Float32Array[] }[] }>;
+  dispose(): void;
+}
+
+/** Opens playground sessions for run folders. */
+export interface SamplerProvider {
+  open(runDir: string): Promise<PlaygroundSession>;
+}
+
+const PIPELINE_MODULE = "../engine/pipeline/playground.ts";
+
+/**
+ * The default provider: `openPlayground` from engine/pipeline/playground.ts, loaded on first use.
+ * Throws a clear error when that module is not there (yet).
+ */
+export const pipelineSamplerProvider: SamplerProvider = {
+  async open(runDir: string): Promise<PlaygroundSession> {
+    // A non-literal specifier keeps the type checker and the module graph free of the pipeline.
+    const spec = new URL(PIPELINE_MODULE, import.meta.url).href;
+    let mod: { openPlayground?: (dir: string) => Promise<PlaygroundSession> };
+    try {
+      mod = await import(spec);
+    } catch (e) {
+      throw new HttpError(
+        503,
+        `Cannot open the sampler: engine/pipeline/playground.ts could not be loaded: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    if (typeof mod.openPlayground !== "function") {
+      throw new HttpError(
+        503,
+        "Cannot open the sampler: engine/pipeline/playground.ts has no openPlayground()",
+      );
+    }
+    return await mod.openPlayground(runDir);
+  },
+};
+
+/** Playground options of the server. */
+export interface PlaygroundHostOptions {
+  provider: SamplerProvider;
+  /** Jobs queued or running before 429 (default 8). */
+  maxQueue?: number;
+  /** Open sessions kept (least recently used dropped; default 2). */
+  maxSessions?: number;
+}
+
+/**
+ * Owns the sessions and the queue. `run` executes `fn` on the session of `runDir`, one job at a time
+ * across the whole server; opening a session is itself a queued job.
+ */
+export class PlaygroundHost {
+  readonly queue: JobQueue;
+  readonly #provider: SamplerProvider;
+  readonly #maxSessions: number;
+  readonly #sessions = new Map<string, Promise<PlaygroundSession>>();
+
+  constructor(opts: PlaygroundHostOptions) {
+    this.#provider = opts.provider;
+    this.queue = new JobQueue(opts.maxQueue ?? 8);
+    this.#maxSessions = opts.maxSessions ?? 2;
+  }
+
+  async #session(runDir: string): Promise<PlaygroundSession> {
+    let s = this.#sessions.get(runDir);
+    if (s) {
+      this.#sessions.delete(runDir); // re-insert: most recently used last
+      this.#sessions.set(runDir, s);
+      return await s;
+    }
+    s = this.#provider.open(runDir);
+    this.#sessions.set(runDir, s);
+    s.catch(() => this.#sessions.delete(runDir));
+    while (this.#sessions.size > this.#maxSessions) {
+      const [oldDir, old] = this.#sessions.entries().next().value!;
+      this.#sessions.delete(oldDir);
+      old.then((x) => x.dispose(), () => {});
+    }
+    return await s;
+  }
+
+  /** Runs `fn(session)` in the server's queue; 429 when the queue is full. */
+  async run<T>(runDir: string, fn: (s: PlaygroundSession) => T | Promise<T>): Promise<T> {
+    try {
+      return await this.queue.push(async () => fn(await this.#session(runDir)));
+    } catch (e) {
+      if (e instanceof QueueFullError) throw new HttpError(429, `${e.message}: try again shortly`);
+      throw e;
+    }
+  }
+
+  /** Waits for queued jobs, then disposes every session. */
+  async close(): Promise<void> {
+    await this.queue.close();
+    for (const s of this.#sessions.values()) await s.then((x) => x.dispose(), () => {});
+    this.#sessions.clear();
+  }
+}

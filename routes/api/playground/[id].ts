@@ -1,0 +1,17 @@
+/** GET /api/playground/:id — the sampler's modalities, test-set size and methods for a run. */
+
+import { define } from "../../_define.ts";
+import { json } from "../../_http.ts";
+import { runDir } from "../../_runs.ts";
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const dir = runDir(ctx.state, ctx.params.id);
+    const info = await ctx.state.playground.run(dir, (s) => ({
+      modalities: s.modalities,
+      testCount: s.testCount,
+      methods: s.methods,
+    }));
+    return json(info);
+  },
+});

@@ -1,0 +1,170 @@
+/**
+ * POST /api/playground/:id/sample — runs the sampler (queued: one at a time per server; 429 when
+ * the queue is full). Body: `{ method, observed: [{ modality, index } | { modality, data }], steps,
+ * count, seed }` where `data` is base64 of the modality's (C, H, W) 8-bit pixels. Answer:
+ * `{ outputs: [{ modality, name, kind, images: dataUrl[], values? }], ms }`.
+ */
+
+import { encodePng } from "../../../../engine/data/png.ts";
+import { arrayToImage, bytesToArray } from "../../../../engine/runs/images.ts";
+import { define } from "../../../_define.ts";
+import { HttpError, intParam, json, readJsonObject } from "../../../_http.ts";
+import type { PlaygroundSession } from "../../../_playground.ts";
+import { runDir } from "../../../_runs.ts";
+import type { Limits } from "../../../_state.ts";
+
+interface SampleRequest {
+  method: string;
+  observed: { modality: number; index?: number; data?: Float32Array }[];
+  steps: number;
+  count: number;
+  seed: number;
+}
+
+function decodeBase64(s: string, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) {
+    throw new HttpError(400, `Cannot read ${what}: it is not base64`);
+  }
+  try {
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    throw new HttpError(400, `Cannot read ${what}: it is not base64`);
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+/** Validates the body against the session (modalities, test set, methods) and the limits. */
+export function parseSampleRequest(
+  body: Record<string, unknown>,
+  s: PlaygroundSession,
+  limits: Limits,
+): SampleRequest {
+  const allowed = new Set(["method", "observed", "steps", "count", "seed"]);
+  for (const k of Object.keys(body)) {
+    if (!allowed.has(k)) {
+      throw new HttpError(400, `Cannot read body: unknown field ${JSON.stringify(k.slice(0, 40))}`);
+    }
+  }
+  const method = body.method;
+  if (typeof method !== "string" || !s.methods.includes(method)) {
+    throw new HttpError(
+      400,
+      `Cannot read method: it must be one of ${s.methods.join(", ")}: current value is ${
+        JSON.stringify(method)?.slice(0, 60)
+      }`,
+    );
+  }
+  const steps = intParam("steps", body.steps, 1, limits.maxSteps, undefined, true);
+  const count = intParam("count", body.count, 1, limits.maxCount, undefined, true);
+  const seed = intParam("seed", body.seed, 0, 2 ** 31 - 1, 0, true);
+  if (!Array.isArray(body.observed)) {
+    throw new HttpError(400, "Cannot read observed: it must be an array");
+  }
+  if (body.observed.length >= s.modalities.length) {
+    throw new HttpError(
+      400,
+      `Cannot sample: at most ${
+        s.modalities.length - 1
+      } of ${s.modalities.length} modalities may be observed (something must be generated)`,
+    );
+  }
+  const seen = new Set<number>();
+  const observed = body.observed.map((o, k) => {
+    if (o === null || typeof o !== "object" || Array.isArray(o)) {
+      throw new HttpError(400, `Cannot read observed[${k}]: it must be an object`);
+    }
+    const r = o as Record<string, unknown>;
+    for (const key of Object.keys(r)) {
+      if (key !== "modality" && key !== "index" && key !== "data") {
+        throw new HttpError(
+          400,
+          `Cannot read observed[${k}]: unknown field ${JSON.stringify(key.slice(0, 40))}`,
+        );
+      }
+    }
+    const modality = intParam(
+      `observed[${k}].modality`,
+      r.modality,
+      0,
+      s.modalities.length - 1,
+      undefined,
+      true,
+    );
+    if (seen.has(modality)) {
+      throw new HttpError(400, `Cannot read observed[${k}]: modality ${modality} is given twice`);
+    }
+    seen.add(modality);
+    const m = s.modalities[modality];
+    if ((r.index === undefined) === (r.data === undefined)) {
+      throw new HttpError(400, `Cannot read observed[${k}]: give exactly one of index and data`);
+    }
+    if (r.index !== undefined) {
+      return {
+        modality,
+        index: intParam(`observed[${k}].index`, r.index, 0, s.testCount - 1, undefined, true),
+      };
+    }
+    if (m.kind !== "image") {
+      throw new HttpError(
+        400,
+        `Cannot read observed[${k}]: uploads are accepted for image modalities only; ${m.name} is a ${m.kind}`,
+      );
+    }
+    if (typeof r.data !== "string") {
+      throw new HttpError(400, `Cannot read observed[${k}].data: it must be a base64 string`);
+    }
+    const bytes = decodeBase64(r.data, `observed[${k}].data`);
+    const need = m.shape.reduce((a, b) => a * b, 1);
+    if (bytes.length !== need) {
+      throw new HttpError(
+        400,
+        `Cannot read observed[${k}].data: ${m.name} needs ${need} bytes (shape ${
+          m.shape.join("×")
+        }): current length is ${bytes.length}`,
+      );
+    }
+    return { modality, data: bytesToArray(bytes, m.shape) };
+  });
+  return { method, observed, steps, count, seed };
+}
+
+export const handler = define.handlers({
+  async POST(ctx) {
+    const { state } = ctx;
+    const dir = runDir(state, ctx.params.id);
+    const body = await readJsonObject(ctx.req, state.limits.maxBodyBytes);
+    const t0 = performance.now();
+    const result = await state.playground.run(dir, async (s) => {
+      const req = parseSampleRequest(body, s, state.limits);
+      const res = await s.sample(req);
+      return res.outputs.map((o) => {
+        const m = s.modalities[o.modality];
+        if (!m) throw new Error(`Sampler returned an unknown modality ${o.modality}`);
+        return {
+          modality: o.modality,
+          name: m.name,
+          kind: m.kind,
+          images: o.samples.map((x) =>
+            `data:image/png;base64,${
+              toBase64(encodePng(arrayToImage(x, m.shape, m.kind), { level: 1 }))
+            }`
+          ),
+          ...(m.kind === "attributes"
+            ? { values: o.samples.map((x) => Array.from(x, (v) => Math.round(v * 1000) / 1000)) }
+            : {}),
+        };
+      });
+    });
+    return json({ outputs: result, ms: performance.now() - t0 });
+  },
+});

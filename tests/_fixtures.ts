@@ -1,0 +1,125 @@
+/**
+ * Run folders for the dashboard tests, written through the RunStore API like the pipeline writes
+ * them: metrics from a real optimisation loop (gradient descent on a seeded least-squares problem),
+ * events, PNG grids, and a report.json in the pipeline's shape. Fixture data for the server, not
+ * model results: nothing here claims to be a trained model.
+ */
+
+import { encodePng } from "../engine/data/png.ts";
+import { RunStore } from "../engine/runs/store.ts";
+
+/** A seeded LCG in [0, 1). */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Writes `steps` steps of gradient descent on ||Ax − b||² as metrics of `stage`. */
+export function trainLoop(
+  run: RunStore,
+  stage: string,
+  steps: number,
+  seed: number,
+  from = 1,
+): void {
+  const rnd = lcg(seed);
+  const n = 8;
+  const a = Array.from({ length: n * n }, () => rnd() - 0.5);
+  const b = Array.from({ length: n }, () => rnd() - 0.5);
+  const x = new Array(n).fill(0);
+  for (let step = 1; step < from + steps; step++) {
+    const r = b.map((bi, i) =>
+      a.slice(i * n, i * n + n).reduce((s, aij, j) => s + aij * x[j], 0) - bi
+    );
+    const loss = r.reduce((s, v) => s + v * v, 0);
+    for (let j = 0; j < n; j++) x[j] -= 0.1 * 2 * r.reduce((s, ri, i) => s + ri * a[i * n + j], 0);
+    if (step >= from) run.metric(stage, step, { loss, lr: 0.1 * (1 - step / (from + steps)) });
+  }
+}
+
+/** An RGB grid PNG of `rows × cols` 28×28 cells with seeded blobs. */
+export function gridPng(rows: number, cols: number, seed: number): Uint8Array {
+  const rnd = lcg(seed);
+  const cell = 28, pad = 2;
+  const w = cols * (cell + pad) + pad, h = rows * (cell + pad) + pad;
+  const data = new Uint8Array(w * h * 3).fill(255);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const base = [rnd() * 255, rnd() * 255, rnd() * 255];
+      const cx = 8 + rnd() * 12, cy = 8 + rnd() * 12;
+      for (let y = 0; y < cell; y++) {
+        for (let x = 0; x < cell; x++) {
+          const d = Math.hypot(x - cx, y - cy);
+          const p = ((r * (cell + pad) + pad + y) * w + c * (cell + pad) + pad + x) * 3;
+          for (let k = 0; k < 3; k++) data[p + k] = d < 7 ? 255 - base[k] : base[k];
+        }
+      }
+    }
+  }
+  return encodePng({ width: w, height: h, channels: 3, data });
+}
+
+/** A report.json in the pipeline's shape, with values from `rnd`. */
+export function fixtureReport(modalities: number, withReduction: boolean): Record<string, unknown> {
+  const rnd = lcg(modalities * 7 + 1);
+  const given = (base: number) =>
+    Object.fromEntries(
+      Array.from({ length: modalities - 1 }, (_, k) => [String(k + 1), base + 0.08 * k]),
+    );
+  const std = () =>
+    Object.fromEntries(
+      Array.from({ length: modalities - 1 }, (_, k) => [String(k + 1), 0.01 + 0.01 * rnd()]),
+    );
+  const method = (base: number) => ({
+    coherence_by_given: given(base),
+    coherence_by_given_std: std(),
+    unconditional_coherence: base / 2,
+    fd_by_modality: Array.from({ length: modalities }, () => 10 + rnd() * 10),
+  });
+  return {
+    preset: "fixture",
+    backend: "reference",
+    modalities: Array.from({ length: modalities }, (_, i) => `m${i}`),
+    methods: { "sbm-ae": method(0.2), "sbm-srr": method(0.3), independent: method(0.1) },
+    classifier_accuracy: Array.from({ length: modalities }, () => 0.95 + 0.04 * rnd()),
+    wall_seconds: 12.5,
+    ...(withReduction
+      ? {
+        reduction: {
+          spectra: Array.from({ length: modalities }, (_, m) =>
+            Array.from({ length: 8 }, (_, i) => Math.exp(-i * (0.6 + 0.1 * m)))),
+          ranks: Array.from({ length: modalities }, (_, m) =>
+            3 + m),
+          latent_dims: Array.from({ length: modalities }, () => 8),
+          bound: 0.004,
+          epsilon: 0.005,
+        },
+      }
+      : {}),
+  };
+}
+
+/** A finished run with metrics, events, sample grids and a report. */
+export function makeDoneRun(root: string, id: string, modalities = 3): void {
+  const run = RunStore.create(root, {
+    id,
+    config: { preset: "fixture", modalities },
+    preset: "fixture",
+    backend: "reference",
+  });
+  run.event("info", "ae/m0", "started");
+  for (let m = 0; m < modalities; m++) {
+    run.setStage(`ae/m${m}`, m / modalities);
+    trainLoop(run, `ae/m${m}`, 60, 11 + m);
+  }
+  run.setStage("prior/sbm-ae", 0.9);
+  trainLoop(run, "prior/sbm-ae", 80, 5);
+  run.event("warn", "prior/sbm-ae", "loss plateau");
+  run.writeFile("samples/recon_m0.png", gridPng(2, 8, 1));
+  run.writeFile("samples/sbm-ae_given_m0.png", gridPng(modalities, 8, 2));
+  run.writeFile("report.json", JSON.stringify(fixtureReport(modalities, true)));
+  run.writeFile("report.md", "# report\n");
+  run.setStage("eval", 1);
+  run.setStatus("done");
+  run.close();
+}

@@ -1,0 +1,419 @@
+/**
+ * Every dashboard route through the handler (no network): pages, JSON APIs, the live SSE stream,
+ * files, static assets, the playground (with a test double of the sampler) and malformed input —
+ * every bad request is a 400 with a reason (or 404/405/429 where that is the truth), never a 500.
+ */
+
+import assert from "node:assert/strict";
+import { RunStore } from "../engine/runs/store.ts";
+import { build } from "../app/build.ts";
+import { createServer, type DashboardServer } from "../routes/_server.ts";
+import { makeDoneRun, trainLoop } from "./_fixtures.ts";
+import { playgroundDouble } from "./_playground_double.ts";
+
+const BASE = "http://localhost";
+
+function setup(opts: { maxQueue?: number; delayMs?: number } = {}) {
+  const root = Deno.makeTempDirSync({ prefix: "routes_" });
+  makeDoneRun(root, "done-1");
+  const sampler = playgroundDouble({ delayMs: opts.delayMs });
+  const server = createServer({ runsRoot: root, sampler, maxQueue: opts.maxQueue, pollMs: 30 });
+  return { root, sampler, server };
+}
+
+async function teardown(root: string, server: DashboardServer) {
+  await server.close();
+  Deno.removeSync(root, { recursive: true });
+}
+
+async function get(server: DashboardServer, path: string, init: RequestInit = {}) {
+  const res = await server.handler(new Request(BASE + path, init));
+  const type = res.headers.get("content-type") ?? "";
+  const body = type.includes("json")
+    ? await res.json()
+    : type.startsWith("image/")
+    ? new Uint8Array(await res.arrayBuffer())
+    : await res.text();
+  return { status: res.status, type, body, headers: res.headers };
+}
+
+function post(server: DashboardServer, path: string, body: unknown, type = "application/json") {
+  return get(server, path, {
+    method: "POST",
+    headers: { "content-type": type },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+Deno.test("GET / lists runs with status, preset, stage and key metrics", async () => {
+  const { root, server } = setup();
+  try {
+    const run = RunStore.create(root, {
+      id: "live-1",
+      config: {},
+      preset: "tiny",
+      backend: "wasm",
+    });
+    run.setStage("ae/m0", 0.5);
+    const r = await get(server, "/");
+    assert.equal(r.status, 200);
+    assert.match(r.type, /text\/html/);
+    assert.match(r.body, /^<!DOCTYPE html>/);
+    assert.match(r.body, /data-run="done-1"/);
+    assert.match(r.body, /data-run="live-1"/);
+    assert.match(r.body, /status-done/);
+    assert.match(r.body, /status-running/);
+    assert.match(r.body, /sbm-srr coherence \| 2 given: <b>0.380<\/b>/);
+    assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+    assert.match(r.headers.get("content-security-policy")!, /script-src 'self'/);
+    run.close();
+    const api = await get(server, "/api/runs");
+    assert.equal(api.status, 200);
+    assert.deepEqual(api.body.runs.map((x: { id: string }) => x.id).sort(), ["done-1", "live-1"]);
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and config", async () => {
+  const { root, server } = setup();
+  try {
+    const r = await get(server, "/runs/done-1");
+    assert.equal(r.status, 200);
+    assert.match(r.body, /data-island="LiveRun"/);
+    assert.match(r.body, /&quot;ae\/m0&quot;/, "series are in the island props");
+    assert.match(r.body, /id="sample-grid"/);
+    assert.match(r.body, /src="\/api\/runs\/done-1\/files\/samples\/recon_m0.png"/);
+    assert.match(r.body, /id="coherence-chart"/);
+    assert.match(r.body, /id="reduction"/);
+    assert.match(r.body, /Total rank <b>12<\/b> of <b>24<\/b>/);
+    assert.match(r.body, /id="classifier-accuracy"/);
+    assert.match(r.body, /<script type="module" src="\/static\/islands\/client.js">/);
+    const j = await get(server, "/api/runs/done-1");
+    assert.equal(j.status, 200);
+    assert.equal(j.body.summary.status, "done");
+    assert.deepEqual(j.body.samples, ["samples/recon_m0.png", "samples/sbm-ae_given_m0.png"]);
+    for (const bad of ["/runs/..%2F..%2Fetc", "/runs/a%00b", "/runs/%ZZ", "/api/runs/.."]) {
+      const b = await get(server, bad);
+      assert.ok(b.status === 400 || b.status === 404, `${bad}: ${b.status}`);
+    }
+    assert.equal((await get(server, "/runs/no-such-run")).status, 404);
+    assert.equal((await get(server, "/runs/bad%20id")).status, 400);
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+Deno.test("GET /api/runs/:id/metrics pages rows and validates its query", async () => {
+  const { root, server } = setup();
+  try {
+    const all = await get(server, "/api/runs/done-1/metrics?limit=10000");
+    assert.equal(all.status, 200);
+    assert.equal(all.body.rows.length, 3 * 60 * 2 + 80 * 2);
+    const page = await get(
+      server,
+      `/api/runs/done-1/metrics?after=${all.body.rows[9][0]}&limit=5&stage=ae/m0`,
+    );
+    assert.equal(page.body.rows.length, 5);
+    assert.ok(
+      page.body.rows.every((r: unknown[]) =>
+        r[1] === "ae/m0" && (r[0] as number) > all.body.rows[9][0]
+      ),
+    );
+    for (
+      const q of [
+        "after=-1",
+        "after=abc",
+        "limit=0",
+        "limit=10001",
+        "stage=%3Cscript%3E",
+        "after=1e3",
+        `stage=${"x".repeat(65)}`,
+      ]
+    ) {
+      const r = await get(server, `/api/runs/done-1/metrics?${q}`);
+      assert.equal(r.status, 400, q);
+      assert.match(r.body.error, /^Cannot read/, q);
+    }
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+async function readSse(
+  res: Response,
+  until: (events: { event: string; data: unknown; id: string }[]) => boolean,
+) {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: { event: string; data: unknown; id: string }[] = [];
+  let buf = "";
+  while (!until(events)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buf += value;
+    let k;
+    while ((k = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, k);
+      buf = buf.slice(k + 2);
+      const f = Object.fromEntries(
+        block.split("\n").filter((l) => !l.startsWith(":")).map((
+          l,
+        ) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+      );
+      if (f.event) events.push({ event: f.event, data: JSON.parse(f.data), id: f.id });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+Deno.test("GET /api/runs/:id/events streams a live run's new metrics and ends when it is done", async () => {
+  const { root, server } = setup();
+  try {
+    const run = RunStore.create(root, {
+      id: "live-2",
+      config: {},
+      preset: "tiny",
+      backend: "wasm",
+    });
+    trainLoop(run, "ae/m0", 5, 1);
+    const first = run.metrics().at(-1)!.rowid;
+    const res = await server.handler(
+      new Request(`${BASE}/api/runs/live-2/events?afterMetric=${first}&afterEvent=0`),
+    );
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type")!, /text\/event-stream/);
+    const writer = (async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      trainLoop(run, "ae/m0", 5, 1, 6);
+      run.event("info", "ae/m0", "halfway");
+      await new Promise((r) => setTimeout(r, 60));
+      run.setStatus("done");
+    })();
+    const events = await readSse(res, (ev) => ev.some((e) => e.event === "end"));
+    await writer;
+    const rows = events.filter((e) => e.event === "metrics").flatMap((e) =>
+      (e.data as { rows: unknown[][] }).rows
+    );
+    assert.deepEqual(
+      [...new Set(rows.map((r) => r[2]))],
+      [6, 7, 8, 9, 10],
+      "only steps after the cursor, none repeated",
+    );
+    assert.ok(events.some((e) => e.event === "log" && JSON.stringify(e.data).includes("halfway")));
+    assert.equal((events.at(-1)!.data as { status: string }).status, "done");
+    assert.match(events.at(-1)!.id, /^\d+:\d+$/);
+    run.close();
+    assert.equal(server.state.streams.size, 0, "stream closed and forgotten");
+    // Last-Event-ID resumes after the cursor; a malformed one is a 400.
+    const resumed = await server.handler(
+      new Request(`${BASE}/api/runs/live-2/events`, {
+        headers: { "last-event-id": events.at(-1)!.id },
+      }),
+    );
+    const again = await readSse(resumed, (ev) => ev.some((e) => e.event === "end"));
+    assert.equal(again.filter((e) => e.event === "metrics").length, 0);
+    const bad = await get(server, "/api/runs/live-2/events", { headers: { "last-event-id": "x" } });
+    assert.equal(bad.status, 400);
+    assert.equal((await get(server, "/api/runs/live-2/events?afterMetric=-5")).status, 400);
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+Deno.test("GET /api/runs/:id/files serves run files and nothing outside them", async () => {
+  const { root, server } = setup();
+  try {
+    const png = await get(server, "/api/runs/done-1/files/samples/recon_m0.png");
+    assert.equal(png.status, 200);
+    assert.equal(png.type, "image/png");
+    assert.deepEqual(Array.from((png.body as Uint8Array).subarray(1, 4)), [80, 78, 71]);
+    assert.equal((await get(server, "/api/runs/done-1/files/report.json")).status, 200);
+    assert.equal((await get(server, "/api/runs/done-1/files/samples/nope.png")).status, 404);
+    for (
+      const bad of [
+        "run.sqlite",
+        "checkpoints/x.safetensors",
+        "config",
+        "%2e%2e/%2e%2e/deno.json",
+        "..%2F..%2Fdeno.json",
+        "a%5Cb.png",
+      ]
+    ) {
+      const r = await get(server, `/api/runs/done-1/files/${bad}`);
+      assert.ok(r.status === 400 || r.status === 404, `${bad}: ${r.status}`);
+      assert.notEqual(r.status, 200);
+    }
+    assert.equal((await get(server, "/static/style.css")).status, 200);
+    assert.match((await get(server, "/static/islands/client.js")).type, /javascript/);
+    assert.equal((await get(server, "/static/nope.css")).status, 404);
+    assert.notEqual((await get(server, "/static/..%2F..%2Fdeno.json")).status, 200);
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+Deno.test("playground: info, test examples and sampling through the queue", async () => {
+  const { root, server, sampler } = setup();
+  try {
+    const info = await get(server, "/api/playground/done-1");
+    assert.equal(info.status, 200);
+    assert.deepEqual(info.body.methods, ["sbm-ae", "sbm-srr"]);
+    assert.equal(info.body.modalities.length, 3);
+    const ex = await get(server, "/api/playground/done-1/example?modality=1&index=3");
+    assert.equal(ex.status, 200);
+    assert.equal(ex.type, "image/png");
+    const page = await get(server, "/playground?run=done-1");
+    assert.equal(page.status, 200);
+    assert.match(page.body, /data-island="Playground"/);
+    assert.match(page.body, /id="sample-button"/);
+    const upload = btoa(String.fromCharCode(...new Uint8Array(3 * 28 * 28).fill(200)));
+    const r = await post(server, "/api/playground/done-1/sample", {
+      method: "sbm-srr",
+      observed: [{ modality: 0, index: 2 }, { modality: 2, data: upload }],
+      steps: 10,
+      count: 3,
+      seed: 7,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.outputs.length, 1);
+    assert.equal(r.body.outputs[0].modality, 1);
+    assert.equal(r.body.outputs[0].images.length, 3);
+    assert.match(r.body.outputs[0].images[0], /^data:image\/png;base64,iVBORw0KGgo/);
+    assert.equal(sampler.stats.opened, 1, "the session is opened once and cached");
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+Deno.test("playground: malformed requests are 400 with a reason", async () => {
+  const { root, server, sampler } = setup();
+  try {
+    const ok = {
+      method: "sbm-ae",
+      observed: [{ modality: 0, index: 0 }],
+      steps: 10,
+      count: 2,
+      seed: 1,
+    };
+    const cases: [string, unknown, string?][] = [
+      ["not json", "{nope"],
+      ["array body", "[1,2]"],
+      ["null body", "null"],
+      ["unknown method", { ...ok, method: "gan" }],
+      ["method type", { ...ok, method: 3 }],
+      ["steps 0", { ...ok, steps: 0 }],
+      ["steps huge", { ...ok, steps: 1e9 }],
+      ["steps float", { ...ok, steps: 1.5 }],
+      ["steps string", { ...ok, steps: "10" }],
+      ["count 0", { ...ok, count: 0 }],
+      ["count 17", { ...ok, count: 17 }],
+      ["seed negative", { ...ok, seed: -1 }],
+      ["observed not array", { ...ok, observed: {} }],
+      ["all observed", { ...ok, observed: [0, 1, 2].map((m) => ({ modality: m, index: 0 })) }],
+      ["duplicate modality", {
+        ...ok,
+        observed: [{ modality: 0, index: 0 }, { modality: 0, index: 1 }],
+      }],
+      ["modality out of range", { ...ok, observed: [{ modality: 3, index: 0 }] }],
+      ["index out of range", { ...ok, observed: [{ modality: 0, index: 10 }] }],
+      ["index and data", { ...ok, observed: [{ modality: 0, index: 0, data: "AAAA" }] }],
+      ["neither index nor data", { ...ok, observed: [{ modality: 0 }] }],
+      ["bad base64", { ...ok, observed: [{ modality: 0, data: "!!!" }] }],
+      ["wrong upload size", { ...ok, observed: [{ modality: 0, data: "AAAA" }] }],
+      ["unknown field", { ...ok, extra: 1 }],
+      ["unknown observed field", { ...ok, observed: [{ modality: 0, index: 0, path: "/etc" }] }],
+      ["observed entry null", { ...ok, observed: [null] }],
+      ["proto pollution", JSON.parse('{"__proto__": {"x": 1}, "method": "sbm-ae"}')],
+    ];
+    for (const [name, body] of cases) {
+      const r = await post(server, "/api/playground/done-1/sample", body);
+      assert.equal(r.status, 400, `${name}: ${r.status} ${JSON.stringify(r.body)}`);
+      assert.match(r.body.error, /^Cannot /, name);
+    }
+    const wrongType = await post(
+      server,
+      "/api/playground/done-1/sample",
+      JSON.stringify(ok),
+      "text/plain",
+    );
+    assert.equal(wrongType.status, 400);
+    const big = await post(
+      server,
+      "/api/playground/done-1/sample",
+      JSON.stringify({ ...ok, pad: "x".repeat(1.2e6) }),
+    );
+    assert.equal(big.status, 400);
+    assert.match(big.body.error, /more than 1048576/);
+    for (
+      const q of ["modality=9&index=0", "modality=0&index=-1", "modality=a&index=0", "index=0"]
+    ) {
+      assert.equal((await get(server, `/api/playground/done-1/example?${q}`)).status, 400, q);
+    }
+    assert.equal(
+      (await get(server, "/api/playground/..%2F/example?modality=0&index=0")).status,
+      400,
+    );
+    assert.equal((await get(server, "/api/playground/missing")).status, 404);
+    assert.equal((await get(server, "/api/playground/done-1/sample")).status, 405);
+    assert.equal((await get(server, "/api/runs", { method: "DELETE" })).status, 405);
+    assert.equal(sampler.stats.samples, 0, "no malformed request reached the sampler");
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+Deno.test("playground: one sampler at a time; a full queue answers 429", async () => {
+  const { root, server, sampler } = setup({ maxQueue: 3, delayMs: 40 });
+  try {
+    const body = {
+      method: "sbm-ae",
+      observed: [{ modality: 0, index: 1 }],
+      steps: 5,
+      count: 1,
+      seed: 0,
+    };
+    const rs = await Promise.all(
+      Array.from({ length: 8 }, () => post(server, "/api/playground/done-1/sample", body)),
+    );
+    const codes = rs.map((r) => r.status).sort();
+    assert.ok(codes.every((c) => c === 200 || c === 429), codes.join(","));
+    assert.ok(codes.filter((c) => c === 200).length >= 1);
+    assert.ok(codes.filter((c) => c === 429).length >= 1, codes.join(","));
+    assert.match(rs.find((r) => r.status === 429)!.body.error, /try again/);
+    assert.equal(sampler.stats.maxRunning, 1, "never two samplers at once");
+    assert.equal(server.state.playground.queue.maxRunningSeen, 1);
+  } finally {
+    await teardown(root, server);
+  }
+});
+
+Deno.test("HEAD, unknown routes and a foreign Host header", async () => {
+  const root = Deno.makeTempDirSync();
+  const server = createServer({
+    runsRoot: root,
+    sampler: playgroundDouble(),
+    allowedHosts: ["localhost", "127.0.0.1"],
+  });
+  try {
+    const head = await server.handler(new Request(`${BASE}/`, { method: "HEAD" }));
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
+    assert.equal((await get(server, "/nope")).status, 404);
+    const foreign = await server.handler(new Request("http://evil.example/api/runs"));
+    assert.equal(foreign.status, 400);
+    assert.match((await foreign.json()).error, /Cannot serve host evil.example/);
+    const empty = await get(server, "/");
+    assert.match(empty.body, /No runs yet/);
+    const pg = await get(server, "/playground");
+    assert.equal(pg.status, 200);
+  } finally {
+    await server.close();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("the committed island bundle, uPlot CSS and route manifest are fresh", async () => {
+  const stale = await build(true);
+  assert.deepEqual(stale, [], "run 'deno task bundle' and commit the outputs");
+});
