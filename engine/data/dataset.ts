@@ -193,3 +193,45 @@ export function subsetSplit(split: Split, indices: Uint32Array): Split {
     read: (m, i, out, offset) => split.read(m, indices[i], out, offset),
   };
 }
+
+/**
+ * A view of a dataset with every image/mask modality zero-padded by `pad` pixels on each side,
+ * (C, H, W) → (C, H + 2·pad, W + 2·pad), like torchvision's `Pad(pad)`; SBM pads PolyMNIST 28 → 32.
+ * Attributes pass through unchanged.
+ */
+export function padImages(ds: MultimodalDataset, pad: number): MultimodalDataset {
+  if (!Number.isInteger(pad) || pad < 0) {
+    throw new RangeError(
+      `Cannot pad images: pad must be a non-negative integer: current value is ${pad}`,
+    );
+  }
+  const modalities = ds.modalities.map((s) =>
+    s.kind === "attributes"
+      ? s
+      : { ...s, shape: [s.shape[0], s.shape[1] + 2 * pad, s.shape[2] + 2 * pad] }
+  );
+  const view = (split: Split): Split => {
+    const scratch = ds.modalities.map((s) => new Uint8Array(sampleSize(s)));
+    return {
+      modalities,
+      count: split.count,
+      labels: split.labels,
+      read(m, i, out, offset) {
+        const src = ds.modalities[m];
+        if (src.kind === "attributes" || pad === 0) return split.read(m, i, out, offset);
+        const [c, h, w] = src.shape, H = h + 2 * pad, W = w + 2 * pad;
+        split.read(m, i, scratch[m], 0);
+        out.fill(0, offset, offset + c * H * W);
+        for (let ch = 0; ch < c; ch++) {
+          for (let y = 0; y < h; y++) {
+            out.set(
+              scratch[m].subarray((ch * h + y) * w, (ch * h + y + 1) * w),
+              offset + (ch * H + y + pad) * W + pad,
+            );
+          }
+        }
+      },
+    };
+  };
+  return { ...ds, modalities, train: view(ds.train), test: view(ds.test) };
+}

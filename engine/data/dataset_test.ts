@@ -8,6 +8,7 @@ import {
   labelCounts,
   materialize,
   type ModalitySpec,
+  padImages,
   subsetSplit,
 } from "./dataset.ts";
 
@@ -72,4 +73,33 @@ Deno.test("subsetSplit(), materialize() and labelCounts() agree with the source"
     Uint8Array.from([...s.data[0].subarray(44, 48), ...s.data[0].subarray(12, 16)]),
   );
   assert.deepEqual(labelCounts(s, 10), [2, 2, 1, 1, 1, 1, 1, 1, 1, 1]);
+});
+
+Deno.test("padImages() zero-pads image modalities and leaves attributes alone", () => {
+  const s = split(3);
+  const ds = { name: "t", modalities: specs, train: s, test: s, numClasses: 10 };
+  const p = padImages(ds, 1);
+  assert.deepEqual(p.modalities.map((m) => m.shape), [[1, 4, 4], [3]]);
+  const img = gatherBatchU8(p.train, 0, [2]);
+  const src = s.data[0].subarray(8, 12);
+  assert.deepEqual(Array.from(img), [
+    0,
+    0,
+    0,
+    0,
+    0,
+    src[0],
+    src[1],
+    0,
+    0,
+    src[2],
+    src[3],
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
+  assert.deepEqual(gatherBatchU8(p.train, 1, [2]), gatherBatchU8(s, 1, [2]));
+  assert.throws(() => padImages(ds, -1), /pad must be a non-negative integer: current value is -1/);
 });

@@ -6,6 +6,7 @@
  */
 
 import jpeg from "jpeg-js";
+import { decode as turboDecode } from "@cwasm/jpeg-turbo";
 import { decodePng, type RawImage } from "./png.ts";
 
 export type { RawImage } from "./png.ts";
@@ -25,7 +26,7 @@ export function decodeImage(bytes: Uint8Array, name = "<buffer>"): RawImage {
   throw new TypeError(`Cannot decode image ${name}: not a PNG or JPEG file (unknown signature)`);
 }
 
-/** Decodes JPEG bytes with jpeg-js (strict mode) to 8-bit gray or RGB. */
+/** Decodes JPEG bytes to 8-bit RGB (libjpeg-turbo in Wasm; jpeg-js as fallback, giving gray or RGB). */
 export function decodeJpeg(bytes: Uint8Array, name = "<buffer>"): RawImage {
   // jpeg-js silently decodes a truncated scan, so require an end-of-image marker (FF D9) after the
   // last start-of-scan marker (FF DA); entropy-coded data never contains FF followed by D9 or DA.
@@ -48,6 +49,21 @@ export function decodeJpeg(bytes: Uint8Array, name = "<buffer>"): RawImage {
       `Cannot decode JPEG ${name}: truncated file (no end-of-image marker after the scan)`,
     );
   }
+  // libjpeg-turbo (Wasm) first: ~14× faster than jpeg-js on 1024² photos. It cannot convert CMYK
+  // and leaks its buffers when it fails, so failures fall back to jpeg-js in strict mode.
+  let turboError = "";
+  try {
+    const t = turboDecode(bytes);
+    const n = t.width * t.height, rgb = new Uint8Array(n * 3);
+    for (let p = 0; p < n; p++) {
+      rgb[p * 3] = t.data[p * 4];
+      rgb[p * 3 + 1] = t.data[p * 4 + 1];
+      rgb[p * 3 + 2] = t.data[p * 4 + 2];
+    }
+    return { width: t.width, height: t.height, channels: 3, data: rgb };
+  } catch (e) {
+    turboError = (e as Error).message;
+  }
   let out: { width: number; height: number; data: Uint8Array };
   try {
     out = jpeg.decode(bytes, {
@@ -58,7 +74,11 @@ export function decodeJpeg(bytes: Uint8Array, name = "<buffer>"): RawImage {
       maxMemoryUsageInMB: 2048,
     });
   } catch (e) {
-    throw new TypeError(`Cannot decode JPEG ${name}: corrupt file (${(e as Error).message})`);
+    throw new TypeError(
+      `Cannot decode JPEG ${name}: corrupt file (libjpeg-turbo: ${turboError}; jpeg-js: ${
+        (e as Error).message
+      })`,
+    );
   }
   const { width, height, data } = out;
   const channels = data.length / (width * height);
