@@ -56,6 +56,11 @@ export interface ReductionConfig {
   ranks: number[];
   /** Fractions for the ε sweep reported beside the chosen ε (empty: no sweep). */
   sweep: number[];
+  /**
+   * Also train and evaluate a reduced prior at every ε of the sweep (same budget as the others), so
+   * the report gives coherence against ε and total rank. Costs one prior per ε.
+   */
+  sweepPriors: boolean;
   width: number;
   depth: number;
   steps: number;
@@ -139,6 +144,7 @@ const BASE: PipelineConfig = {
     epsilonAbsolute: 0,
     ranks: [],
     sweep: [0.01, 0.02, 0.05, 0.1, 0.2],
+    sweepPriors: false,
     width: 128,
     depth: 2,
     steps: 1500,

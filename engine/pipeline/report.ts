@@ -119,11 +119,24 @@ export function reportMarkdown(r: Record<string, unknown>): string {
       totalRank: number;
       bound: number;
       ranks: number[];
+      coherence_by_given?: Record<string, number>;
     }[];
     if (sweep?.length) {
-      lines.push("", "| ε / (½ tr H) | total rank | bound | ranks |", "|---|---|---|---|");
+      const withCoh = sweep.some((p) => p.coherence_by_given);
+      lines.push(
+        "",
+        `| ε / (½ tr H) | total rank | bound | ranks |${withCoh ? " coherence by given |" : ""}`,
+        `|---|---|---|---|${withCoh ? "---|" : ""}`,
+      );
       for (const p of sweep) {
-        lines.push(`| ${p.fraction} | ${p.totalRank} | ${fmt(p.bound, 4)} | [${p.ranks}] |`);
+        const coh = p.coherence_by_given
+          ? ` ${
+            Object.entries(p.coherence_by_given).map(([k, v]) => `${k}: ${fmt(v)}`).join(", ")
+          } |`
+          : withCoh
+          ? " – |"
+          : "";
+        lines.push(`| ${p.fraction} | ${p.totalRank} | ${fmt(p.bound, 4)} | [${p.ranks}] |${coh}`);
       }
     }
   }

@@ -31,6 +31,8 @@ import {
 import { encodeLatents } from "./stage_latents.ts";
 import { priorGenerator, type PriorSpace, toModelSpace, trainPrior } from "./stage_prior.ts";
 import { runReduction } from "./stage_reduction.ts";
+import { selectReduction } from "../reduction/diagnostic.ts";
+import { ReductionMaps, reductionMatrices } from "../reduction/reduce.ts";
 import { conditioningSubsets } from "./subsets.ts";
 
 /** The stages, in order; `--stages` names the last one to run. */
@@ -225,6 +227,44 @@ export async function runPipeline(
     }
     if (stop("prior")) return finish(null);
 
+    // ε sweep with priors: coherence and total rank against ε (first seed only).
+    const sweepResults: Record<string, unknown>[] = [];
+    if (red && cfg.reduction.sweepPriors) {
+      for (const point of red.sweep) {
+        const sel = selectReduction(red.h, lat.dims, {
+          epsilon: point.fraction,
+          epsilonMode: "fraction",
+        });
+        const maps = new ReductionMaps(backend, reductionMatrices(red.whitening, sel));
+        const space: PriorSpace = { name: `sbm-srr-eps${point.fraction}`, dims: sel.ranks, maps };
+        const data = await toModelSpace(backend, space, lat.train, dense.train.count, lat.total);
+        const prior = await trainPrior(ctx, space, data, dense.train.count, cfg.seed);
+        const res = await evaluateMethod(
+          ctx,
+          priorGenerator(ctx, space.name, prior, lat.total),
+          lat,
+          aes,
+          scorers,
+          subsets,
+          cfg.seed,
+        );
+        sweepResults.push({
+          ...point,
+          coherence_by_given: res.coherence_by_given,
+          unconditional_coherence: res.unconditional_coherence,
+        });
+        say(
+          "sweep",
+          `ε fraction ${point.fraction}: total rank ${point.totalRank}, coherence ${
+            JSON.stringify(res.coherence_by_given)
+          }`,
+        );
+        prior.model.dispose();
+        maps.dispose();
+        lap("sweep");
+      }
+    }
+
     for (const [name, gen] of Object.entries(gridGens)) {
       const png = await conditionalGrid(ctx, gen, lat, aes, 0, 10, cfg.seed);
       if (png) store.writeFile(`samples/${name}_given_m0.png`, png);
@@ -256,7 +296,7 @@ export async function runPipeline(
           bound: red.selection.bound,
           trace: red.selection.trace,
           spectra: red.selection.spectra.map((s) => Array.from(s.values)),
-          sweep: red.sweep,
+          sweep: sweepResults.length ? sweepResults : red.sweep,
         }
         : null,
       time_split: split,

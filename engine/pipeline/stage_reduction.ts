@@ -25,6 +25,8 @@ export interface ReductionResult {
   whitening: Whitening;
   selection: ReductionSelection;
   sweep: SweepPoint[];
+  /** The diagnostic matrix H (D×D, row-major) in whitened coordinates. */
+  h: Float64Array;
   /** z ↔ y maps of SBM-SRR and of the whitened full-rank control. */
   reduced: ReductionMaps;
   control: ReductionMaps;
@@ -106,6 +108,7 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
     whitening,
     selection,
     sweep,
+    h,
     reduced,
     control,
     wallSeconds: (performance.now() - t0) / 1000,
