@@ -104,6 +104,16 @@ export class ScoreRatioNet extends Module {
     }
   }
 
+  /** The parameter of the linear term ([P] or []), e.g. for an optimizer without weight decay. */
+  linearParameters(): Tensor[] {
+    return this.p ? [this.p] : [];
+  }
+
+  /** The MLP's parameters (the ones weight decay regularises). */
+  mlpParameters(): Tensor[] {
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
   /** The linear map A (D, D) as a differentiable tensor, or null. */
   linearMap(): Tensor | null {
     if (!this.p) return null;
@@ -307,8 +317,8 @@ export async function trainScoreRatio(
     : choice;
   const lr = options.lr ?? 3e-3;
   const lrFinal = options.lrFinal ?? 0.01;
-  const linearParams = net.p ? [net.p] : [];
-  const mlpParams = net.layers.flatMap((l) => l.parameters());
+  const linearParams = net.linearParameters();
+  const mlpParams = net.mlpParameters();
   const opts = [
     ...(linearParams.length
       ? [new Adam(linearParams, { lr, maxGradNorm: options.maxGradNorm ?? 0 })]

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createWasmCpuBackend } from "../../wasm/cpu_backend.ts";
 import { ReferenceBackend } from "../reference/backend.ts";
 import { Rng } from "../random.ts";
 import { grad, noGrad, Tensor, tidy } from "../tensor.ts";
@@ -166,6 +167,33 @@ Deno.test("trainScoreRatio learns a 1-D Gaussian's score ratio and frees what it
   assert.equal(be.liveBuffers - live, net.parameters().length);
   const s = await evaluateScoreRatio(net, new Float64Array([1, -2]), 2);
   assertAllClose(s, [0.75, -1.5], { atol: 0.08, label: "learned s" });
+});
+
+Deno.test("trainScoreRatio on the Wasm CPU backend (f32) matches the f64 reference", async () => {
+  const d = 3, n = 512;
+  const rng = new Rng(8);
+  const u = new Float64Array(n * d).map(() => rng.normal());
+  for (let i = 0; i < n; i++) u[i * d + 1] += 0.8 * u[i * d]; // correlated coordinates
+  const wasm = await createWasmCpuBackend({ threads: 1 });
+  try {
+    const run = async (backend: typeof be | typeof wasm) => {
+      const net = new ScoreRatioNet(backend, { dim: d, hidden: [8, 8], seed: 2 });
+      const res = await trainScoreRatio(net, u, n, {
+        steps: 40,
+        batch: 64,
+        lr: 1e-2,
+        logEvery: 10,
+      });
+      const s = await evaluateScoreRatio(net, u.subarray(0, 8 * d), 8);
+      net.dispose();
+      return { losses: res.losses.map(([, l]) => l), s };
+    };
+    const ref = await run(be), got = await run(wasm);
+    assertAllClose(got.losses, ref.losses, { atol: 1e-4, rtol: 1e-4, label: "losses" });
+    assertAllClose(got.s, ref.s, { atol: 1e-4, rtol: 1e-3, label: "trained s" });
+  } finally {
+    wasm.destroy();
+  }
 });
 
 Deno.test("ScoreRatioNet and trainScoreRatio validate their inputs", async () => {
