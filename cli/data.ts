@@ -26,9 +26,10 @@ Commands:
       Generate PolyMNIST from MNIST and write DIR/{train,test}/m0..m{M-1}/{i}.{label}.png.
       --limit N keeps the first N tuples of each split; --backgrounds uses the first M JPEG/PNG
       files of DIR (sorted) instead of the built-in procedural backgrounds.
-  inspect DIR | --preset NAME [--limit N] [--seed 1] [--backgrounds DIR] [--size 64]
+  inspect DIR | --preset NAME [--limit N] [--seed 1] [--backgrounds DIR] [--size 64] [--cache FILE]
       Print modalities, shapes, counts and label balance. DIR holds released PolyMNIST
-      (train/m0 …) or CelebAMask-HQ (CelebA-HQ-img …).
+      (train/m0 …) or CelebAMask-HQ (CelebA-HQ-img …); for CelebAMask-HQ, --size sets the image
+      side and --cache FILE keeps the decoded tuples for the next time.
   grid DIR | --preset NAME --out FILE.png [--n 8] [--split test] [--limit N] [--seed 1]
       Write a PNG grid of the first n tuples: one row per modality.
   backgrounds --out FILE.png [--modalities 10] [--backgrounds DIR]
@@ -83,6 +84,7 @@ const OPTIONS = {
   n: { type: "string" },
   split: { type: "string" },
   size: { type: "string" },
+  cache: { type: "string" },
   overwrite: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -98,6 +100,7 @@ async function openSource(
     limit: v.limit === undefined ? undefined : intFlag(v.limit as string, "limit", 0),
     backgrounds: v.backgrounds as string | undefined,
     size: intFlag(v.size as string | undefined, "size", 64, 4),
+    cache: v.cache as string | undefined,
     onProgress: progress("load"),
   });
 }

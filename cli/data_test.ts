@@ -5,7 +5,7 @@ import { loadBackgrounds } from "../engine/data/backgrounds.ts";
 import { loadMnist } from "../engine/data/mnist.ts";
 import { generatePolyMnist, loadPolyMnist } from "../engine/data/polymnist.ts";
 import { materialize } from "../engine/data/dataset.ts";
-import { readTree, writeBackgroundPhotos } from "../engine/data/_fixtures.ts";
+import { readTree, writeBackgroundPhotos, writeCelebaFixture } from "../engine/data/_fixtures.ts";
 
 /** Runs the command with console output captured. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -129,4 +129,36 @@ Deno.test("data rejects unknown commands and flags with usage, and --help prints
   const nowhere = await run(["inspect", "/nonexistent/folder"]);
   assert.equal(nowhere.code, 1);
   assert.match(nowhere.err, /Cannot open dataset \/nonexistent\/folder: not a preset/);
+});
+
+Deno.test("data inspect and grid read a CelebAMask-HQ folder", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    writeCelebaFixture(tmp, [0, 1, 2, 3, 4], 40, 32);
+    const r = await run(["inspect", tmp, "--size", "16", "--cache", `${tmp}/c.bin`]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      /image: image \[3, 16, 16\] uint8\n\s+mask: mask \[1, 16, 16\] uint8\n\s+attributes: attributes \[18\] uint8/,
+    );
+    assert.match(r.out, /train: 4 tuples\n\s+test: 1 tuples/);
+    assert.ok(Deno.statSync(`${tmp}/c.bin`).size > 0);
+    const g = await run([
+      "grid",
+      tmp,
+      "--size",
+      "16",
+      "--split",
+      "train",
+      "--n",
+      "4",
+      "--out",
+      `${tmp}/g.png`,
+    ]);
+    assert.equal(g.code, 0, g.err);
+    const img = decodePng(Deno.readFileSync(`${tmp}/g.png`));
+    assert.deepEqual([img.width, img.height], [4 * 18 + 2, 3 * 18 + 2]);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });

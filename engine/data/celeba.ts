@@ -67,6 +67,12 @@ export interface CelebaOptions {
   limit?: number;
   /** "binary" (default): the resized mask thresholded at 128 to {0, 255}; "soft": left interpolated, as SBM's loader does. */
   mask?: "binary" | "soft";
+  /**
+   * A cache file for the processed tuples: read when it was made for the same size, mask mode and
+   * image list, else written after loading (decoding 30k photos takes a while). Delete it after
+   * changing the files.
+   */
+  cache?: string;
   onProgress?: Progress;
 }
 
@@ -192,6 +198,87 @@ async function buildMask(id: number, parts: [string, string][] | undefined): Pro
   return mask!;
 }
 
+/** Decodes, resizes and converts every tuple (in id order). */
+async function readTuples(
+  root: string,
+  ids: number[],
+  attrs: Map<number, Uint8Array>,
+  attrPath: string,
+  S: number,
+  options: CelebaOptions,
+): Promise<{ image: Uint8Array; mask: Uint8Array; attr: Uint8Array }> {
+  const imgDir = `${root}/CelebA-HQ-img`;
+  const masks = maskIndex(root, ids);
+  const n = ids.length, SS = S * S, A = CELEBA_ATTRIBUTES.length;
+  const image = new Uint8Array(n * 3 * SS),
+    mask = new Uint8Array(n * SS),
+    attr = new Uint8Array(n * A);
+  for (let k = 0; k < n; k++) {
+    const id = ids[k];
+    const row = attrs.get(id);
+    if (!row) {
+      throw new Error(`Cannot load CelebAMask-HQ: ${imgDir}/${id}.jpg has no row in ${attrPath}`);
+    }
+    attr.set(row, k * A);
+    const img = resizeImage(toRgb(await readImageFile(`${imgDir}/${id}.jpg`)), S, S);
+    for (let p = 0; p < SS; p++) {
+      for (let c = 0; c < 3; c++) image[k * 3 * SS + c * SS + p] = img.data[p * 3 + c];
+    }
+    const mk = resizeImage(await buildMask(id, masks.get(id)), S, S);
+    for (let p = 0; p < SS; p++) {
+      mask[k * SS + p] = options.mask === "soft" ? mk.data[p] : mk.data[p] >= 128 ? 255 : 0;
+    }
+    if ((k + 1) % 500 === 0 || k + 1 === n) options.onProgress?.(k + 1, n);
+  }
+  return { image, mask, attr };
+}
+
+const CACHE_MAGIC = "polyscore-celeba-cache\n";
+
+/** The cached arrays when `path` exists and was made for `key`; null otherwise. */
+function readCache(
+  path: string,
+  key: string,
+  n: number,
+  S: number,
+): { image: Uint8Array; mask: Uint8Array; attr: Uint8Array } | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch {
+    return null;
+  }
+  const head = new TextDecoder().decode(
+    bytes.subarray(0, Math.min(bytes.length, CACHE_MAGIC.length + key.length + 1)),
+  );
+  if (head !== CACHE_MAGIC + key + "\n") return null;
+  const o = new TextEncoder().encode(head).length, SS = S * S, A = CELEBA_ATTRIBUTES.length;
+  if (bytes.length !== o + n * (4 * SS + A)) {
+    throw new Error(
+      `Cannot read CelebAMask-HQ cache ${path}: truncated (${bytes.length} bytes): delete it to rebuild`,
+    );
+  }
+  return {
+    image: bytes.subarray(o, o + n * 3 * SS),
+    mask: bytes.subarray(o + n * 3 * SS, o + n * 4 * SS),
+    attr: bytes.subarray(o + n * 4 * SS),
+  };
+}
+
+function writeCache(path: string, key: string, arrays: Uint8Array[]): void {
+  const head = new TextEncoder().encode(CACHE_MAGIC + key + "\n");
+  const out = new Uint8Array(head.length + arrays.reduce((s, a) => s + a.length, 0));
+  out.set(head);
+  let o = head.length;
+  for (const a of arrays) {
+    out.set(a, o);
+    o += a.length;
+  }
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  Deno.writeFileSync(tmp, out);
+  Deno.renameSync(tmp, path);
+}
+
 /**
  * Loads CelebAMask-HQ from `root` in its published layout: `CelebA-HQ-img/{i}.jpg`,
  * `CelebAMask-HQ-mask-anno/{⌊i/2000⌋}/{i:05}_{part}.png`, `CelebAMask-HQ-attribute-anno.txt`.
@@ -235,28 +322,13 @@ export async function loadCelebaMaskHq(
   if (ids.length === 0) {
     throw new Error(`Cannot load CelebAMask-HQ: no {i}.jpg images in ${imgDir}`);
   }
-  const masks = maskIndex(root, ids);
-  const n = ids.length, S = size, SS = S * S, A = CELEBA_ATTRIBUTES.length;
-  const image = new Uint8Array(n * 3 * SS),
-    mask = new Uint8Array(n * SS),
-    attr = new Uint8Array(n * A);
-  for (let k = 0; k < n; k++) {
-    const id = ids[k];
-    const row = attrs.get(id);
-    if (!row) {
-      throw new Error(`Cannot load CelebAMask-HQ: ${imgDir}/${id}.jpg has no row in ${attrPath}`);
-    }
-    attr.set(row, k * A);
-    const img = resizeImage(toRgb(await readImageFile(`${imgDir}/${id}.jpg`)), S, S);
-    for (let p = 0; p < SS; p++) {
-      for (let c = 0; c < 3; c++) image[k * 3 * SS + c * SS + p] = img.data[p * 3 + c];
-    }
-    const mk = resizeImage(await buildMask(id, masks.get(id)), S, S);
-    for (let p = 0; p < SS; p++) {
-      mask[k * SS + p] = options.mask === "soft" ? mk.data[p] : mk.data[p] >= 128 ? 255 : 0;
-    }
-    if ((k + 1) % 500 === 0 || k + 1 === n) options.onProgress?.(k + 1, n);
-  }
+  const S = size, SS = S * S, A = CELEBA_ATTRIBUTES.length;
+  const key = JSON.stringify({ version: 1, size: S, mask: options.mask ?? "binary", ids });
+  const cached = options.cache ? readCache(options.cache, key, ids.length, S) : null;
+  const { image, mask, attr } = cached ??
+    await readTuples(root, ids, attrs, attrPath, S, options);
+  if (options.cache && !cached) writeCache(options.cache, key, [image, mask, attr]);
+  const n = ids.length;
   // Seeded split: a permutation's first ⌊n·f⌉ tuples are the test set; both keep file order.
   const perm = new Rng(options.seed ?? 0).permutation(n);
   const nTest = Math.round(n * testFraction);

@@ -175,3 +175,33 @@ Deno.test("parseCelebaAttributes() reads ±1 rows and selects the 18 columns", (
     CELEBA_ATTRIBUTES.map((a) => (a.index % 3 === 0 ? 1 : 0)),
   );
 });
+
+Deno.test("loadCelebaMaskHq({ cache }) writes the processed tuples once and reads them back", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    writeCelebaFixture(root, [0, 1, 2, 3], 24, 16);
+    const cache = `${root}/celeba.cache`;
+    const first = await loadCelebaMaskHq(root, { size: 8, cache, testFraction: 0.25 });
+    const size = Deno.statSync(cache).size;
+    // A cache hit does not touch the JPEGs: corrupt one and load again.
+    Deno.writeFileSync(`${root}/CelebA-HQ-img/2.jpg`, new Uint8Array([0xff, 0xd8, 0xff]));
+    const second = await loadCelebaMaskHq(root, { size: 8, cache, testFraction: 0.25 });
+    for (let m = 0; m < 3; m++) {
+      assert.deepEqual(materialize(second.train, m), materialize(first.train, m));
+      assert.deepEqual(materialize(second.test, m), materialize(first.test, m));
+    }
+    // Another size is a miss: the loader decodes again (and meets the corrupt file).
+    await assert.rejects(
+      () => loadCelebaMaskHq(root, { size: 4, cache }),
+      /Cannot decode JPEG .*2\.jpg/,
+    );
+    assert.equal(Deno.statSync(cache).size, size);
+    Deno.truncateSync(cache, size - 5);
+    await assert.rejects(
+      () => loadCelebaMaskHq(root, { size: 8, cache }),
+      /cache .*celeba\.cache: truncated .*delete it to rebuild/,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

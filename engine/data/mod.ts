@@ -42,6 +42,8 @@ export interface OpenOptions {
   backgrounds?: string;
   /** CelebAMask-HQ image/mask side. Default 64. */
   size?: number;
+  /** CelebAMask-HQ: a cache file for the processed tuples (see `CelebaOptions.cache`). */
+  cache?: string;
   onProgress?: Progress;
 }
 
@@ -86,6 +88,7 @@ export async function openDataset(
       size: options.size,
       seed,
       limit: options.limit,
+      cache: options.cache,
       onProgress: options.onProgress,
     });
   }
