@@ -34,7 +34,7 @@ import { encodeCopyBlocks } from "./kernels/copy_blocks.ts";
 import { encodeFill } from "./kernels/fill.ts";
 import { encodeCol2im, encodeIm2col } from "./kernels/im2col.ts";
 import { encodeLogSoftmax, encodeLogSoftmaxBackward } from "./kernels/log_softmax.ts";
-import { encodeMatmul, type MatmulVariant } from "./kernels/matmul.ts";
+import { encodeMatmul, matmulSupports, type MatmulVariant } from "./kernels/matmul.ts";
 import { ALL_KERNELS } from "./kernels/mod.ts";
 import { encodeNormBackward, encodeNormForward } from "./kernels/norm.ts";
 import { encodePermute } from "./kernels/permute.ts";
@@ -49,6 +49,11 @@ import { Recorder, STORAGE_USAGE } from "./recorder.ts";
 
 export { DeviceLostError, GpuUnavailableError } from "./device.ts";
 export type { AdapterInfo } from "./device.ts";
+
+/** Bytes allocated for `size` floats: rounded up to whole vec4s (vec4 kernels bind ≥ 16 bytes). */
+function storageBytes(size: number): number {
+  return Math.max(1, Math.ceil(size / 4)) * 16;
+}
 
 /** A WebGPU storage buffer of `size` f32 elements. */
 export class GpuBuffer implements DeviceBuffer {
@@ -66,8 +71,10 @@ export class GpuBuffer implements DeviceBuffer {
 /** Options of `createWebGpuBackend`. */
 export interface WebGpuBackendOptions extends RequestGpuOptions {
   /**
-   * Matmul kernel: "auto" (default) uses "vec4" when neither operand is transposed and K and N are
-   * multiples of 4, else "blocked".
+   * Matmul kernel. "auto" (default): when K and N are multiples of 4, "rowblock" on a fallback
+   * (CPU) adapter and "vec4" on a real GPU, transposed operands being materialised first;
+   * otherwise "blocked". A named variant is used for every matmul (vec4/rowblock throw a
+   * RangeError when K or N is not a multiple of 4).
    */
   matmul?: "auto" | MatmulVariant;
   /** Override constants for the matmul kernels, by variant (tile sizes). */
@@ -141,7 +148,10 @@ export class WebGpuBackend implements Backend {
         `Cannot allocate buffer: size must be a non-negative integer: current value is ${size}`,
       );
     }
-    return new GpuBuffer(size, this.pool.acquire(size * 4, STORAGE_USAGE, "backend.storage"));
+    return new GpuBuffer(
+      size,
+      this.pool.acquire(storageBytes(size), STORAGE_USAGE, "backend.storage"),
+    );
   }
 
   free(buf: DeviceBuffer): void {
@@ -271,26 +281,41 @@ export class WebGpuBackend implements Backend {
 
   matmul(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, spec: MatmulSpec): void {
     this.#check();
+    const { m, k, n } = spec;
     let variant = this.#matmul;
+    const vec4Sizes = k % 4 === 0 && n % 4 === 0;
     if (variant === "auto") {
-      const vec4Ok = !spec.transA && !spec.transB && spec.k % 4 === 0 && spec.n % 4 === 0;
-      variant = vec4Ok ? "vec4" : "blocked";
-    } else if (variant === "vec4" && (spec.transA || spec.transB || spec.k % 4 || spec.n % 4)) {
+      variant = !vec4Sizes ? "blocked" : this.adapterInfo.isFallbackAdapter ? "rowblock" : "vec4";
+    } else if ((variant === "vec4" || variant === "rowblock") && !vec4Sizes) {
       throw new RangeError(
-        `Cannot run matmul with the vec4 kernel: it needs untransposed operands and K, N multiples of 4: current spec is ${
-          JSON.stringify(spec)
-        }`,
+        `Cannot run matmul with the ${variant} kernel: K and N must be multiples of 4: current sizes are M=${m}, K=${k}, N=${n}`,
       );
     }
+    let ga = this.#buf(a), gb = this.#buf(b);
+    const scratch: GPUBuffer[] = [];
+    if (!matmulSupports(variant, spec)) {
+      // Materialise the transposes (O(MK + KN) work) so the fast kernel sees plain layouts.
+      const transpose = (src: GPUBuffer, rows: number, cols: number): GPUBuffer => {
+        const t = this.pool.acquire(storageBytes(rows * cols), STORAGE_USAGE, "matmul.transpose");
+        encodePermute(this.recorder, src, t, [rows, cols], [1, 0]);
+        scratch.push(t);
+        return t;
+      };
+      if (spec.transA) ga = transpose(ga, k, m);
+      if (spec.transB) gb = transpose(gb, n, k);
+    }
+    const plain = { ...spec, transA: false, transB: false };
+    const run = scratch.length > 0 ? plain : spec;
     encodeMatmul(
       this.recorder,
-      this.#buf(a),
-      this.#buf(b),
+      ga,
+      gb,
       this.#buf(out),
-      spec,
+      run,
       variant,
       this.#matmulOverrides[variant],
     );
+    for (const t of scratch) this.pool.release(t); // queue order keeps the matmul's reads valid
   }
 
   permute(

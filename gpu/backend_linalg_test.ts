@@ -73,20 +73,25 @@ for (const variant of ["naive", "tiled", "blocked"] as const) {
   });
 }
 
-Deno.test({
-  name: "matmul vec4 matches reference for K, N multiples of 4 with odd M (1, 45, 67), accumulate",
-  ignore,
-  fn: () =>
-    withPair(gpu!, async (p) => {
-      let seed = 200;
-      for (const [m, k, n] of [[45, 64, 36], [1, 4, 4], [67, 132, 8], [130, 36, 260]]) {
-        for (const accumulate of [false, true]) {
-          const spec = { m, k, n, transA: false, transB: false, accumulate };
-          await checkMatmul(p, spec, "vec4", seed++);
+for (const variant of ["vec4", "rowblock"] as const) {
+  Deno.test({
+    name: `matmul ${variant} matches reference for K, N multiples of 4 with odd M (1, 45, 67), ` +
+      "accumulate",
+    ignore,
+    fn: () =>
+      withPair(gpu!, async (p) => {
+        let seed = 200;
+        for (
+          const [m, k, n] of [[45, 64, 36], [1, 4, 4], [67, 132, 8], [130, 36, 260], [3, 0, 4]]
+        ) {
+          for (const accumulate of [false, true]) {
+            const spec = { m, k, n, transA: false, transB: false, accumulate };
+            await checkMatmul(p, spec, variant, seed++);
+          }
         }
-      }
-    }),
-});
+      }),
+  });
+}
 
 Deno.test({
   name: "matmul() through the backend picks a valid kernel for every layout",
@@ -94,7 +99,7 @@ Deno.test({
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 300;
-      for (const [m, k, n] of [[45, 65, 33], [16, 8, 12], [3, 4, 5]]) {
+      for (const [m, k, n] of [[45, 65, 33], [16, 8, 12], [3, 4, 5], [37, 20, 44]]) {
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
             const spec = { m, k, n, transA, transB, accumulate: false };

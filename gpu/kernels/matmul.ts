@@ -1,7 +1,10 @@
 /**
- * Matmul kernels: out[M,N] (+)= op(a)·op(b) in three variants, "naive" (one output per
- * invocation), "tiled" (16×16 shared-memory tiles) and "blocked" (shared memory + TM×TN register
- * blocking, the default). The math is `ReferenceBackend.matmul`; the shaders are matmul_*.wgsl.
+ * Matmul kernels: out[M,N] (+)= op(a)·op(b) in five variants. General (any layout, any size):
+ * "naive" (one output per invocation, the baseline), "tiled" (16×16 shared-memory tiles) and
+ * "blocked" (shared memory + TM×TN register blocking). Untransposed with K and N multiples of 4:
+ * "vec4" (shared-memory tiles of vec4s, the GPU default) and "rowblock" (no shared memory, a
+ * workgroup-uniform a; the CPU-rasterizer default). The math is `ReferenceBackend.matmul`; the
+ * shaders are matmul_*.wgsl; `WebGpuBackend.matmul` chooses and transposes operands as needed.
  */
 
 import type { MatmulSpec } from "../../engine/backend.ts";
@@ -10,7 +13,7 @@ import type { Recorder } from "../recorder.ts";
 import type { UniformSchema } from "../uniforms.ts";
 
 /** Selectable matmul implementations. */
-export type MatmulVariant = "naive" | "tiled" | "blocked" | "vec4";
+export type MatmulVariant = "naive" | "tiled" | "blocked" | "vec4" | "rowblock";
 
 const UNIFORMS: UniformSchema = [
   { name: "m", type: "u32" },
@@ -63,9 +66,26 @@ export const MATMUL_KERNELS: Record<MatmulVariant, KernelDef> = {
     uniforms: UNIFORMS,
     overrides: { WG_X: 8, WG_Y: 8, TM: 4, TN4: 1, BK: 32 },
   }),
+  rowblock: defineKernel({
+    name: "matmul_rowblock",
+    file: "matmul_rowblock",
+    entryPoint: "main",
+    bindings: BINDINGS,
+    uniforms: UNIFORMS,
+    overrides: { WG: 16, TM: 16 },
+  }),
 };
 
-/** Records one matmul. `overrides` replaces the variant's default tile constants. */
+/** True when `variant` can run `spec` directly (vec4 kernels need K, N multiples of 4, no transposes). */
+export function matmulSupports(variant: MatmulVariant, spec: MatmulSpec): boolean {
+  if (variant !== "vec4" && variant !== "rowblock") return true;
+  return !spec.transA && !spec.transB && spec.k % 4 === 0 && spec.n % 4 === 0;
+}
+
+/**
+ * Records one matmul. `overrides` replaces the variant's default tile constants. The caller
+ * ensures `matmulSupports(variant, spec)`.
+ */
 export function encodeMatmul(
   rec: Recorder,
   a: GPUBuffer,
@@ -92,6 +112,7 @@ export function encodeMatmul(
   let groups: [number, number];
   if (variant === "naive") groups = [ceilDiv(n, o.WG_X), ceilDiv(m, o.WG_Y)];
   else if (variant === "tiled") groups = [ceilDiv(n, o.TILE), ceilDiv(m, o.TILE)];
+  else if (variant === "rowblock") groups = [ceilDiv(m, o.TM), ceilDiv(n, o.WG * 4)];
   else if (variant === "vec4") groups = [ceilDiv(n, o.WG_X * 4 * o.TN4), ceilDiv(m, o.WG_Y * o.TM)];
   else groups = [ceilDiv(n, o.WG_X * o.TN), ceilDiv(m, o.WG_Y * o.TM)];
   rec.dispatch(def, [a, b, out], values, groups, overrides);
