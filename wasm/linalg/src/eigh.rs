@@ -9,10 +9,14 @@
 //! Storage is row-major. Eigenvectors are kept as rows while iterating (so every rotation combines
 //! two contiguous rows) and transposed with the ascending sort at the end.
 
-use crate::kernels::{axpy, axpy2, dot, dot2, rotate_chain, syr2_symv_row};
+use crate::kernels::{axpy, axpy2, dot, dot2, rotate_chains, syr2_symv_row, ChainBatch};
 
 /// Most QL/QR sweeps allowed per unreduced block, times its size (LAPACK `dsteqr` uses 30·n).
 const MAX_SWEEPS_PER_ROW: usize = 30;
+
+/// Sweeps whose rotations are applied to the eigenvectors together, strip by strip of columns
+/// (the rotations depend only on the tridiagonal matrix, so applying them late is exact).
+const CHAINS_PER_BATCH: usize = 8;
 
 /// An off-diagonal e_i of the tridiagonal is set to zero once |e_i| ≤ SPLIT_TOL·(|d_i| + |d_i+1|),
 /// a relative (local) criterion as in LAPACK `dsteqr`, with the factor 8 of LAPACK's divide and
@@ -348,6 +352,7 @@ fn tridiagonal_ql(
     let mut rows = vec![0usize; n];
     let mut cs = vec![0.0; n];
     let mut ss = vec![0.0; n];
+    let mut batch = ChainBatch::new();
     let mut l1 = 0;
     while l1 < n {
         // Find the unreduced block [l, lend].
@@ -455,8 +460,10 @@ fn tridiagonal_ql(
                 for row in rows[..=nrot].iter_mut() {
                     *row *= *ld;
                 }
-                unsafe {
-                    rotate_chain(zz.as_mut_ptr(), n, &rows[..=nrot], &cs[..nrot], &ss[..nrot]);
+                batch.push(&rows[..=nrot], &cs[..nrot], &ss[..nrot]);
+                if batch.len() >= CHAINS_PER_BATCH {
+                    unsafe { rotate_chains(zz.as_mut_ptr(), n, &batch) };
+                    batch.clear();
                 }
             }
             if underflow {
@@ -469,6 +476,9 @@ fn tridiagonal_ql(
         for k in 0..len {
             d[map[k]] = bd[k];
         }
+    }
+    if let Some((zz, _)) = z.as_mut() {
+        unsafe { rotate_chains(zz.as_mut_ptr(), n, &batch) };
     }
     Ok(())
 }

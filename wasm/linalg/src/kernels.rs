@@ -208,84 +208,149 @@ pub unsafe fn syr2_symv_row(
     }
 }
 
-/// Applies a chain of plane rotations to rows of a row-major matrix, `cols` columns wide.
+/// A batch of rotation chains for [`rotate_chains`]: chain j rotates rows
+/// `rows[row_start[j]..=row_start[j] + k]` with the `k` cosines and sines at
+/// `c[rot_start[j]..]`, `s[rot_start[j]..]`.
+pub struct ChainBatch {
+    /// Row offsets (in elements) of all chains, k + 1 per chain.
+    pub rows: Vec<usize>,
+    /// Cosines of all chains, k per chain.
+    pub c: Vec<f64>,
+    /// Sines of all chains, k per chain.
+    pub s: Vec<f64>,
+    /// (first row index, first rotation index, rotation count) per chain.
+    pub chains: Vec<(usize, usize, usize)>,
+}
+
+impl ChainBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        ChainBatch {
+            rows: Vec::new(),
+            c: Vec::new(),
+            s: Vec::new(),
+            chains: Vec::new(),
+        }
+    }
+
+    /// Appends a chain (see [`rotate_chains`] for its meaning).
+    pub fn push(&mut self, rows: &[usize], c: &[f64], s: &[f64]) {
+        if c.is_empty() {
+            return;
+        }
+        self.chains.push((self.rows.len(), self.c.len(), c.len()));
+        self.rows.extend_from_slice(rows);
+        self.c.extend_from_slice(c);
+        self.s.extend_from_slice(s);
+    }
+
+    /// Number of chains held.
+    pub fn len(&self) -> usize {
+        self.chains.len()
+    }
+
+    /// Drops all chains.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.c.clear();
+        self.s.clear();
+        self.chains.clear();
+    }
+}
+
+/// Applies a batch of chains of plane rotations, in order, to rows of a row-major matrix `cols`
+/// columns wide.
 ///
-/// `rows[0..=k]` are row offsets (in elements) and rotation `t` (t < k) acts on the pair
-/// (`rows[t + 1]`, `rows[t]`) with cosine `c[t]` and sine `s[t]`:
+/// In one chain, `rows[0..=k]` are row offsets (in elements) and rotation `t` (t < k) acts on the
+/// pair (`rows[t + 1]`, `rows[t]`) with cosine `c[t]` and sine `s[t]`:
 /// `new[t] = s·old[t + 1] + c·carry`, `carry = c·old[t + 1] − s·carry`, where `carry` starts as
-/// row `rows[0]` and ends in row `rows[k]`. This is the QL sweep's update of the eigenvector rows;
-/// fusing the chain keeps the travelling row in registers, so each row is read and written once.
+/// row `rows[0]` and ends in row `rows[k]`. This is the QL sweep's update of the eigenvector rows.
+/// Fusing a chain keeps the travelling row in registers, so each row is read and written once;
+/// and since columns are independent, all chains of the batch are applied to one 8-column strip
+/// before the next, so later chains find their rows in L1 cache.
 ///
 /// # Safety
-/// Every `rows[t] + cols` must lie inside `z`; the rows must be distinct; `c` and `s` have `k`
-/// elements where `rows.len() == k + 1`.
-pub unsafe fn rotate_chain(z: *mut f64, cols: usize, rows: &[usize], c: &[f64], s: &[f64]) {
-    let k = c.len();
-    if k == 0 {
-        return;
-    }
-    let rp = rows.as_ptr();
-    let cp = c.as_ptr();
-    let sp = s.as_ptr();
+/// Every row offset + `cols` must lie inside `z`; rows within a chain must be distinct.
+pub unsafe fn rotate_chains(z: *mut f64, cols: usize, batch: &ChainBatch) {
     let mut col = 0;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         while col + 8 <= cols {
             let base = z.add(col);
-            let r0 = base.add(*rp);
-            let mut a0 = v128_load(r0 as *const v128);
-            let mut a1 = v128_load(r0.add(2) as *const v128);
-            let mut a2 = v128_load(r0.add(4) as *const v128);
-            let mut a3 = v128_load(r0.add(6) as *const v128);
-            for t in 0..k {
-                let vc = f64x2_splat(*cp.add(t));
-                let vs = f64x2_splat(*sp.add(t));
-                let src = base.add(*rp.add(t + 1));
-                let dst = base.add(*rp.add(t));
-                let x0 = v128_load(src as *const v128);
-                let x1 = v128_load(src.add(2) as *const v128);
-                let x2 = v128_load(src.add(4) as *const v128);
-                let x3 = v128_load(src.add(6) as *const v128);
-                v128_store(
-                    dst as *mut v128,
-                    f64x2_add(f64x2_mul(vs, x0), f64x2_mul(vc, a0)),
+            for &(r0, c0, k) in batch.chains.iter() {
+                chain_strip8(
+                    base,
+                    batch.rows.as_ptr().add(r0),
+                    batch.c.as_ptr().add(c0),
+                    batch.s.as_ptr().add(c0),
+                    k,
                 );
-                v128_store(
-                    dst.add(2) as *mut v128,
-                    f64x2_add(f64x2_mul(vs, x1), f64x2_mul(vc, a1)),
-                );
-                v128_store(
-                    dst.add(4) as *mut v128,
-                    f64x2_add(f64x2_mul(vs, x2), f64x2_mul(vc, a2)),
-                );
-                v128_store(
-                    dst.add(6) as *mut v128,
-                    f64x2_add(f64x2_mul(vs, x3), f64x2_mul(vc, a3)),
-                );
-                a0 = f64x2_sub(f64x2_mul(vc, x0), f64x2_mul(vs, a0));
-                a1 = f64x2_sub(f64x2_mul(vc, x1), f64x2_mul(vs, a1));
-                a2 = f64x2_sub(f64x2_mul(vc, x2), f64x2_mul(vs, a2));
-                a3 = f64x2_sub(f64x2_mul(vc, x3), f64x2_mul(vs, a3));
             }
-            let last = base.add(*rp.add(k));
-            v128_store(last as *mut v128, a0);
-            v128_store(last.add(2) as *mut v128, a1);
-            v128_store(last.add(4) as *mut v128, a2);
-            v128_store(last.add(6) as *mut v128, a3);
             col += 8;
         }
     }
     while col < cols {
         let base = z.add(col);
-        let mut a = *base.add(*rp);
-        for t in 0..k {
-            let ct = *cp.add(t);
-            let st = *sp.add(t);
-            let x = *base.add(*rp.add(t + 1));
-            *base.add(*rp.add(t)) = st * x + ct * a;
-            a = ct * x - st * a;
+        for &(r0, c0, k) in batch.chains.iter() {
+            let rp = batch.rows.as_ptr().add(r0);
+            let cp = batch.c.as_ptr().add(c0);
+            let sp = batch.s.as_ptr().add(c0);
+            let mut a = *base.add(*rp);
+            for t in 0..k {
+                let ct = *cp.add(t);
+                let st = *sp.add(t);
+                let x = *base.add(*rp.add(t + 1));
+                *base.add(*rp.add(t)) = st * x + ct * a;
+                a = ct * x - st * a;
+            }
+            *base.add(*rp.add(k)) = a;
         }
-        *base.add(*rp.add(k)) = a;
         col += 1;
     }
+}
+
+/// One chain on the 8 columns starting at `base`.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+unsafe fn chain_strip8(base: *mut f64, rp: *const usize, cp: *const f64, sp: *const f64, k: usize) {
+    let r0 = base.add(*rp);
+    let mut a0 = v128_load(r0 as *const v128);
+    let mut a1 = v128_load(r0.add(2) as *const v128);
+    let mut a2 = v128_load(r0.add(4) as *const v128);
+    let mut a3 = v128_load(r0.add(6) as *const v128);
+    for t in 0..k {
+        let vc = f64x2_splat(*cp.add(t));
+        let vs = f64x2_splat(*sp.add(t));
+        let src = base.add(*rp.add(t + 1));
+        let dst = base.add(*rp.add(t));
+        let x0 = v128_load(src as *const v128);
+        let x1 = v128_load(src.add(2) as *const v128);
+        let x2 = v128_load(src.add(4) as *const v128);
+        let x3 = v128_load(src.add(6) as *const v128);
+        v128_store(
+            dst as *mut v128,
+            f64x2_add(f64x2_mul(vs, x0), f64x2_mul(vc, a0)),
+        );
+        v128_store(
+            dst.add(2) as *mut v128,
+            f64x2_add(f64x2_mul(vs, x1), f64x2_mul(vc, a1)),
+        );
+        v128_store(
+            dst.add(4) as *mut v128,
+            f64x2_add(f64x2_mul(vs, x2), f64x2_mul(vc, a2)),
+        );
+        v128_store(
+            dst.add(6) as *mut v128,
+            f64x2_add(f64x2_mul(vs, x3), f64x2_mul(vc, a3)),
+        );
+        a0 = f64x2_sub(f64x2_mul(vc, x0), f64x2_mul(vs, a0));
+        a1 = f64x2_sub(f64x2_mul(vc, x1), f64x2_mul(vs, a1));
+        a2 = f64x2_sub(f64x2_mul(vc, x2), f64x2_mul(vs, a2));
+        a3 = f64x2_sub(f64x2_mul(vc, x3), f64x2_mul(vs, a3));
+    }
+    let last = base.add(*rp.add(k));
+    v128_store(last as *mut v128, a0);
+    v128_store(last.add(2) as *mut v128, a1);
+    v128_store(last.add(4) as *mut v128, a2);
+    v128_store(last.add(6) as *mut v128, a3);
 }
