@@ -24,6 +24,7 @@ async function checkMatmul(
   spec: MatmulSpec,
   variant: MatmulVariant | "backend",
   seed: number,
+  overrides?: Record<string, number>,
 ): Promise<void> {
   const a = p.random(spec.m * spec.k, seed);
   const b = p.random(spec.k * spec.n, seed + 1);
@@ -34,13 +35,14 @@ async function checkMatmul(
     p.gpu.matmul(a.gpu, b.gpu, out.gpu, spec);
   } else {
     const buf = (t: Twin) => (t.gpu as GpuBuffer).buffer;
-    encodeMatmul(p.gpu.recorder, buf(a), buf(b), buf(out), spec, variant);
+    encodeMatmul(p.gpu.recorder, buf(a), buf(b), buf(out), spec, variant, overrides);
   }
   p.ref.matmul(a.ref, b.ref, out.ref, spec);
   const { m, k, n, transA, transB, accumulate } = spec;
   await p.check(out, {
     ...mmTol(k),
-    label: `matmul ${variant} ${m}x${k} @ ${k}x${n} tA=${transA} tB=${transB} acc=${accumulate}`,
+    label: `matmul ${variant} ${JSON.stringify(overrides ?? {})} ${m}x${k} @ ${k}x${n} ` +
+      `tA=${transA} tB=${transB} acc=${accumulate}`,
   });
 }
 
@@ -92,6 +94,26 @@ for (const variant of ["vec4", "rowblock"] as const) {
       }),
   });
 }
+
+Deno.test({
+  name: "matmul rowblock with other tile constants (TM 8 × TN4 2, TM 3, WG 8) matches reference",
+  ignore,
+  fn: () =>
+    withPair(gpu!, async (p) => {
+      let seed = 250;
+      const tiles: Record<string, number>[] = [{ TM: 8, TN4: 2 }, { TM: 3 }, {
+        WG: 8,
+        TM: 5,
+        TN4: 3,
+      }];
+      for (const overrides of tiles) {
+        for (const [m, k, n] of [[45, 64, 36], [17, 8, 100]]) {
+          const spec = { m, k, n, transA: false, transB: false, accumulate: m % 2 === 0 };
+          await checkMatmul(p, spec, "rowblock", seed++, overrides);
+        }
+      }
+    }),
+});
 
 Deno.test({
   name: "matmul() through the backend picks a valid kernel for every layout",
