@@ -87,13 +87,20 @@ pub unsafe fn dot2(x: *const f64, u: *const f64, w: *const f64, len: usize) -> (
     {
         let mut a0 = f64x2_splat(0.0);
         let mut a1 = f64x2_splat(0.0);
+        let mut b0 = f64x2_splat(0.0);
+        let mut b1 = f64x2_splat(0.0);
         let mut i = 0;
-        while i + 2 <= len {
-            let xv = v128_load(x.add(i) as *const v128);
-            a0 = f64x2_add(a0, f64x2_mul(xv, v128_load(u.add(i) as *const v128)));
-            a1 = f64x2_add(a1, f64x2_mul(xv, v128_load(w.add(i) as *const v128)));
-            i += 2;
+        while i + 4 <= len {
+            let x0 = v128_load(x.add(i) as *const v128);
+            let x1 = v128_load(x.add(i + 2) as *const v128);
+            a0 = f64x2_add(a0, f64x2_mul(x0, v128_load(u.add(i) as *const v128)));
+            b0 = f64x2_add(b0, f64x2_mul(x1, v128_load(u.add(i + 2) as *const v128)));
+            a1 = f64x2_add(a1, f64x2_mul(x0, v128_load(w.add(i) as *const v128)));
+            b1 = f64x2_add(b1, f64x2_mul(x1, v128_load(w.add(i + 2) as *const v128)));
+            i += 4;
         }
+        let a0 = f64x2_add(a0, b0);
+        let a1 = f64x2_add(a1, b1);
         let mut s0 = f64x2_extract_lane::<0>(a0) + f64x2_extract_lane::<1>(a0);
         let mut s1 = f64x2_extract_lane::<0>(a1) + f64x2_extract_lane::<1>(a1);
         while i < len {
@@ -171,20 +178,30 @@ pub unsafe fn syr2_symv_row(
         let vvi = f64x2_splat(vi);
         let vwi = f64x2_splat(wi);
         let vxi = f64x2_splat(xi);
-        let mut acc = f64x2_splat(0.0);
+        // Two accumulators, so the dot product's additions do not form one serial chain.
+        let mut acc0 = f64x2_splat(0.0);
+        let mut acc1 = f64x2_splat(0.0);
         let mut j = 0;
-        while j + 2 <= len {
-            let r = v128_load(row.add(j) as *const v128);
-            let vj = v128_load(v.add(j) as *const v128);
-            let wj = v128_load(w.add(j) as *const v128);
-            let r = f64x2_sub(r, f64x2_add(f64x2_mul(vvi, wj), f64x2_mul(vwi, vj)));
-            v128_store(row.add(j) as *mut v128, r);
-            let xj = v128_load(x.add(j) as *const v128);
-            acc = f64x2_add(acc, f64x2_mul(r, xj));
-            let yj = v128_load(y.add(j) as *const v128);
-            v128_store(y.add(j) as *mut v128, f64x2_add(yj, f64x2_mul(r, vxi)));
-            j += 2;
+        while j + 4 <= len {
+            let r0 = v128_load(row.add(j) as *const v128);
+            let r1 = v128_load(row.add(j + 2) as *const v128);
+            let v0 = v128_load(v.add(j) as *const v128);
+            let v1 = v128_load(v.add(j + 2) as *const v128);
+            let w0 = v128_load(w.add(j) as *const v128);
+            let w1 = v128_load(w.add(j + 2) as *const v128);
+            let r0 = f64x2_sub(r0, f64x2_add(f64x2_mul(vvi, w0), f64x2_mul(vwi, v0)));
+            let r1 = f64x2_sub(r1, f64x2_add(f64x2_mul(vvi, w1), f64x2_mul(vwi, v1)));
+            v128_store(row.add(j) as *mut v128, r0);
+            v128_store(row.add(j + 2) as *mut v128, r1);
+            acc0 = f64x2_add(acc0, f64x2_mul(r0, v128_load(x.add(j) as *const v128)));
+            acc1 = f64x2_add(acc1, f64x2_mul(r1, v128_load(x.add(j + 2) as *const v128)));
+            let y0 = v128_load(y.add(j) as *const v128);
+            let y1 = v128_load(y.add(j + 2) as *const v128);
+            v128_store(y.add(j) as *mut v128, f64x2_add(y0, f64x2_mul(r0, vxi)));
+            v128_store(y.add(j + 2) as *mut v128, f64x2_add(y1, f64x2_mul(r1, vxi)));
+            j += 4;
         }
+        let acc = f64x2_add(acc0, acc1);
         let mut s = f64x2_extract_lane::<0>(acc) + f64x2_extract_lane::<1>(acc);
         while j < len {
             let r = *row.add(j) - (vi * *w.add(j) + wi * *v.add(j));
