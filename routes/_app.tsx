@@ -10,6 +10,7 @@ export default function App({ title, children }: AppProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{title}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/uplot.min.css" />
         <link rel="stylesheet" href="/static/style.css" />
       </head>

@@ -33,7 +33,7 @@ export function trainLoop(
     );
     const loss = r.reduce((s, v) => s + v * v, 0);
     for (let j = 0; j < n; j++) x[j] -= 0.1 * 2 * r.reduce((s, ri, i) => s + ri * a[i * n + j], 0);
-    if (step >= from) run.metric(stage, step, { loss, lr: 0.1 * (1 - step / (from + steps)) });
+    if (step >= from) run.metric(stage, step, { loss, lr: 0.1 * Math.exp(-step / 50) });
   }
 }
 

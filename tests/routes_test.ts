@@ -63,7 +63,7 @@ Deno.test("GET / lists runs with status, preset, stage and key metrics", async (
     assert.match(r.body, /data-run="live-1"/);
     assert.match(r.body, /status-done/);
     assert.match(r.body, /status-running/);
-    assert.match(r.body, /sbm-srr coherence \| 2 given: <b>0.380<\/b>/);
+    assert.match(r.body, /sbm-srr coh@2: <b>0.380<\/b>/);
     assert.equal(r.headers.get("x-content-type-options"), "nosniff");
     assert.match(r.headers.get("content-security-policy")!, /script-src 'self'/);
     run.close();

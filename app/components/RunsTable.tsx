@@ -44,7 +44,7 @@ export function RunsTable({ runs }: { runs: RunSummary[] }) {
               <progress max={1} value={r.progress} /> {Math.round(r.progress * 100)}%
             </td>
             <td>{r.backend}</td>
-            <td>{r.startedAt.replace("T", " ").slice(0, 19)}</td>
+            <td class="nowrap">{r.startedAt.replace("T", " ").slice(0, 19)}</td>
             <td class="key-metrics">
               {Object.entries(r.keyMetrics).map(([k, v]) => (
                 <span class="kv" key={k}>

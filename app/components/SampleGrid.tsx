@@ -13,7 +13,6 @@ export function SampleGrid({ runId, files }: { runId: string; files: string[] })
               f.split("/").map(encodeURIComponent).join("/")
             }`}
             alt={f}
-            loading="lazy"
           />
           <figcaption>{f.replace(/^samples\//, "")}</figcaption>
         </figure>

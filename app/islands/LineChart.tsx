@@ -60,12 +60,20 @@ function LineChartView(p: LineChartProps) {
       title: p.title,
       width: 0,
       height: p.height ?? 240,
+      legend: { show: false },
       series,
       bands,
       scales: { x: { time: false }, y: p.logY ? { distr: 3 } : {} },
       axes: [
         { label: p.xLabel, ...(p.integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100] } : {}) },
-        { label: p.yLabel },
+        p.logY
+          ? {
+            label: p.yLabel,
+            size: 64,
+            values: (_u: uPlot, vs: number[]) =>
+              vs.map((v) => (v == null ? "" : v.toExponential(0))),
+          }
+          : { label: p.yLabel },
       ],
     };
     return { options, data: data as uPlot.AlignedData };
@@ -73,6 +81,15 @@ function LineChartView(p: LineChartProps) {
   return (
     <figure class="linechart" id={p.id}>
       <UPlotChart options={options} data={data} />
+      <figcaption class="legend">
+        {p.series.map((s, i) => (
+          <span key={s.label}>
+            <span class="swatch" style={{ background: COLORS[i % COLORS.length] }} />
+            {s.label}
+            {s.std ? " (± std)" : ""}
+          </span>
+        ))}
+      </figcaption>
     </figure>
   );
 }

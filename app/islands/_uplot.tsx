@@ -19,7 +19,7 @@ export function UPlotChart({ options, data, class: cls }: UPlotChartProps) {
   const chart = useRef<uPlot | null>(null);
   useEffect(() => {
     if (!box.current) return;
-    const width = options.width ?? Math.max(240, box.current.clientWidth || 360);
+    const width = options.width || Math.min(760, Math.max(240, box.current.clientWidth || 360));
     chart.current = new uPlot(
       { ...options, width, height: options.height ?? 200 } as uPlot.Options,
       data,

@@ -463,8 +463,9 @@ export interface RunSummary {
 }
 
 /**
- * Headline numbers of a report.json: per method the coherence given the most modalities and the
- * unconditional coherence, the mean classifier accuracy, the wall time. Missing keys are skipped.
+ * Headline numbers of a report.json: per method the coherence given the most modalities
+ * ("sbm-ae coh@4"), the mean classifier accuracy ("classifier acc"), the wall time ("wall s").
+ * Missing keys are skipped.
  */
 export function keyMetricsOf(report: unknown): Record<string, number> {
   const out: Record<string, number> = {};
@@ -479,21 +480,18 @@ export function keyMetricsOf(report: unknown): Record<string, number> {
         const keys = Object.keys(cb).filter((k) => /^\d+$/.test(k) && typeof cb[k] === "number");
         if (keys.length > 0) {
           const top = keys.sort((a, b) => Number(a) - Number(b)).at(-1)!;
-          out[`${name} coherence | ${top} given`] = cb[top];
+          out[`${name} coh@${top}`] = cb[top];
         }
       }
-      // deno-lint-ignore no-explicit-any
-      const u = (m as any)?.unconditional_coherence;
-      if (typeof u === "number") out[`${name} unconditional`] = u;
     }
   }
   if (Array.isArray(r.classifier_accuracy) && r.classifier_accuracy.length > 0) {
     const xs = r.classifier_accuracy.filter((x: unknown) => typeof x === "number");
     if (xs.length > 0) {
-      out["classifier accuracy (mean)"] = xs.reduce((a: number, b: number) => a + b, 0) / xs.length;
+      out["classifier acc"] = xs.reduce((a: number, b: number) => a + b, 0) / xs.length;
     }
   }
-  if (typeof r.wall_seconds === "number") out["wall seconds"] = r.wall_seconds;
+  if (typeof r.wall_seconds === "number") out["wall s"] = r.wall_seconds;
   return out;
 }
 

@@ -303,9 +303,9 @@ Deno.test(
     assert.deepEqual(runs.map((r) => r.id).sort(), ["a", "broken"]);
     const ra = runs.find((r) => r.id === "a")!;
     assert.equal(ra.status, "done");
-    assert.equal(ra.keyMetrics["sbm-ae coherence | 4 given"], 0.46);
-    assert.equal(ra.keyMetrics["sbm-ae unconditional"], 0.1);
-    assert.ok(Math.abs(ra.keyMetrics["classifier accuracy (mean)"] - 0.98) < 1e-12);
+    assert.equal(ra.keyMetrics["sbm-ae coh@4"], 0.46);
+    assert.equal(ra.keyMetrics["wall s"], 512);
+    assert.ok(Math.abs(ra.keyMetrics["classifier acc"] - 0.98) < 1e-12);
     const rb = runs.find((r) => r.id === "broken")!;
     assert.equal(rb.status, "failed");
     assert.ok(rb.error);

@@ -1,0 +1,186 @@
+/**
+ * The dashboard in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): a real
+ * tiny training run (`cli/main.ts train --preset tiny` with fewer steps) is listed, its page shows
+ * loss charts, sample grids, the coherence and spectra charts; a run written live updates its chart
+ * over SSE; the playground, on the real sampler, produces samples after a click. Screenshots go to
+ * test-artifacts/ (git-ignored). Skipped when Chromium is missing (`apt-get install chromium`).
+ */
+
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { RunStore } from "../engine/runs/store.ts";
+import { createServer } from "../routes/_server.ts";
+import { trainLoop } from "./_fixtures.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+// WebGPU probing (backend auto-selection in the sampler) wants this; CI sets it too.
+if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
+const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
+
+async function trainTiny(root: string, id: string): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../cli/main.ts", import.meta.url).pathname,
+      "train",
+      "--preset",
+      "tiny",
+      "--runs",
+      root,
+      "--id",
+      id,
+      "--quiet",
+      "--set",
+      "ae.steps=60",
+      "--set",
+      "classifier.steps=40",
+      "--set",
+      "prior.steps=100",
+      "--set",
+      "reduction.steps=40",
+    ],
+    env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `Cannot train the tiny run: ${new TextDecoder().decode(out.stderr).slice(-2000)}`,
+    );
+  }
+}
+
+Deno.test({
+  name:
+    "dashboard in Chromium: runs list, run page charts and samples, live SSE, playground sampling",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    Deno.mkdirSync(ARTIFACTS, { recursive: true });
+    const root = Deno.makeTempDirSync({ prefix: "browser_runs_" });
+    const userDir = Deno.makeTempDirSync({ prefix: "chromium_" });
+    const t0 = performance.now();
+    await trainTiny(root, "tiny");
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const app = createServer({ runsRoot: root, pollMs: 200 });
+    const ac = new AbortController();
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+      app.handler,
+    );
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+    const errors: string[] = [];
+    let live: RunStore | null = null;
+    try {
+      const page = await browser.newPage();
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+
+      // Runs list.
+      await page.goto(`${base}/`);
+      await page.waitForSelector('#runs-table tr[data-run="tiny"]');
+      assert.equal(await page.textContent('tr[data-run="tiny"] .badge'), "done");
+      assert.match(
+        (await page.textContent('tr[data-run="tiny"] .key-metrics'))!,
+        /sbm-ae coh@1/,
+      );
+      await page.screenshot({ path: `${ARTIFACTS}runs_list.png`, fullPage: true });
+
+      // Run page: hydrated charts (uPlot draws into canvas), loaded sample grids.
+      await page.goto(`${base}/runs/tiny`);
+      await page.waitForSelector("html[data-hydrated]");
+      await page.waitForSelector(".live-run .uplot canvas");
+      await page.waitForSelector("#coherence-chart .uplot canvas");
+      await page.waitForSelector("#spectra-chart .uplot canvas");
+      const charts = await page.locator(".live-run .uplot").count();
+      assert.ok(charts >= 8, `one chart per (stage, metric): ${charts}`);
+      await page.waitForFunction(() => {
+        const imgs = [...document.querySelectorAll<HTMLImageElement>("#sample-grid img")];
+        return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+      });
+      const grids = await page.locator("#sample-grid img").count();
+      assert.ok(grids >= 3, `sample grids: ${grids}`);
+      await page.screenshot({ path: `${ARTIFACTS}run_page.png`, fullPage: true });
+
+      // A live run: rows written while the page is open arrive over SSE.
+      live = RunStore.create(root, { id: "live", config: {}, preset: "tiny", backend: "wasm" });
+      trainLoop(live, "ae/m0", 10, 3);
+      await page.goto(`${base}/runs/live`);
+      await page.waitForSelector("html[data-hydrated]");
+      await page.waitForSelector(".live.on");
+      trainLoop(live, "ae/m0", 30, 3, 11);
+      trainLoop(live, "prior/sbm-ae", 20, 4);
+      live.event("info", "prior/sbm-ae", "live event from the test");
+      await page.waitForFunction(() =>
+        Number(document.querySelector(".live-run")?.getAttribute("data-version")) > 0
+      );
+      await page.waitForSelector("text=live event from the test");
+      await page.waitForFunction(() => document.querySelectorAll(".live-run .uplot").length >= 4);
+      await page.screenshot({ path: `${ARTIFACTS}run_live.png`, fullPage: true });
+      live.setStatus("done");
+      await page.waitForSelector(".live-run .badge.status-done");
+
+      // Playground on the real sampler: observe m0, sample m1.
+      await page.goto(`${base}/playground?run=tiny`);
+      await page.waitForSelector("html[data-hydrated]");
+      await page.waitForSelector("#sample-button");
+      await page.fill('input[name="steps"]', "20");
+      await page.fill('input[name="count"]', "4");
+      await page.click("#sample-button");
+      await page.waitForSelector("#sample-results img.sample, #sample-error", { timeout: 30_000 });
+      if (await page.locator("#sample-error").count() > 0) {
+        assert.fail(`playground error: ${await page.textContent("#sample-error")}`);
+      }
+      await page.waitForFunction(() => {
+        const imgs = [...document.querySelectorAll<HTMLImageElement>("#sample-results img.sample")];
+        return imgs.length === 4 && imgs.every((i) => i.complete && i.naturalWidth === 28);
+      });
+      await page.screenshot({ path: `${ARTIFACTS}playground.png`, fullPage: true });
+      assert.deepEqual(errors, [], "no page errors");
+      console.log(
+        `browser test: tiny training ${trainSeconds.toFixed(1)} s, total ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s`,
+      );
+    } catch (e) {
+      const pages = browser.pages();
+      await pages.at(-1)?.screenshot({ path: `${ARTIFACTS}failure.png`, fullPage: true }).catch(
+        () => {},
+      );
+      throw e;
+    } finally {
+      live?.close();
+      await browser.close();
+      await app.close();
+      ac.abort();
+      await server.finished;
+      Deno.removeSync(root, { recursive: true });
+      Deno.removeSync(userDir, { recursive: true });
+    }
+  },
+});
