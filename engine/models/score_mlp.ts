@@ -9,7 +9,12 @@
  *   for each block: h = h + Linear(W→W) SiLU(Linear(W→W) LN(h) + Linear(W→W) SiLU(e))
  *   out = Linear(W→D) SiLU(LN(h))
  * Output "noise" (default): s = −out/σ(t) (the network predicts ε, Song et al.'s `scale_by_sigma`);
- * "score": s = out (the official code's parametrisation).
+ * "score": s = out (the official code's parametrisation). Measured here, no clear winner: on a
+ * D = 32 Gaussian (width 128 × 2 blocks, 1500 steps) the excess DSM loss over the exact score was
+ * 0.0042 / 0.0040 ("noise", β 1→5 / 0.1→20) against 0.0049 / 0.0045 ("score"), with equal sample
+ * moments; on the 2-D mixture of `engine/sde/mixture_test.ts` (3 seeds) the energy distance was
+ * 0.003–0.014 for both at β 0.1→20, but 0.012–0.022 ("noise") against 0.003–0.005 ("score") at
+ * β 1→5, where 1/σ(t) amplifies the network's error near t = 0. Worth a run on real latents.
  */
 import { add, affine, div, reshape, silu, timeEmbedding } from "../ops/mod.ts";
 import { LayerNorm, Linear } from "../nn/layers.ts";

@@ -6,8 +6,9 @@
  * - predictor (reverse-SDE Euler–Maruyama): z̄ = (1 + ½βΔt) z + βΔt s, z = z̄ + √(βΔt) ξ;
  * - corrector (Langevin, `correctorSteps` times): ε = 2 α_i (snr ‖ξ‖ / ‖s‖)², z̄ = z + ε s,
  *   z = z̄ + √(2ε) ξ, α_i = 1 − β_i of the official discretisation (`VpSde.discreteAlpha`).
- * Before every score evaluation the observed coordinates are re-imposed at the current t (the
- * official code re-imposes once per step, before the predictor; see `PcSampleOptions`).
+ * Before every score evaluation the observed coordinates are re-imposed at the current t, so the
+ * network always sees them at the noise level of its t (the official code re-imposes once per
+ * step, before the predictor, and lets the corrector see the predictor's update of them).
  * Both updates are the backends' fused kernels `sdeUpdate` and `langevinUpdate`; nothing is read
  * back inside the loop. The result is the noise-free mean z̄ of the last update with the observed
  * coordinates set to their values.
@@ -53,15 +54,21 @@ export interface PcSampleOptions {
   /**
    * Norms in the corrector step size. "batch" (default, as the official code): one step size from
    * the whole batch, ε = 2α snr² Σ‖ξ_r‖² / Σ‖s_r‖² (the official code uses (mean‖ξ_r‖/mean‖s_r‖)²,
-   * equal up to the spread of the norms). "row": one step size per row; rows are then independent
-   * of each other, but in low D a row with a small ‖s_r‖ takes a huge step (D = 4: the sample
-   * variance nearly doubles), so use it only for large D.
+   * equal up to the spread of the norms). "row": one step size per row, so rows do not depend on
+   * each other; but E[1/‖s_r‖²] > 1/E‖s_r‖², so rows take larger, random steps: with the exact
+   * score of a Gaussian the unconditional variance nearly doubles at D = 4, and at D = 32 the
+   * conditional error E[(z_u − E[z_u|z_o])²/Var] is 1.50 with "row" against 1.33 with "batch"
+   * (1 for an exact sampler). Prefer "batch".
    */
   correctorNorm?: "batch" | "row";
   /**
-   * Extra Langevin steps at t = tEnd after the loop (default 0, as the official code). With the
-   * observed coordinates re-imposed at tEnd these converge towards p(z_unobs | z_obs); replacement
-   * alone is biased (see the report in pc_sampler_test.ts).
+   * Extra Langevin corrector steps at t = tEnd after the loop (default 0, as the official code).
+   * Replacement conditioning is biased even with the exact score (the unobserved coordinates
+   * never see the trajectory the observed ones would have had): for a correlated Gaussian (D = 4,
+   * 2 observed) the conditional mean is off by 0.2 with N = 100, and more steps do not fix it.
+   * At tEnd the target is p(z_u | z_o) itself, so these steps remove most of the bias: D = 4, 60
+   * steps: mean and covariance within Monte-Carlo error of the analytic conditional; D = 32 (16
+   * observed), 20 steps: conditional error 1.33 → 1.14 (1 = exact). Each step is one network call.
    */
   finalCorrectorSteps?: number;
   /** Conditioning; absent = unconditional. */

@@ -176,37 +176,60 @@ Deno.test("sdeUpdate and langevinUpdate equal their composed ops on the referenc
   });
 });
 
-Deno.test("pcSample one step: predictor then batch-norm corrector replays on the host", () => {
+Deno.test("pcSample one step replays on the host for each order and corrector norm", () => {
   const sde = new VpSde({ beta0: 0.1, beta1: 20 });
   const g = new GaussianScore(be, sde, MU, C);
-  const b = 3;
-  for (const corrector of [0, 1]) {
-    tidy(() => {
-      const out = refData(pcSample(g, sde, {
-        backend: be,
-        batch: b,
-        steps: 1,
-        correctorSteps: corrector,
-        stream: new RandomStream(9),
-      }));
-      // Replay: the stream's draws in order are z₀, ξ_pred, ξ_corr.
-      const rs = new RandomStream(9);
-      const z0 = rs.normal(be, [b, D]), xi = rs.normal(be, [b, D]), xc = rs.normal(be, [b, D]);
-      const t1 = Tensor.full(be, [b], 1), beta = sde.beta(1);
-      const s0 = refData(g.score(z0, t1));
-      const mean0 = refData(z0).map((v, i) => (1 + 0.5 * beta) * v + beta * s0[i]);
-      if (corrector === 0) {
-        assertAllClose(out, mean0, { atol: 1e-12, label: "predictor mean" });
-        return;
+  const b = 3, t1 = 1, beta = sde.beta(t1), alpha = sde.discreteAlpha(t1, 1);
+  const predictor = (z: Float64Array, s: Float64Array) =>
+    z.map((v, i) => (1 + 0.5 * beta) * v + beta * s[i]);
+  /** Host Langevin mean z + εs, ε from the batch or per row. */
+  const corrector = (z: Float64Array, s: Float64Array, xi: Float64Array, row: boolean) => {
+    const out = new Float64Array(z.length);
+    const groups = row ? b : 1, w = z.length / groups;
+    for (let r = 0; r < groups; r++) {
+      let n2 = 0, s2 = 0;
+      for (let j = r * w; j < (r + 1) * w; j++) {
+        n2 += xi[j] ** 2;
+        s2 += s[j] ** 2;
       }
-      const z1 = mean0.map((v, i) => v + Math.sqrt(beta) * refData(xi)[i]);
-      const s1 = refData(g.score(Tensor.from(be, z1, [b, D]), t1));
-      const n2 = refData(xc).reduce((a, v) => a + v * v, 0), s2 = s1.reduce((a, v) => a + v * v, 0);
-      const eps = 2 * sde.discreteAlpha(1, 1) * 0.16 ** 2 * n2 / s2;
-      assertAllClose(out, z1.map((v, i) => v + eps * s1[i]), {
-        atol: 1e-12,
-        label: "corrector mean",
-      });
+      const eps = 2 * alpha * 0.16 ** 2 * n2 / s2;
+      for (let j = r * w; j < (r + 1) * w; j++) out[j] = z[j] + eps * s[j];
+    }
+    return out;
+  };
+  const cases = [
+    { order: "predictor_corrector", correctorSteps: 0, correctorNorm: "batch" },
+    { order: "predictor_corrector", correctorSteps: 1, correctorNorm: "batch" },
+    { order: "predictor_corrector", correctorSteps: 1, correctorNorm: "row" },
+    { order: "corrector_predictor", correctorSteps: 1, correctorNorm: "batch" },
+  ] as const;
+  for (const c of cases) {
+    tidy(() => {
+      const out = refData(
+        pcSample(g, sde, { backend: be, batch: b, steps: 1, stream: new RandomStream(9), ...c }),
+      );
+      // Replay: the stream's draws are z₀, then one ξ per update in the order of the updates.
+      const rs = new RandomStream(9);
+      const z0 = refData(rs.normal(be, [b, D])).slice();
+      const xa = refData(rs.normal(be, [b, D])).slice(),
+        xb = refData(rs.normal(be, [b, D])).slice();
+      const score = (z: Float64Array) =>
+        refData(g.score(Tensor.from(be, z, [b, D]), Tensor.full(be, [b], t1))).slice();
+      const label = `${c.order} ×${c.correctorSteps} ${c.correctorNorm}`;
+      let want: Float64Array;
+      if (c.correctorSteps === 0) want = predictor(z0, score(z0));
+      else if (c.order === "predictor_corrector") {
+        const z1 = predictor(z0, score(z0)).map((v, i) => v + Math.sqrt(beta) * xa[i]);
+        want = corrector(z1, score(z1), xb, c.correctorNorm === "row");
+      } else {
+        const s0 = score(z0);
+        const m = corrector(z0, s0, xa, false);
+        // The corrector's noisy output: z + εs + √(2ε)ξ, from its mean.
+        const eps = (m[0] - z0[0]) / s0[0];
+        const z1 = m.map((v, i) => v + Math.sqrt(2 * eps) * xa[i]);
+        want = predictor(z1, score(z1));
+      }
+      assertAllClose(out, want, { atol: 1e-12, label });
     });
   }
   g.dispose();
