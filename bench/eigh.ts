@@ -9,7 +9,9 @@
  * ```
  *
  * `ratio` is peer time / our time (> 1: we are faster). Times are medians over repetitions after
- * warm-up. Run `deno run -A bench/eigh.ts [n ...]`.
+ * warm-up; ours and ml-matrix are timed alternately, and ours is timed again right after the numpy
+ * subprocess, so that load from other processes affects both sides of a ratio alike. Run
+ * `deno run -A bench/eigh.ts [n ...]`.
  *
  * @module
  */
@@ -62,15 +64,33 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }
 
-function timeMedian(reps: number, warmup: number, fn: () => void): number {
-  for (let r = 0; r < warmup; r++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
+function timeOnce(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Median times of `a` and `b`, measured alternately (a, b, a, b, …) after warm-up, so that load
+ * from other processes affects both alike.
+ */
+function timeAlternating(
+  reps: number,
+  warmup: number,
+  a: () => void,
+  b: () => void,
+): [number, number] {
+  for (let r = 0; r < warmup; r++) {
+    a();
+    b();
   }
-  return median(times);
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    ta.push(timeOnce(a));
+    tb.push(timeOnce(b));
+  }
+  return [median(ta), median(tb)];
 }
 
 const NUMPY_SCRIPT = `
@@ -189,23 +209,20 @@ function line(n: number, ours: number, peer: number, peerName: string): EighBenc
 export async function runEighBench(sizes: number[] = EIGH_BENCH_SIZES): Promise<EighBenchLine[]> {
   const matrices = new Map(sizes.map((n) => [n, benchMatrix(n, 1234 + n)]));
   const lines: EighBenchLine[] = [];
-  const ourTimes = new Map<number, number>();
   const ourValues = new Map<number, Float64Array>();
   for (const [n, a] of matrices) {
-    const reps = repetitions(n);
     ourValues.set(n, eigh(a, n).values);
-    ourTimes.set(n, timeMedian(reps, 3, () => eigh(a, n)));
     const m = new Matrix(
       Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, i * n + n))),
     );
     let peerValues: number[] = [];
-    const peer = timeMedian(Math.min(reps, 5), 1, () => {
+    const [ours, peer] = timeAlternating(repetitions(n), 2, () => eigh(a, n), () => {
       const evd = new EigenvalueDecomposition(m, { assumeSymmetric: true });
       peerValues = evd.realEigenvalues;
       void evd.eigenvectorMatrix;
     });
     checkSameSpectrum(ourValues.get(n)!, peerValues, "ml-matrix");
-    const l = line(n, ourTimes.get(n)!, peer, "ml-matrix");
+    const l = line(n, ours, peer, "ml-matrix");
     console.log(JSON.stringify(l));
     lines.push(l);
   }
@@ -215,10 +232,12 @@ export async function runEighBench(sizes: number[] = EIGH_BENCH_SIZES): Promise<
     return lines;
   }
   const numpy = await timeNumpy(python, matrices);
-  for (const n of sizes) {
+  for (const [n, a] of matrices) {
     const result = numpy.get(n)!;
     checkSameSpectrum(ourValues.get(n)!, result.values, "numpy");
-    const l = line(n, ourTimes.get(n)!, result.ms, "numpy-lapack");
+    // Our time again, right after numpy's, so both see the same machine load.
+    const [ours] = timeAlternating(repetitions(n), 1, () => eigh(a, n), () => {});
+    const l = line(n, ours, result.ms, "numpy-lapack");
     console.log(JSON.stringify(l));
     lines.push(l);
   }
