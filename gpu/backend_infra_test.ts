@@ -159,3 +159,32 @@ Deno.test("requestGpu() throws GpuUnavailableError with a hint when no adapter e
     delete nav.gpu; // the prototype's getter shows through again
   }
 });
+
+Deno.test({
+  name: "kernels spill into a 2-D grid beyond 32768 workgroups and still cover every element",
+  ignore,
+  fn: async () => {
+    const g = gpu!;
+    const n = 32768 * 64 + 1001; // one more than 32768 workgroups of 64 invocations
+    const x = g.alloc(n);
+    g.fill(x, 1);
+    g.affine(x, x, n, 2, 0.5);
+    const got = await g.read(x);
+    let bad = -1;
+    for (let i = 0; i < n; i++) {
+      if (got[i] !== 2.5) {
+        bad = i;
+        break;
+      }
+    }
+    assert.equal(bad, -1, `element ${bad} was not written`);
+    // Row kernels: one workgroup per row, 33001 rows.
+    const rows = 33001;
+    const y = g.alloc(rows * 2);
+    g.logSoftmax(x, y, rows, 2);
+    const ys = await g.read(y);
+    assert.ok(ys.every((v) => Math.abs(v - Math.log(0.5)) < 1e-6));
+    g.free(x);
+    g.free(y);
+  },
+});
