@@ -31,6 +31,7 @@ import {
 import { Adam, cosineLr } from "../optim.ts";
 import { Rng } from "../random.ts";
 import { backward, noGrad, Tensor, tidy } from "../tensor.ts";
+import { NotPositiveDefiniteError, spdInverse } from "../../wasm/mod.ts";
 import { checkRows } from "./whitening.ts";
 
 /** Smooth activations the divergence can differentiate through (f″ exists everywhere). */
@@ -112,6 +113,40 @@ export class ScoreRatioNet extends Module {
   /** The MLP's parameters (the ones weight decay regularises). */
   mlpParameters(): Tensor[] {
     return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /**
+   * Sets the linear term to A (D, D) row-major, e.g. the Gaussian optimum from
+   * {@linkcode gaussianLinearInit}; with the zero-initialised MLP the network then starts at the best
+   * Gaussian fit and training only has to learn the non-Gaussian part.
+   */
+  setLinear(a: ArrayLike<number>): void {
+    const d = this.dim;
+    if (!this.p) {
+      throw new RangeError(
+        'Cannot set the linear term: this network was created with linear "none"',
+      );
+    }
+    if (a.length !== d * d) {
+      throw new TypeError(
+        `Cannot set the linear term: A must hold D*D = ${
+          d * d
+        } values: current length is ${a.length}`,
+      );
+    }
+    if (this.linearKind === "symmetric") {
+      for (let i = 0; i < d; i++) {
+        for (let j = 0; j < i; j++) {
+          if (Math.abs(a[i * d + j] - a[j * d + i]) > 1e-6 * (1 + Math.abs(a[i * d + j]))) {
+            throw new RangeError(
+              `Cannot set the linear term: A must be symmetric for linear "symmetric": ` +
+                `A[${i}, ${j}] is ${a[i * d + j]} but A[${j}, ${i}] is ${a[j * d + i]}`,
+            );
+          }
+        }
+      }
+    }
+    this.backend.write(this.p.buf, a);
   }
 
   /** The linear map A (D, D) as a differentiable tensor, or null. */
@@ -235,6 +270,50 @@ export function scoreRatioLoss(net: ScoreRatioNet, u: Tensor, div: DivergenceSpe
   return affine(total, 1 / b, 0);
 }
 
+/**
+ * The best linear score ratio for samples u (n, D): A = I − M⁻¹ with M = (1/n) Σ u uᵀ, the exact
+ * minimiser of the objective over s(u) = A u (for π = N(0, C) it tends to I − C⁻¹). A ridge of
+ * 1e-8·tr M / D is added only when M is singular.
+ *
+ * @param u (n, D) row-major whitened samples.
+ * @param n number of rows.
+ * @param d D.
+ * @returns (D, D) row-major symmetric A.
+ */
+export function gaussianLinearInit(u: ArrayLike<number>, n: number, d: number): Float64Array {
+  checkRows("fit the Gaussian score ratio", "u", u, n, d);
+  if (n < 1) {
+    throw new RangeError("Cannot fit the Gaussian score ratio: n must be >= 1: current value is 0");
+  }
+  const m = new Float64Array(d * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const x = u[i * d + j];
+      for (let k = 0; k <= j; k++) m[j * d + k] += x * u[i * d + k];
+    }
+  }
+  let trace = 0;
+  for (let j = 0; j < d; j++) {
+    for (let k = 0; k <= j; k++) m[k * d + j] = m[j * d + k] /= n;
+    trace += m[j * d + j];
+  }
+  let inv: Float64Array;
+  try {
+    inv = spdInverse(m, d);
+  } catch (e) {
+    if (!(e instanceof NotPositiveDefiniteError)) throw e;
+    for (let j = 0; j < d; j++) m[j * d + j] += 1e-8 * trace / d;
+    inv = spdInverse(m, d);
+  }
+  const a = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    for (let k = 0; k < d; k++) {
+      a[j * d + k] = (j === k ? 1 : 0) - 0.5 * (inv[j * d + k] + inv[k * d + j]);
+    }
+  }
+  return a;
+}
+
 /** Options of {@linkcode trainScoreRatio}. */
 export interface ScoreRatioTrainOptions {
   /** Optimizer steps. */
@@ -259,6 +338,11 @@ export interface ScoreRatioTrainOptions {
   maxGradNorm?: number;
   /** Read the loss back every this many steps (and at the end). Default 100. */
   logEvery?: number;
+  /**
+   * "gaussian" (default): start the linear term at {@linkcode gaussianLinearInit} of the training
+   * data; "keep": leave the network's parameters as they are.
+   */
+  linearInit?: "gaussian" | "keep";
   /** Called with (step, loss) whenever the loss is read back. */
   onLog?: (step: number, loss: number) => void;
 }
@@ -333,6 +417,13 @@ export async function trainScoreRatio(
       ]
       : []),
   ];
+  const linearInit = options.linearInit ?? "gaussian";
+  if (linearInit !== "gaussian" && linearInit !== "keep") {
+    throw new RangeError(
+      `Cannot ${action}: linearInit must be "gaussian" or "keep": current value is ${linearInit}`,
+    );
+  }
+  if (linearInit === "gaussian" && net.p) net.setLinear(gaussianLinearInit(u, n, d));
   const rng = new Rng(options.seed ?? 0);
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   let pos = n;

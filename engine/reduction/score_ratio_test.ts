@@ -6,6 +6,7 @@ import { grad, noGrad, Tensor, tidy } from "../tensor.ts";
 import { assertAllClose, randomArray } from "../testing.ts";
 import {
   evaluateScoreRatio,
+  gaussianLinearInit,
   type ScoreActivation,
   scoreRatioLoss,
   ScoreRatioNet,
@@ -153,6 +154,28 @@ Deno.test("scoreRatioLoss at the analytic Gaussian score ratio equals −mean �
   });
 });
 
+Deno.test("gaussianLinearInit() is the minimiser of the objective over linear fields", () => {
+  // The gradient of J(A) = tr(A M Aᵀ) + 2 tr A − 2 tr(A M) vanishes at A = I − M⁻¹.
+  const d = 3, n = 50;
+  const x = randomArray(n * d, 14, -2, 2);
+  for (let i = 0; i < n; i++) x[i * d + 2] += x[i * d];
+  const a = gaussianLinearInit(x, n, d);
+  const net = new ScoreRatioNet(be, { dim: d, hidden: [], linear: "full" });
+  net.setLinear(a);
+  tidy(() => {
+    const [g] = grad(scoreRatioLoss(net, Tensor.from(be, x, [n, d]), { kind: "exact" }), [net.p!]);
+    assertAllClose(refData(g!), new Float64Array(d * d), { atol: 1e-12, label: "dJ/dA" });
+  });
+  // Symmetric networks reject an asymmetric A; "none" has no linear term.
+  const sym = new ScoreRatioNet(be, { dim: 2, hidden: [2] });
+  assert.throws(() => sym.setLinear([0, 1, 0, 0]), RangeError);
+  assert.throws(() => sym.setLinear([0, 1, 1]), TypeError);
+  assert.throws(
+    () => new ScoreRatioNet(be, { dim: 2, linear: "none" }).setLinear([0, 0, 0, 0]),
+    RangeError,
+  );
+});
+
 Deno.test("trainScoreRatio learns a 1-D Gaussian's score ratio and frees what it allocates", async () => {
   // π = N(0, 4) in one dimension: s(u) = (1 − 1/4) u.
   const n = 2000;
@@ -160,7 +183,13 @@ Deno.test("trainScoreRatio learns a 1-D Gaussian's score ratio and frees what it
   const u = new Float64Array(n).map(() => 2 * rng.normal());
   const net = new ScoreRatioNet(be, { dim: 1, hidden: [4], seed: 1 });
   const live = be.liveBuffers;
-  const res = await trainScoreRatio(net, u, n, { steps: 300, batch: 128, lr: 2e-2, logEvery: 100 });
+  const res = await trainScoreRatio(net, u, n, {
+    steps: 300,
+    batch: 128,
+    lr: 2e-2,
+    logEvery: 100,
+    linearInit: "keep",
+  });
   assert.equal(res.divergence, "exact");
   assert.equal(res.losses.length, 3);
   // Parameters gain .grad buffers once; nothing else may survive training.
