@@ -417,3 +417,47 @@ Deno.test("the committed island bundle, uPlot CSS and route manifest are fresh",
   const stale = await build(true);
   assert.deepEqual(stale, [], "run 'deno task bundle' and commit the outputs");
 });
+
+Deno.test("playground: a run the sampler cannot open is a 409 with the reason, not a crash", async () => {
+  const root = Deno.makeTempDirSync();
+  makeDoneRun(root, "no-checkpoints");
+  const server = createServer({ runsRoot: root, pollMs: 30 }); // the real pipeline provider
+  try {
+    const r = await get(server, "/api/playground/no-checkpoints");
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.match(r.body.error, /^Cannot open the sampler for this run: /);
+    const page = await get(server, "/playground?run=no-checkpoints");
+    assert.equal(page.status, 200);
+    assert.match(page.body, /class="error"/);
+  } finally {
+    await server.close();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("serve arguments: loopback by default, validated --port/--max-queue, unknown flags refused", async () => {
+  const { parseServeArgs } = await import("../cli/serve.ts");
+  assert.deepEqual(parseServeArgs([]), {
+    host: "127.0.0.1",
+    port: 8000,
+    runs: "runs",
+    maxQueue: 8,
+  });
+  assert.deepEqual(
+    parseServeArgs(["--host", "0.0.0.0", "--port=9000", "--runs", "r", "--max-queue", "2"]),
+    {
+      host: "0.0.0.0",
+      port: 9000,
+      runs: "r",
+      maxQueue: 2,
+    },
+  );
+  assert.equal(parseServeArgs(["--help"]), "help");
+  assert.throws(
+    () => parseServeArgs(["--port", "70000"]),
+    /--port: it must be an integer in \[0, 65535\]/,
+  );
+  assert.throws(() => parseServeArgs(["--port"]), /needs a value/);
+  assert.throws(() => parseServeArgs(["--max-queue", "0"]), RangeError);
+  assert.throws(() => parseServeArgs(["--allow-train"]), /unknown option/);
+});

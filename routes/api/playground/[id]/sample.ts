@@ -146,7 +146,12 @@ export const handler = define.handlers({
     const t0 = performance.now();
     const result = await state.playground.run(dir, async (s) => {
       const req = parseSampleRequest(body, s, state.limits);
-      const res = await s.sample(req);
+      let res: Awaited<ReturnType<PlaygroundSession["sample"]>>;
+      try {
+        res = await s.sample(req);
+      } catch (e) {
+        throw new HttpError(500, `Cannot sample: ${(e as Error).message}`);
+      }
       return res.outputs.map((o) => {
         const m = s.modalities[o.modality];
         if (!m) throw new Error(`Sampler returned an unknown modality ${o.modality}`);
