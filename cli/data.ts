@@ -23,9 +23,11 @@ const HELP = `Usage: deno task data <command> [options]
 
 Commands:
   polymnist --out DIR [--modalities 5] [--seed 1] [--limit N] [--backgrounds DIR] [--overwrite]
+            [--workers N]
       Generate PolyMNIST from MNIST and write DIR/{train,test}/m0..m{M-1}/{i}.{label}.png.
       --limit N keeps the first N tuples of each split; --backgrounds uses the first M JPEG/PNG
-      files of DIR (sorted) instead of the built-in procedural backgrounds.
+      files of DIR (sorted) instead of the built-in procedural backgrounds; --workers N threads
+      encode and write the files (default min(4, cores); 0 = this thread).
   inspect DIR | --preset NAME [--limit N] [--seed 1] [--backgrounds DIR] [--size 64] [--cache FILE]
       Print modalities, shapes, counts and label balance. DIR holds released PolyMNIST
       (train/m0 …) or CelebAMask-HQ (CelebA-HQ-img …); for CelebAMask-HQ, --size sets the image
@@ -85,6 +87,7 @@ const OPTIONS = {
   split: { type: "string" },
   size: { type: "string" },
   cache: { type: "string" },
+  workers: { type: "string" },
   overwrite: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -144,6 +147,7 @@ export async function dataCommand(args: string[]): Promise<number> {
         });
         await writePolyMnist(ds, v.out, {
           overwrite: v.overwrite ? "replace" : "error",
+          workers: v.workers === undefined ? undefined : intFlag(v.workers, "workers", 0),
           onProgress: progress("write"),
         });
         const s = (performance.now() - t0) / 1000;

@@ -8,8 +8,10 @@
 
 import { hash32, Rng } from "../random.ts";
 import { proceduralBackgrounds } from "./backgrounds.ts";
+import type { WriteJob } from "./_png_write_worker.ts";
 import {
   ArraySplit,
+  gatherBatchU8,
   type ModalitySpec,
   type MultimodalDataset,
   sampleSize,
@@ -216,7 +218,12 @@ export type Progress = (done: number, total: number) => void;
 export async function writePolyMnist(
   ds: MultimodalDataset,
   dir: string,
-  options: { overwrite?: "error" | "replace"; onProgress?: Progress } = {},
+  options: {
+    overwrite?: "error" | "replace";
+    /** Worker threads that encode and write (default min(4, cores)); 0 writes on this thread. */
+    workers?: number;
+    onProgress?: Progress;
+  } = {},
 ): Promise<void> {
   ds.modalities.forEach((s) => {
     if (s.kind !== "image" || s.shape.length !== 3 || s.shape[0] !== 3) {
@@ -241,28 +248,79 @@ export async function writePolyMnist(
     }
   }
   const total = ds.modalities.length * (ds.train.count + ds.test.count);
-  let done = 0;
-  const pending: Promise<void>[] = [];
-  for (const [sub, split] of [["train", ds.train], ["test", ds.test]] as const) {
-    for (let m = 0; m < ds.modalities.length; m++) {
-      const [c, h, w] = ds.modalities[m].shape;
-      const folder = `${dir}/${sub}/${ds.modalities[m].name}`;
-      await Deno.mkdir(folder, { recursive: true });
-      const buf = new Uint8Array(sampleSize(ds.modalities[m]));
-      for (let i = 0; i < split.count; i++) {
-        split.read(m, i, buf, 0);
-        const png = encodePng({ width: w, height: h, channels: 3, data: chwToHwc(buf, c, h, w) }, {
-          level: 1,
-        });
-        // Writes run on Deno's I/O threads while the next images are encoded here.
-        pending.push(Deno.writeFile(`${folder}/${i}.${split.labels[i]}.png`, png));
-        if (pending.length >= 256) await Promise.all(pending.splice(0));
-        if (++done % 5000 === 0) options.onProgress?.(done, total);
+  const jobs = function* (): Generator<WriteJob> {
+    for (const [sub, split] of [["train", ds.train], ["test", ds.test]] as const) {
+      for (let m = 0; m < ds.modalities.length; m++) {
+        const folder = `${dir}/${sub}/${ds.modalities[m].name}`;
+        Deno.mkdirSync(folder, { recursive: true });
+        for (let i0 = 0; i0 < split.count; i0 += 1000) {
+          const idx = Uint32Array.from(
+            { length: Math.min(1000, split.count - i0) },
+            (_, k) => i0 + k,
+          );
+          yield {
+            folder,
+            names: Array.from(idx, (i) => `${i}.${split.labels[i]}.png`),
+            shape: ds.modalities[m].shape as [number, number, number],
+            data: gatherBatchU8(split, m, idx),
+          };
+        }
       }
-      await Promise.all(pending.splice(0));
     }
+  };
+  let done = 0, reported = 0;
+  const progress = (count: number) => {
+    done += count;
+    if (done - reported >= 5000 || done === total) {
+      reported = done;
+      options.onProgress?.(done, total);
+    }
+  };
+  const workers = options.workers ?? Math.min(4, navigator.hardwareConcurrency);
+  if (workers < 1) {
+    for (const job of jobs()) {
+      const [c, h, w] = job.shape, n = c * h * w;
+      for (let k = 0; k < job.names.length; k++) {
+        const data = chwToHwc(job.data.subarray(k * n, (k + 1) * n), c, h, w);
+        await Deno.writeFile(
+          `${job.folder}/${job.names[k]}`,
+          encodePng({ width: w, height: h, channels: 3, data }, { level: 1 }),
+        );
+      }
+      progress(job.names.length);
+    }
+    return;
   }
-  options.onProgress?.(done, total);
+  await runWriteWorkers(jobs(), workers, progress);
+}
+
+/** Runs the jobs on `n` workers (each pulls the next job when done); rejects on the first error. */
+async function runWriteWorkers(
+  jobs: Generator<WriteJob>,
+  n: number,
+  progress: (count: number) => void,
+) {
+  const url = new URL("./_png_write_worker.ts", import.meta.url).href;
+  const pool = Array.from({ length: n }, () => new Worker(url, { type: "module" }));
+  const run = (w: Worker, job: WriteJob) =>
+    new Promise<number>((resolve, reject) => {
+      w.onmessage = (e) =>
+        e.data.ok
+          ? resolve(e.data.count)
+          : reject(new Error(`Cannot write PolyMNIST: ${e.data.error}`));
+      w.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(`Cannot write PolyMNIST: worker failed: ${e.message}`));
+      };
+      w.postMessage(job, [job.data.buffer as ArrayBuffer]);
+    });
+  try {
+    await Promise.all(pool.map(async (w) => {
+      for (let job = jobs.next(); !job.done; job = jobs.next()) progress(await run(w, job.value));
+    }));
+  } finally {
+    pool.forEach((w) => w.terminate());
+  }
 }
 
 function listDir(path: string): Deno.DirEntry[] {
