@@ -8,7 +8,7 @@
  *   matching on a VP-SDE, forward + backward + Adam, samples/s;
  * - `langevin`: forward-only score MLP on 1,000 samples plus the Langevin update, steps/s;
  * - `matmul_1024`: fp32 1024² GEMM, GFLOP/s.
- * PyTorch runs twice: as installed ("pytorch-cpu") and tuned ("pytorch-cpu-tuned": the best of
+ * PyTorch (with Debian's OpenBLAS, installed if missing) runs twice: as installed ("pytorch-cpu") and tuned ("pytorch-cpu-tuned": the best of
  * OPENBLAS_NUM_THREADS=1, OMP_WAIT_POLICY=PASSIVE and both, per case). Each rate is the median of
  * 3 rounds; a round is N steps or 3 s, whichever ends first.
  *
@@ -255,20 +255,30 @@ async function runOurs(opts: { profile: boolean; memorySteps: number }): Promise
   return out;
 }
 
-/** Installs python3-torch with apt-get when `import torch` fails. */
+const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3";
+
+/**
+ * Installs python3-torch with apt-get when `import torch` fails, and OpenBLAS (libopenblas0) when
+ * it is missing: without it Debian's torch falls back to the reference BLAS (about 2 GFLOP/s), far
+ * from the PyTorch the issue's numbers were measured with.
+ */
 async function ensureTorch(): Promise<void> {
   const probe = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stderr: "null" })
     .output().catch(() => null);
-  if (probe?.success) return;
-  console.error("installing python3-torch with apt-get (large; once) ...");
+  const hasBlas = await Deno.stat(OPENBLAS).then(() => true, () => false);
+  const pkgs = [...(probe?.success ? [] : ["python3-torch"]), ...(hasBlas ? [] : ["libopenblas0"])];
+  if (pkgs.length === 0) return;
+  console.error(`installing ${pkgs.join(" ")} with apt-get (once) ...`);
   const r = await new Deno.Command("apt-get", {
-    args: ["install", "-y", "python3-torch"],
+    args: ["install", "-y", ...pkgs],
     stdout: "null",
     stderr: "inherit",
   }).output();
   if (!r.success) {
     throw new Error(
-      `Cannot run the PyTorch peer: apt-get install -y python3-torch failed: exit code is ${r.code}`,
+      `Cannot run the PyTorch peer: apt-get install -y ${
+        pkgs.join(" ")
+      } failed: exit code is ${r.code}`,
     );
   }
 }

@@ -338,6 +338,9 @@ Deno.test("wasm cpu: im2col and col2im match reference (stride 2, pad 1, 1x1, od
     { b: 3, c: 2, h: 9, w: 6, kh: 2, kw: 3, stride: 2, pad: 1 },
     { b: 1, c: 2, h: 3, w: 3, kh: 5, kw: 5, stride: 1, pad: 2 },
     { b: 16, c: 8, h: 14, w: 14, kh: 3, kw: 3, stride: 2, pad: 1 },
+    { b: 2, c: 3, h: 11, w: 17, kh: 3, kw: 3, stride: 2, pad: 1 },
+    { b: 2, c: 2, h: 20, w: 21, kh: 3, kw: 2, stride: 2, pad: 0 },
+    { b: 2, c: 2, h: 9, w: 23, kh: 3, kw: 3, stride: 3, pad: 1 },
   ];
   await withBackends(async (bes) => {
     for (const g0 of geoms) {

@@ -1,7 +1,9 @@
 //! Data movement for convolutions and layouts: im2col (gather of input taps into a
 //! (C·KH·KW, B·OH·OW) matrix), col2im (its adjoint; each thread owns whole (b, c) planes, so the
 //! scatter-add is race-free) and axis permutation.
+use crate::math::{ld, st};
 use crate::share;
+use core::arch::wasm32::*;
 
 /// Geometry at `g` as i32s: [b, c, h, w, kh, kw, stride, pad, oh, ow].
 #[inline(always)]
@@ -11,6 +13,65 @@ unsafe fn geom(g: *const i32) -> [usize; 10] {
         *v = *g.add(i) as usize;
     }
     o
+}
+
+/// dst[xx] = src[2·xx + j − p] for xx in [lo, hi): two loads and one even-lane shuffle per 4.
+#[inline(always)]
+unsafe fn gather_even(src: *const f32, dst: *mut f32, lo: usize, hi: usize, j: usize, p: usize) {
+    let mut xx = lo;
+    // The vector loop reads src up to 2·xx + j − p + 7, which must stay below 2·hi + j − p − 1.
+    while xx + 4 < hi {
+        let base = src.add(2 * xx + j - p);
+        let v0 = ld(base);
+        let v1 = ld(base.add(4));
+        st(dst.add(xx), i32x4_shuffle::<0, 2, 4, 6>(v0, v1));
+        xx += 4;
+    }
+    while xx < hi {
+        *dst.add(xx) = *src.add(2 * xx + j - p);
+        xx += 1;
+    }
+}
+
+/// dst[2·xx + j − p] += src[xx] for xx in [lo, hi).
+#[inline(always)]
+unsafe fn scatter_add_even(
+    src: *const f32,
+    dst: *mut f32,
+    lo: usize,
+    hi: usize,
+    j: usize,
+    p: usize,
+) {
+    let mut xx = lo;
+    let z = f32x4_splat(0.0);
+    while xx + 4 < hi {
+        let d = dst.add(2 * xx + j - p);
+        let v = ld(src.add(xx));
+        let e0 = i32x4_shuffle::<0, 4, 1, 5>(v, z);
+        let e1 = i32x4_shuffle::<2, 4, 3, 5>(v, z);
+        st(d, f32x4_add(ld(d), e0));
+        st(d.add(4), f32x4_add(ld(d.add(4)), e1));
+        xx += 4;
+    }
+    while xx < hi {
+        *dst.add(2 * xx + j - p) += *src.add(xx);
+        xx += 1;
+    }
+}
+
+/// dst[i] += src[i] for i < n.
+#[inline(always)]
+unsafe fn add_into(src: *const f32, dst: *mut f32, n: usize) {
+    let mut i = 0;
+    while i + 4 <= n {
+        st(dst.add(i), f32x4_add(ld(dst.add(i)), ld(src.add(i))));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) += *src.add(i);
+        i += 1;
+    }
 }
 
 /// Output columns xx in [lo, hi) whose input column xx·s − p + j lies inside [0, w).
@@ -51,9 +112,15 @@ pub unsafe extern "C" fn im2col(x: *const f32, col: *mut f32, g: *const i32, tid
             }
             if s == 1 {
                 let off = j as isize - p as isize;
-                for xx in lo..hi {
-                    *dst.add(xx) = *src.offset(xx as isize + off);
+                if hi > lo {
+                    core::ptr::copy_nonoverlapping(
+                        src.offset(lo as isize + off),
+                        dst.add(lo),
+                        hi - lo,
+                    );
                 }
+            } else if s == 2 {
+                gather_even(src, dst, lo, hi, j, p);
             } else {
                 for xx in lo..hi {
                     *dst.add(xx) = *src.add(xx * s + j - p);
@@ -101,9 +168,9 @@ pub unsafe extern "C" fn col2im(
                     let dst = plane.add(iy as usize * w);
                     if s == 1 {
                         let off = j as isize - p as isize;
-                        for xx in lo..hi {
-                            *dst.offset(xx as isize + off) += *src.add(xx);
-                        }
+                        add_into(src.add(lo), dst.offset(lo as isize + off), hi.max(lo) - lo);
+                    } else if s == 2 {
+                        scatter_add_even(src, dst, lo, hi, j, p);
                     } else {
                         for xx in lo..hi {
                             *dst.add(xx * s + j - p) += *src.add(xx);
