@@ -11,7 +11,7 @@
  * Laplacian of φ (third derivatives in the loss's gradient), and the direct field is what the
  * diagnostic H needs. Divergences are exact (D forward-mode tangents through the MLP, built from
  * `unaryJvp` so the loss is an ordinary differentiable function of θ) or Hutchinson estimates with
- * Rademacher probes; not the denoising variant.
+ * Rademacher probes. A denoising variant (no divergence, biased by O(σ²)) is the alternative.
  */
 import type { Backend } from "../backend.ts";
 import { Init, Module } from "../nn/module.ts";
@@ -22,6 +22,7 @@ import {
   matmul,
   mul,
   reshape,
+  sub,
   sum,
   sumAll,
   transpose,
@@ -271,16 +272,56 @@ export function scoreRatioLoss(net: ScoreRatioNet, u: Tensor, div: DivergenceSpe
 }
 
 /**
+ * Denoising score-ratio matching, the alternative without divergences (Vincent 2011, shifted by
+ * ∇log ρ(ũ) = −ũ): ũ = u + σε and J_σ = (1/B) Σ_b ‖σ (s_θ(ũ) − ũ) + ε‖², minimised by
+ * s = ∇log π_σ(ũ) + ũ, the score ratio of the smoothed π_σ = π ∗ N(0, σ²I) against ρ. Biased by
+ * O(σ²): for π = N(0, C) it learns (I − (C + σ²I)⁻¹) u.
+ *
+ * @param net the network.
+ * @param u (B, D) whitened samples of π.
+ * @param eps (B, D) standard normal noise.
+ * @param sigma noise level σ > 0.
+ * @returns the scalar loss, shape [1].
+ */
+export function denoisingScoreRatioLoss(
+  net: ScoreRatioNet,
+  u: Tensor,
+  eps: Tensor,
+  sigma: number,
+): Tensor {
+  if (!(sigma > 0) || !Number.isFinite(sigma)) {
+    throw new RangeError(
+      `Cannot compute the denoising loss: sigma must be a positive finite number: current value is ${sigma}`,
+    );
+  }
+  if (eps.rank !== 2 || eps.shape[0] !== u.shape[0] || eps.shape[1] !== u.shape[1]) {
+    throw new TypeError(
+      `Cannot compute the denoising loss: noise [${eps.shape}] does not match u [${u.shape}]`,
+    );
+  }
+  const noisy = add(u, affine(eps, sigma, 0));
+  const r = add(affine(sub(net.forward(noisy), noisy), sigma, 0), eps);
+  return affine(sumAll(mul(r, r)), 1 / u.shape[0], 0);
+}
+
+/**
  * The best linear score ratio for samples u (n, D): A = I − M⁻¹ with M = (1/n) Σ u uᵀ, the exact
  * minimiser of the objective over s(u) = A u (for π = N(0, C) it tends to I − C⁻¹). A ridge of
- * 1e-8·tr M / D is added only when M is singular.
+ * 1e-8·tr M / D is added only when M is singular. With `smoothing` = σ², M + σ²I is used instead:
+ * the linear optimum of the denoising objective.
  *
  * @param u (n, D) row-major whitened samples.
  * @param n number of rows.
  * @param d D.
+ * @param smoothing σ² added to the diagonal of M (default 0).
  * @returns (D, D) row-major symmetric A.
  */
-export function gaussianLinearInit(u: ArrayLike<number>, n: number, d: number): Float64Array {
+export function gaussianLinearInit(
+  u: ArrayLike<number>,
+  n: number,
+  d: number,
+  smoothing = 0,
+): Float64Array {
   checkRows("fit the Gaussian score ratio", "u", u, n, d);
   if (n < 1) {
     throw new RangeError("Cannot fit the Gaussian score ratio: n must be >= 1: current value is 0");
@@ -295,6 +336,7 @@ export function gaussianLinearInit(u: ArrayLike<number>, n: number, d: number): 
   let trace = 0;
   for (let j = 0; j < d; j++) {
     for (let k = 0; k <= j; k++) m[k * d + j] = m[j * d + k] /= n;
+    m[j * d + j] += smoothing;
     trace += m[j * d + j];
   }
   let inv: Float64Array;
@@ -326,6 +368,13 @@ export interface ScoreRatioTrainOptions {
   lrFinal?: number;
   /** Decoupled weight decay on the MLP's parameters (not on A). Default 0. */
   weightDecay?: number;
+  /**
+   * "ibp" (default): the integration-by-parts objective; "denoising": {@linkcode
+   * denoisingScoreRatioLoss} with noise level `noiseStd` (no divergence, biased by O(σ²)).
+   */
+  objective?: "ibp" | "denoising";
+  /** σ of the denoising objective. Default 0.1. */
+  noiseStd?: number;
   /** "exact", "hutchinson", or "auto" (exact when D ≤ exactMaxDim). Default "auto". */
   divergence?: "exact" | "hutchinson" | "auto";
   /** Largest D for which "auto" chooses the exact divergence. Default 64. */
@@ -417,18 +466,32 @@ export async function trainScoreRatio(
       ]
       : []),
   ];
+  const rng = new Rng(options.seed ?? 0);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  let pos = n;
+  const xb = new Float64Array(batch * d);
+  const objective = options.objective ?? "ibp";
+  const sigma = options.noiseStd ?? 0.1;
+  if (objective !== "ibp" && objective !== "denoising") {
+    throw new RangeError(
+      `Cannot ${action}: objective must be "ibp" or "denoising": current value is ${objective}`,
+    );
+  }
+  if (objective === "denoising" && !(sigma > 0 && Number.isFinite(sigma))) {
+    throw new RangeError(`Cannot ${action}: noiseStd must be > 0: current value is ${sigma}`);
+  }
+  const denoising = objective === "denoising";
+  const probes = new Float64Array(!denoising && kind === "hutchinson" ? batch * k * d : 0);
+  const noise = new Float64Array(denoising ? batch * d : 0);
   const linearInit = options.linearInit ?? "gaussian";
   if (linearInit !== "gaussian" && linearInit !== "keep") {
     throw new RangeError(
       `Cannot ${action}: linearInit must be "gaussian" or "keep": current value is ${linearInit}`,
     );
   }
-  if (linearInit === "gaussian" && net.p) net.setLinear(gaussianLinearInit(u, n, d));
-  const rng = new Rng(options.seed ?? 0);
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  let pos = n;
-  const xb = new Float64Array(batch * d);
-  const probes = new Float64Array(kind === "hutchinson" ? batch * k * d : 0);
+  if (linearInit === "gaussian" && net.p) {
+    net.setLinear(gaussianLinearInit(u, n, d, denoising ? sigma * sigma : 0));
+  }
   const losses: [number, number][] = [];
   const params = [...linearParams, ...mlpParams];
   try {
@@ -442,13 +505,16 @@ export async function trainScoreRatio(
         for (let j = 0; j < d; j++) xb[i * d + j] = u[row * d + j];
       }
       for (let i = 0; i < probes.length; i++) probes[i] = rng.uniform() < 0.5 ? -1 : 1;
+      for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
       const read = step % logEvery === logEvery - 1 || step === steps - 1;
       const loss = tidy(() => {
         const ub = Tensor.from(net.backend, xb, [batch, d]);
         const div: DivergenceSpec = kind === "exact"
           ? { kind }
           : { kind, k, probes: Tensor.from(net.backend, probes, [batch * k, d]) };
-        const l = scoreRatioLoss(net, ub, div);
+        const l = denoising
+          ? denoisingScoreRatioLoss(net, ub, Tensor.from(net.backend, noise, [batch, d]), sigma)
+          : scoreRatioLoss(net, ub, div);
         backward(l, params);
         return read ? l : null;
       });

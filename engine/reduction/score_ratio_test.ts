@@ -5,6 +5,7 @@ import { Rng } from "../random.ts";
 import { grad, noGrad, Tensor, tidy } from "../tensor.ts";
 import { assertAllClose, randomArray } from "../testing.ts";
 import {
+  denoisingScoreRatioLoss,
   evaluateScoreRatio,
   gaussianLinearInit,
   type ScoreActivation,
@@ -223,6 +224,44 @@ Deno.test("trainScoreRatio on the Wasm CPU backend (f32) matches the f64 referen
   } finally {
     wasm.destroy();
   }
+});
+
+Deno.test("denoising objective learns the smoothed Gaussian score ratio I − (C + σ²I)⁻¹", async () => {
+  // π = N(0, C) in 2-D, σ = 0.5: the minimiser is A = I − (C + σ²I)⁻¹ (not I − C⁻¹).
+  const n = 8000, sigma = 0.5;
+  const rng = new Rng(15);
+  const u = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const a = rng.normal(), b = rng.normal();
+    u[2 * i] = 1.5 * a;
+    u[2 * i + 1] = 0.9 * a + 0.6 * b; // C = [[2.25, 1.35], [1.35, 1.17]]
+  }
+  const c = [2.25 + sigma ** 2, 1.35, 1.35, 1.17 + sigma ** 2];
+  const det = c[0] * c[3] - c[1] * c[2];
+  const expected = [1 - c[3] / det, c[1] / det, c[2] / det, 1 - c[0] / det];
+  const net = new ScoreRatioNet(be, { dim: 2, hidden: [], seed: 1 });
+  await trainScoreRatio(net, u, n, {
+    steps: 500,
+    batch: 256,
+    lr: 2e-2,
+    objective: "denoising",
+    noiseStd: sigma,
+    linearInit: "keep",
+  });
+  const a = tidy(() => refData(net.linearMap()!).slice());
+  assertAllClose(a, expected, { atol: 0.04, label: "denoising A" });
+  assert.throws(
+    () =>
+      tidy(() =>
+        denoisingScoreRatioLoss(
+          net,
+          Tensor.from(be, [0, 0], [1, 2]),
+          Tensor.from(be, [0, 0], [1, 2]),
+          0,
+        )
+      ),
+    RangeError,
+  );
 });
 
 Deno.test("ScoreRatioNet and trainScoreRatio validate their inputs", async () => {
