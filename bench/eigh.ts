@@ -2,7 +2,9 @@
  * Benchmark of the Wasm symmetric eigensolver (`wasm/mod.ts` `eigh`, values and vectors) against
  * `npm:ml-matrix` (JAMA's tred2 + tql2 in JavaScript) and, when Python with numpy is available,
  * `numpy.linalg.eigh` (LAPACK `dsyevd`, one thread) in a subprocess of the same run, on the same
- * matrices. Prints one JSON line per size and peer:
+ * matrices: once with the LAPACK the system selects (`numpy-lapack`; Debian's alternatives pick
+ * OpenBLAS when it is installed) and, when that is not netlib's reference LAPACK, once more with the
+ * reference one (`numpy-reference-lapack`). numpy lines name the loaded libraries in `peer_lib`. Prints one JSON line per size and peer:
  *
  * ```json
  * {"suite":"eigh","case":"512","metric":"ms","ours":120.5,"peer":2410.2,"peer_name":"ml-matrix","ratio":20.0}
@@ -31,6 +33,8 @@ export interface EighBenchLine {
   peer: number;
   peer_name: string;
   ratio: number;
+  /** For numpy: the BLAS/LAPACK shared libraries it had loaded. */
+  peer_lib?: string;
 }
 
 /** Seeded symmetric (n, n) matrix, entries uniform in [-1, 1). */
@@ -111,6 +115,13 @@ for n, r in zip(n_list, reps):
     m = len(times) // 2
     out[str(n)] = {"ms": times[m] if len(times) % 2 else 0.5 * (times[m - 1] + times[m]),
                    "values": w.tolist()}
+libs = set()
+with open("/proc/self/maps") as maps:
+    for line in maps:
+        path = line.split()[-1]
+        if any(k in path for k in ("blas", "lapack", "mkl", "blis", "atlas")):
+            libs.add(path)
+out["_lib"] = ",".join(sorted(libs))
 print(json.dumps(out))
 `;
 
@@ -130,11 +141,27 @@ async function findNumpyPython(): Promise<string | null> {
   return null;
 }
 
-/** Times numpy.linalg.eigh on the same matrices (single-threaded BLAS) in a subprocess. */
+/** Netlib's reference LAPACK and BLAS as Debian installs them (found before any alternative). */
+const REFERENCE_LAPACK_DIRS = [
+  "/usr/lib/x86_64-linux-gnu/lapack",
+  "/usr/lib/x86_64-linux-gnu/blas",
+];
+
+/** numpy's timings for each size and the BLAS/LAPACK libraries it had loaded. */
+interface NumpyTimings {
+  lib: string;
+  results: Map<number, { ms: number; values: number[] }>;
+}
+
+/**
+ * Times numpy.linalg.eigh on the same matrices (single-threaded BLAS) in a subprocess; with
+ * `libraryPath`, the dynamic loader searches those directories first (to pick a LAPACK).
+ */
 async function timeNumpy(
   python: string,
   matrices: Map<number, Float64Array>,
-): Promise<Map<number, { ms: number; values: number[] }>> {
+  libraryPath?: string[],
+): Promise<NumpyTimings> {
   const dir = await Deno.makeTempDir({ prefix: "polyscore-eigh-bench-" });
   try {
     for (const [n, a] of matrices) {
@@ -154,6 +181,7 @@ async function timeNumpy(
         OMP_NUM_THREADS: threads,
         OPENBLAS_NUM_THREADS: threads,
         MKL_NUM_THREADS: threads,
+        ...(libraryPath ? { LD_LIBRARY_PATH: libraryPath.join(":") } : {}),
       },
       stdout: "piped",
       stderr: "piped",
@@ -166,7 +194,7 @@ async function timeNumpy(
       );
     }
     const parsed = JSON.parse(new TextDecoder().decode(output.stdout));
-    return new Map(sizes.map((n) => [n, parsed[String(n)]]));
+    return { lib: parsed._lib, results: new Map(sizes.map((n) => [n, parsed[String(n)]])) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -231,15 +259,29 @@ export async function runEighBench(sizes: number[] = EIGH_BENCH_SIZES): Promise<
     console.error("eigh bench: no python3 with numpy found; skipping the numpy-lapack peer");
     return lines;
   }
-  const numpy = await timeNumpy(python, matrices);
-  for (const [n, a] of matrices) {
-    const result = numpy.get(n)!;
-    checkSameSpectrum(ourValues.get(n)!, result.values, "numpy");
-    // Our time again, right after numpy's, so both see the same machine load.
-    const [ours] = timeAlternating(repetitions(n), 1, () => eigh(a, n), () => {});
-    const l = line(n, ours, result.ms, "numpy-lapack");
-    console.log(JSON.stringify(l));
-    lines.push(l);
+  // numpy as installed (whatever LAPACK Debian's alternatives select), then, when the system
+  // default is another library, numpy on netlib's reference LAPACK.
+  const runs: [string, string[] | undefined][] = [["numpy-lapack", undefined]];
+  const hasReference = REFERENCE_LAPACK_DIRS.every((dir) => {
+    try {
+      return Deno.statSync(dir).isDirectory;
+    } catch {
+      return false;
+    }
+  });
+  if (hasReference) runs.push(["numpy-reference-lapack", REFERENCE_LAPACK_DIRS]);
+  for (const [peerName, libraryPath] of runs) {
+    const numpy = await timeNumpy(python, matrices, libraryPath);
+    if (libraryPath && lines.some((l) => l.peer_lib === numpy.lib)) continue; // same library
+    for (const [n, a] of matrices) {
+      const result = numpy.results.get(n)!;
+      checkSameSpectrum(ourValues.get(n)!, result.values, "numpy");
+      // Our time again, right after numpy's, so both see the same machine load.
+      const [ours] = timeAlternating(repetitions(n), 1, () => eigh(a, n), () => {});
+      const l = { ...line(n, ours, result.ms, peerName), peer_lib: numpy.lib };
+      console.log(JSON.stringify(l));
+      lines.push(l);
+    }
   }
   return lines;
 }
