@@ -96,16 +96,12 @@ for (const variant of ["vec4", "rowblock"] as const) {
 }
 
 Deno.test({
-  name: "matmul rowblock with other tile constants (TM 8 × TN4 2, TM 3, WG 8) matches reference",
+  name: "matmul rowblock with other tile constants (TM 8, 3, 1; WG 8) matches reference",
   ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 250;
-      const tiles: Record<string, number>[] = [{ TM: 8, TN4: 2 }, { TM: 3 }, {
-        WG: 8,
-        TM: 5,
-        TN4: 3,
-      }];
+      const tiles: Record<string, number>[] = [{ TM: 8 }, { TM: 3 }, { WG: 8, TM: 5 }, { TM: 1 }];
       for (const overrides of tiles) {
         for (const [m, k, n] of [[45, 64, 36], [17, 8, 100]]) {
           const spec = { m, k, n, transA: false, transB: false, accumulate: m % 2 === 0 };

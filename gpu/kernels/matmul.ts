@@ -72,7 +72,7 @@ export const MATMUL_KERNELS: Record<MatmulVariant, KernelDef> = {
     entryPoint: "main",
     bindings: BINDINGS,
     uniforms: UNIFORMS,
-    overrides: { WG: 16, TM: 16, TN4: 1 },
+    overrides: { WG: 16, TM: 32 },
   }),
 };
 
@@ -112,7 +112,7 @@ export function encodeMatmul(
   let groups: [number, number];
   if (variant === "naive") groups = [ceilDiv(n, o.WG_X), ceilDiv(m, o.WG_Y)];
   else if (variant === "tiled") groups = [ceilDiv(n, o.TILE), ceilDiv(m, o.TILE)];
-  else if (variant === "rowblock") groups = [ceilDiv(m, o.TM), ceilDiv(n, o.WG * 4 * o.TN4)];
+  else if (variant === "rowblock") groups = [ceilDiv(m, o.TM), ceilDiv(n, o.WG * 4)];
   else if (variant === "vec4") groups = [ceilDiv(n, o.WG_X * 4 * o.TN4), ceilDiv(m, o.WG_Y * o.TM)];
   else groups = [ceilDiv(n, o.WG_X * o.TN), ceilDiv(m, o.WG_Y * o.TM)];
   rec.dispatch(def, [a, b, out], values, groups, overrides);
