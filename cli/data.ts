@@ -12,12 +12,13 @@ import {
   openDataset,
   PRESETS,
   proceduralBackgrounds,
+  type Progress,
   sampleGrid,
   writePolyMnist,
 } from "../engine/data/mod.ts";
 import { encodePng } from "../engine/data/png.ts";
 import { loadMnist } from "../engine/data/mnist.ts";
-import { generatePolyMnist, type Progress } from "../engine/data/polymnist.ts";
+import { generatePolyMnist } from "../engine/data/polymnist.ts";
 
 const HELP = `Usage: deno task data <command> [options]
 

@@ -3,7 +3,8 @@ import { dataCommand } from "./data.ts";
 import { decodePng } from "../engine/data/png.ts";
 import { loadBackgrounds } from "../engine/data/backgrounds.ts";
 import { loadMnist } from "../engine/data/mnist.ts";
-import { generatePolyMnist, loadPolyMnist } from "../engine/data/polymnist.ts";
+import { generatePolyMnist } from "../engine/data/polymnist.ts";
+import { loadPolyMnist } from "../engine/data/polymnist_io.ts";
 import { materialize } from "../engine/data/dataset.ts";
 import { readTree, writeBackgroundPhotos, writeCelebaFixture } from "../engine/data/_fixtures.ts";
 

@@ -9,7 +9,7 @@
 import { Rng } from "../random.ts";
 import { ArraySplit, type ModalitySpec, type MultimodalDataset } from "./dataset.ts";
 import { firstChannel, type RawImage, readImageFile, resizeImage, toRgb } from "./image.ts";
-import type { Progress } from "./polymnist.ts";
+import type { Progress } from "./dataset.ts";
 
 /** The 18 attributes SBM uses (`attr_visible`), with their indices among CelebA's 40. */
 export const CELEBA_ATTRIBUTES: readonly { index: number; name: string }[] = [

@@ -40,6 +40,9 @@ export interface MultimodalDataset {
   numClasses: number;
 }
 
+/** Progress callback: (done, total) over the items of a long operation. */
+export type Progress = (done: number, total: number) => void;
+
 /** Number of values in one sample of a modality (the product of its shape). */
 export function sampleSize(spec: ModalitySpec): number {
   return spec.shape.reduce((a, b) => a * b, 1);
@@ -113,7 +116,8 @@ export function gatherBatchU8(split: Split, m: number, indices: ArrayLike<number
 
 /**
  * Gathers modality `m` of the given tuples as f32 in [0, 1], (B, …shape): images and masks are
- * divided by 255, attributes (stored 0/1) are copied.
+ * divided by 255, attributes (stored 0/1) are copied. Writes into `out` when given (reuse it
+ * across steps), which must hold exactly B × prod(shape) values.
  *
  * @example
  * ```ts
@@ -123,12 +127,24 @@ export function gatherBatchU8(split: Split, m: number, indices: ArrayLike<number
  * gatherBatch(split, 0, [0]); // Float32Array [0, 1]
  * ```
  */
-export function gatherBatch(split: Split, m: number, indices: ArrayLike<number>): Float32Array {
+export function gatherBatch(
+  split: Split,
+  m: number,
+  indices: ArrayLike<number>,
+  out?: Float32Array,
+): Float32Array {
   const u8 = gatherBatchU8(split, m, indices);
   const scale = split.modalities[m].kind === "attributes" ? 1 : 1 / 255;
-  const out = new Float32Array(u8.length);
-  for (let i = 0; i < u8.length; i++) out[i] = u8[i] * scale;
-  return out;
+  if (out && out.length !== u8.length) {
+    throw new TypeError(
+      `Cannot gather batch: out must have ${indices.length}x${
+        u8.length / Math.max(1, indices.length)
+      } values: current value is ${out.length}`,
+    );
+  }
+  const dst = out ?? new Float32Array(u8.length);
+  for (let i = 0; i < u8.length; i++) dst[i] = u8[i] * scale;
+  return dst;
 }
 
 /** All samples of modality `m` as one (N, …shape) uint8 array. */

@@ -47,6 +47,10 @@ Deno.test("gatherBatch() scales images by 1/255 and copies attributes", () => {
   assert.ok(Math.abs(img[4] - 0) < 1e-7);
   assert.deepEqual(Array.from(gatherBatch(s, 1, [1])), [1, 0, 1]);
   assert.deepEqual(gatherBatchU8(s, 0, [5]), s.data[0].subarray(20, 24));
+  const buf = new Float32Array(8);
+  assert.equal(gatherBatch(s, 0, [2, 0], buf), buf);
+  assert.deepEqual(buf, img);
+  assert.throws(() => gatherBatch(s, 0, [1], buf), /out must have 1x4 values: current value is 8/);
   assert.throws(
     () => gatherBatch(s, 0, [6]),
     /sample index must be in \[0, 6\): current value is 6/,

@@ -4,9 +4,10 @@
  * folder's layout.
  */
 
-import { ArraySplit, type MultimodalDataset, subsetSplit } from "./dataset.ts";
+import { ArraySplit, type MultimodalDataset, type Progress, subsetSplit } from "./dataset.ts";
 import { mnistDataset } from "./mnist.ts";
-import { loadPolyMnist, polyMnistDataset, type Progress } from "./polymnist.ts";
+import { polyMnistDataset } from "./polymnist.ts";
+import { loadPolyMnist } from "./polymnist_io.ts";
 import { loadCelebaMaskHq } from "./celeba.ts";
 import { loadBackgrounds } from "./backgrounds.ts";
 
@@ -14,11 +15,12 @@ export * from "./dataset.ts";
 export { loadMnist, mnistDataset, mnistDir, parseIdx } from "./mnist.ts";
 export {
   generatePolyMnist,
-  loadPolyMnist,
   polyMnistDataset,
   polyMnistModalities,
-  writePolyMnist,
+  type PolyMnistOptions,
+  PolyMnistSplit,
 } from "./polymnist.ts";
+export { loadPolyMnist, type LoadPolyMnistOptions, writePolyMnist } from "./polymnist_io.ts";
 export { CELEBA_ATTRIBUTES, celebaModalities, loadCelebaMaskHq } from "./celeba.ts";
 export { loadBackgrounds, proceduralBackground, proceduralBackgrounds } from "./backgrounds.ts";
 export { decodeImage, readImageFile, resizeImage } from "./image.ts";

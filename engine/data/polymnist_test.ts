@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadMnist } from "./mnist.ts";
-import { generatePolyMnist, loadPolyMnist, PolyMnistSplit, writePolyMnist } from "./polymnist.ts";
+import { generatePolyMnist, PolyMnistSplit } from "./polymnist.ts";
+import { loadPolyMnist, writePolyMnist } from "./polymnist_io.ts";
 import { materialize } from "./dataset.ts";
 import { proceduralBackgrounds } from "./backgrounds.ts";
 import { encodePng } from "./png.ts";
