@@ -12,6 +12,8 @@
  * diagnostic H needs. Divergences are exact (D forward-mode tangents through the MLP, built from
  * `unaryJvp` so the loss is an ordinary differentiable function of θ) or Hutchinson estimates with
  * Rademacher probes. A denoising variant (no divergence, biased by O(σ²)) is the alternative.
+ * Training starts A at the closed-form Gaussian optimum I − M⁻¹ (M = second moment of the data) by
+ * default: on a D = 160 Gaussian with n = 20000 this halved the error of H (18.8% → 10.3%).
  */
 import type { Backend } from "../backend.ts";
 import { Init, Module } from "../nn/module.ts";
