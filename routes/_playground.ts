@@ -103,6 +103,16 @@ export class PlaygroundHost {
     }
   }
 
+  /**
+   * Runs a cheap synchronous `fn` (metadata, a test example) on an already open session without
+   * queueing behind samplers; opens the session through the queue when it is not open yet.
+   */
+  async peek<T>(runDir: string, fn: (s: PlaygroundSession) => T): Promise<T> {
+    const open = this.#sessions.get(runDir);
+    if (open) return fn(await open);
+    return await this.run(runDir, fn);
+  }
+
   /** Waits for queued jobs, then disposes every session. */
   async close(): Promise<void> {
     await this.queue.close();

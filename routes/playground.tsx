@@ -23,7 +23,7 @@ export const handler = define.handlers<PlaygroundProps>({
     let info: PlaygroundProps["info"] = null;
     let error: string | null = null;
     try {
-      info = await ctx.state.playground.run(dir, (s) => ({
+      info = await ctx.state.playground.peek(dir, (s) => ({
         modalities: s.modalities.map((m) => ({ name: m.name, kind: m.kind, shape: [...m.shape] })),
         testCount: s.testCount,
         methods: [...s.methods],

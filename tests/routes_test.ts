@@ -373,8 +373,22 @@ Deno.test("playground: one sampler at a time; a full queue answers 429", async (
       count: 1,
       seed: 0,
     };
-    const rs = await Promise.all(
-      Array.from({ length: 8 }, () => post(server, "/api/playground/done-1/sample", body)),
+    assert.equal((await get(server, "/api/playground/done-1")).status, 200); // opens the session
+    const [rs, previews] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 8 }, () => post(server, "/api/playground/done-1/sample", body)),
+      ),
+      Promise.all(
+        Array.from(
+          { length: 10 },
+          (_, i) => get(server, `/api/playground/done-1/example?modality=${i % 3}&index=${i}`),
+        ),
+      ),
+    ]);
+    assert.deepEqual(
+      previews.map((r) => r.status),
+      new Array(10).fill(200),
+      "previews never wait behind samplers",
     );
     const codes = rs.map((r) => r.status).sort();
     assert.ok(codes.every((c) => c === 200 || c === 429), codes.join(","));

@@ -7,7 +7,7 @@ import { runDir } from "../../_runs.ts";
 export const handler = define.handlers({
   async GET(ctx) {
     const dir = runDir(ctx.state, ctx.params.id);
-    const info = await ctx.state.playground.run(dir, (s) => ({
+    const info = await ctx.state.playground.peek(dir, (s) => ({
       modalities: s.modalities,
       testCount: s.testCount,
       methods: s.methods,

@@ -10,7 +10,7 @@ export const handler = define.handlers({
   async GET(ctx) {
     const dir = runDir(ctx.state, ctx.params.id);
     const q = ctx.url.searchParams;
-    const png = await ctx.state.playground.run(dir, (s) => {
+    const png = await ctx.state.playground.peek(dir, (s) => {
       const modality = intParam("modality", q.get("modality"), 0, s.modalities.length - 1);
       const index = intParam("index", q.get("index"), 0, s.testCount - 1);
       const m = s.modalities[modality];
