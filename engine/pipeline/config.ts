@@ -44,6 +44,13 @@ export interface PriorConfig {
   sampleSteps: number;
   snr: number;
   observedNoise: "fresh" | "code_quirk" | "clean";
+  /** Corrector step size from batch-pooled norms (official) or per row. */
+  correctorNorm: "batch" | "row";
+  /**
+   * Extra Langevin steps at the last time with the observations re-imposed: they remove most of
+   * replacement conditioning's bias (engine/sde/pc_sampler_test.ts); each costs one network call.
+   */
+  finalCorrectorSteps: number;
 }
 
 /** Settings of the score-ratio reduction (SBM-SRR). */
@@ -137,6 +144,8 @@ const BASE: PipelineConfig = {
     sampleSteps: 100,
     snr: 0.16,
     observedNoise: "fresh",
+    correctorNorm: "batch",
+    finalCorrectorSteps: 20,
   },
   reduction: {
     enabled: true,
@@ -231,6 +240,7 @@ const CHOICES: Record<string, readonly string[]> = {
   backend: ["auto", "webgpu", "wasm", "reference"],
   "ae.variant": ["vae", "ae"],
   "prior.observedNoise": ["fresh", "code_quirk", "clean"],
+  "prior.correctorNorm": ["batch", "row"],
   "reduction.divergence": ["exact", "hutchinson"],
 };
 
@@ -399,6 +409,7 @@ export function validate(cfg: PipelineConfig): void {
   }
   positiveInt("prior.sampleSteps", cfg.prior.sampleSteps);
   positive("prior.snr", cfg.prior.snr, true);
+  positiveInt("prior.finalCorrectorSteps", cfg.prior.finalCorrectorSteps, 0);
   positive("reduction.epsilonFraction", cfg.reduction.epsilonFraction);
   if (cfg.reduction.epsilonFraction >= 1) {
     throw new ConfigError(
