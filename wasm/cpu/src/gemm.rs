@@ -46,10 +46,12 @@ pub unsafe extern "C" fn matmul(
     let trans_a = flags & 1 != 0;
     let trans_b = flags & 2 != 0;
     let acc = flags & 4 != 0;
-    // Stripes along the larger side (counted in micro-tiles), about 3 per thread.
+    // Stripes along the larger side (counted in micro-tiles): about 3 per thread for column
+    // stripes (each repacks only its own B panel), one per thread for row stripes (each repacks
+    // all of B, which costs more when K is long).
     let by_cols = (n + NR - 1) / NR >= (m + MR - 1) / MR;
     let (len, unit, cap) = if by_cols { (n, NR, NC) } else { (m, MR, 4 * MC) };
-    let target = 3 * nt;
+    let target = if by_cols && nt > 1 { 3 * nt } else { nt };
     let w = (((len + target - 1) / target + unit - 1) / unit * unit).max(unit).min(cap);
     let stripes = (len + w - 1) / w;
     let ap = scratch.add(tid * SCRATCH_STRIDE) as *mut f32;
