@@ -73,6 +73,7 @@ export interface ReductionConfig {
   steps: number;
   batch: number;
   lr: number;
+  /** Decoupled weight decay of the score-ratio network (all parameters, the linear part too). */
   weightDecay: number;
   divergence: "exact" | "hutchinson";
 }
