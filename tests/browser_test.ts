@@ -161,6 +161,30 @@ Deno.test({
         return imgs.length === 4 && imgs.every((i) => i.complete && i.naturalWidth === 28);
       });
       await page.screenshot({ path: `${ARTIFACTS}playground.png`, fullPage: true });
+
+      // Draw an observation for m0 instead of a test example, and sample again.
+      await page.check('input[name="draw-0"]');
+      const pad = (await page.locator(".drawpad canvas").boundingBox())!;
+      await page.mouse.move(pad.x + 30, pad.y + 20);
+      await page.mouse.down();
+      await page.mouse.move(pad.x + 80, pad.y + 20, { steps: 5 });
+      await page.mouse.move(pad.x + 50, pad.y + 95, { steps: 5 });
+      await page.mouse.up();
+      await page.click(".drawpad button >> text=use drawing");
+      await page.waitForFunction(() =>
+        document.querySelector<HTMLImageElement>("img.thumb")?.src.startsWith("data:image/png")
+      );
+      await page.fill('input[name="seed"]', "3");
+      const before = await page.getAttribute("#sample-results img.sample", "src");
+      await page.click("#sample-button");
+      await page.waitForFunction(
+        (old) => {
+          const img = document.querySelector<HTMLImageElement>("#sample-results img.sample");
+          return !!img && img.src !== old && img.complete && img.naturalWidth === 28;
+        },
+        before,
+      );
+      await page.screenshot({ path: `${ARTIFACTS}playground_drawn.png`, fullPage: true });
       assert.deepEqual(errors, [], "no page errors");
       console.log(
         `browser test: tiny training ${trainSeconds.toFixed(1)} s, total ${

@@ -1,10 +1,10 @@
 /**
  * The sampling playground: pick a finished run, tick the observed modalities, choose a test example
- * for each (or upload an image for an image modality), set steps / count / seed, press Sample. The
+ * for each (or upload or draw an image for an image modality), set steps / count / seed, press Sample. The
  * server queues the request, runs the sampler, and answers PNGs of the generated modalities.
  */
 
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { island } from "../island.tsx";
 
 /** A modality as the server describes it. */
@@ -25,6 +25,7 @@ export interface PlaygroundProps {
 
 interface Observed {
   on: boolean;
+  draw: boolean;
   source: "test" | "upload";
   index: number;
   upload: { data: string; preview: string } | null;
@@ -46,15 +47,14 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** Reads an uploaded image into (C, H, W) bytes of the modality's shape, resized on a canvas. */
-async function readUpload(file: File, shape: number[]): Promise<{ data: string; preview: string }> {
+/** Resamples an image source into (C, H, W) bytes of the modality's shape on a canvas. */
+function toModality(src: CanvasImageSource, shape: number[]): { data: string; preview: string } {
   const [c, h, w] = shape.length === 2 ? [1, shape[0], shape[1]] : shape;
-  const bitmap = await createImageBitmap(file);
   const canvas = document.createElement("canvas");
   canvas.width = w;
   canvas.height = h;
   const g = canvas.getContext("2d")!;
-  g.drawImage(bitmap, 0, 0, w, h);
+  g.drawImage(src, 0, 0, w, h);
   const rgba = g.getImageData(0, 0, w, h).data;
   const out = new Uint8Array(c * h * w);
   for (let p = 0; p < h * w; p++) {
@@ -64,11 +64,75 @@ async function readUpload(file: File, shape: number[]): Promise<{ data: string; 
   return { data: toBase64(out), preview: canvas.toDataURL("image/png") };
 }
 
+/** Reads an uploaded image file into the modality's shape. */
+async function readUpload(file: File, shape: number[]): Promise<{ data: string; preview: string }> {
+  return toModality(await createImageBitmap(file), shape);
+}
+
+const PAD = 112;
+
+/** A small drawing pad (white background, dark strokes); "use" hands the drawing over. */
+function DrawPad(
+  { shape, onUse }: { shape: number[]; onUse: (u: { data: string; preview: string }) => void },
+) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const down = useRef(false);
+  const clear = () => {
+    const g = ref.current?.getContext("2d");
+    if (!g) return;
+    g.fillStyle = "#ffffff";
+    g.fillRect(0, 0, PAD, PAD);
+  };
+  useEffect(clear, []);
+  const at = (e: PointerEvent) => {
+    const r = ref.current!.getBoundingClientRect();
+    return [(e.clientX - r.left) * (PAD / r.width), (e.clientY - r.top) * (PAD / r.height)];
+  };
+  return (
+    <span class="drawpad">
+      <canvas
+        ref={ref}
+        width={PAD}
+        height={PAD}
+        onPointerDown={(e) => {
+          down.current = true;
+          const g = ref.current!.getContext("2d")!;
+          const [x, y] = at(e);
+          g.beginPath();
+          g.moveTo(x, y);
+        }}
+        onPointerMove={(e) => {
+          if (!down.current) return;
+          const g = ref.current!.getContext("2d")!;
+          const [x, y] = at(e);
+          g.lineWidth = 10;
+          g.lineCap = "round";
+          g.strokeStyle = "#202020";
+          g.lineTo(x, y);
+          g.stroke();
+        }}
+        onPointerUp={() => (down.current = false)}
+        onPointerLeave={() => (down.current = false)}
+      />
+      <button type="button" class="small" onClick={() => onUse(toModality(ref.current!, shape))}>
+        use drawing
+      </button>
+      <button type="button" class="small" onClick={clear}>clear</button>
+    </span>
+  );
+}
+
 function PlaygroundView(p: PlaygroundProps) {
   const mods = p.info?.modalities ?? [];
   const [method, setMethod] = useState(p.info?.methods[0] ?? "");
   const [observed, setObserved] = useState<Observed[]>(
-    mods.map((_, i) => ({ on: i < mods.length - 1, source: "test", index: 0, upload: null })),
+    mods.map((_, i) => ({
+      on: i < mods.length - 1,
+      draw: false,
+      source: "test",
+      index: 0,
+      upload: null,
+    })),
   );
   const [steps, setSteps] = useState(Math.min(100, p.limits.maxSteps));
   const [count, setCount] = useState(Math.min(4, p.limits.maxCount));
@@ -213,6 +277,27 @@ function PlaygroundView(p: PlaygroundProps) {
                                 }}
                               />
                             </label>
+                          )
+                          : null}
+                        {m.kind === "image" && o.on
+                          ? (
+                            <label class="draw-toggle">
+                              <input
+                                type="checkbox"
+                                name={`draw-${i}`}
+                                checked={o.draw}
+                                onChange={(e) => update(i, { draw: e.currentTarget.checked })}
+                              />{" "}
+                              or draw
+                            </label>
+                          )
+                          : null}
+                        {m.kind === "image" && o.on && o.draw
+                          ? (
+                            <DrawPad
+                              shape={m.shape}
+                              onUse={(u) => update(i, { source: "upload", upload: u })}
+                            />
                           )
                           : null}
                       </td>
