@@ -13,7 +13,7 @@ import {
   type SweepPoint,
 } from "../reduction/diagnostic.ts";
 import { fullRankSelection, ReductionMaps, reductionMatrices } from "../reduction/reduce.ts";
-import { scoreRatioLoss, ScoreRatioNet } from "../reduction/score_ratio.ts";
+import { gaussianLinearInit, scoreRatioLoss, ScoreRatioNet } from "../reduction/score_ratio.ts";
 import { fitWhitening, whiten, type Whitening } from "../reduction/whitening.ts";
 import { backward, Tensor } from "../tensor.ts";
 import { BatchOrder, type PipelineContext } from "./context.ts";
