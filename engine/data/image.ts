@@ -168,6 +168,26 @@ function axisWeights(src: number, dst: number): AxisWeights {
   return { start, count, weights, maxCount };
 }
 
+/** Shrinks by integer factors: each output pixel is the rounded mean of its fx×fy block. */
+function boxShrink(img: RawImage, width: number, height: number): RawImage {
+  const c = img.channels, fx = img.width / width, fy = img.height / height, area = fx * fy;
+  const sums = new Uint32Array(width * c);
+  const data = new Uint8Array(width * height * c);
+  const src = img.data, rowLen = img.width * c;
+  for (let oy = 0; oy < height; oy++) {
+    sums.fill(0);
+    for (let y = oy * fy; y < (oy + 1) * fy; y++) {
+      const row = y * rowLen;
+      for (let ox = 0; ox < width; ox++) {
+        const s0 = row + ox * fx * c, d0 = ox * c;
+        for (let k = 0; k < fx * c; k++) sums[d0 + (k % c)] += src[s0 + k];
+      }
+    }
+    for (let i = 0; i < width * c; i++) data[oy * width * c + i] = Math.round(sums[i] / area);
+  }
+  return { width, height, channels: img.channels, data };
+}
+
 /**
  * Resizes an 8-bit image to `width`×`height` (area average when shrinking, bilinear when
  * growing, per axis), rounding to nearest. Returns the input when the size already matches.
@@ -185,6 +205,7 @@ export function resizeImage(img: RawImage, width: number, height: number): RawIm
     );
   }
   if (img.width === width && img.height === height) return img;
+  if (img.width % width === 0 && img.height % height === 0) return boxShrink(img, width, height);
   const c = img.channels;
   const wx = axisWeights(img.width, width), wy = axisWeights(img.height, height);
   // Horizontal pass: (H_src, W_dst, C) in f64.

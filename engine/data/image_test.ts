@@ -64,3 +64,21 @@ Deno.test("toRgb() and firstChannel() convert channel counts", () => {
   assert.deepEqual(Array.from(toRgb(rgba).data), [1, 2, 3]);
   assert.deepEqual(Array.from(firstChannel(rgba).data), [1]);
 });
+
+Deno.test("resizeImage() integer-factor shrink is the rounded 4x4 block mean", () => {
+  const rgb = smoothImage(48, 36, 9);
+  const img = { width: 48, height: 36, channels: 3 as const, data: rgb };
+  const fast = resizeImage(img, 12, 9).data;
+  // 48×36 → 12×9 takes the integer-factor path: every output is the rounded mean of a 4×4 block.
+  for (let oy = 0; oy < 9; oy++) {
+    for (let ox = 0; ox < 12; ox++) {
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let y = 0; y < 4; y++) {
+          for (let x = 0; x < 4; x++) s += rgb[((oy * 4 + y) * 48 + ox * 4 + x) * 3 + c];
+        }
+        assert.equal(fast[(oy * 12 + ox) * 3 + c], Math.round(s / 16));
+      }
+    }
+  }
+});
