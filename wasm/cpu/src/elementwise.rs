@@ -94,15 +94,15 @@ const GELU_A: f32 = 0.044_715;
 #[inline(always)]
 fn gelu_parts(x: v128) -> (v128, v128, v128) {
     let x2 = f32x4_mul(x, x);
-    let u = f32x4_mul(splat(GELU_C), f32x4_add(x, f32x4_mul(splat(GELU_A), f32x4_mul(x2, x))));
-    let du = f32x4_mul(splat(GELU_C), f32x4_add(splat(1.0), f32x4_mul(splat(3.0 * GELU_A), x2)));
+    let u = f32x4_mul(kv!(GELU_C), f32x4_add(x, f32x4_mul(kv!(GELU_A), f32x4_mul(x2, x))));
+    let du = f32x4_mul(kv!(GELU_C), f32x4_add(kv!(1.0), f32x4_mul(kv!(3.0 * GELU_A), x2)));
     (tanh4(u), sech2_4(u), du)
 }
 
 #[inline(always)]
 fn unary_f(op: u32, x: v128, alpha: v128) -> v128 {
-    let one = splat(1.0);
-    let zero = splat(0.0);
+    let one = kv!(1.0);
+    let zero = kv!(0.0);
     match op {
         0 => f32x4_neg(x),
         1 => exp4(x),
@@ -115,7 +115,7 @@ fn unary_f(op: u32, x: v128, alpha: v128) -> v128 {
         8 => f32x4_mul(x, sigmoid4(x)),
         9 => {
             let (t, _, _) = gelu_parts(x);
-            f32x4_mul(f32x4_mul(splat(0.5), x), f32x4_add(one, t))
+            f32x4_mul(f32x4_mul(kv!(0.5), x), f32x4_add(one, t))
         }
         10 => sigmoid4(x),
         11 => tanh4(x),
@@ -126,13 +126,13 @@ fn unary_f(op: u32, x: v128, alpha: v128) -> v128 {
 /// f′(x).
 #[inline(always)]
 fn unary_df(op: u32, x: v128, alpha: v128) -> v128 {
-    let one = splat(1.0);
-    let zero = splat(0.0);
+    let one = kv!(1.0);
+    let zero = kv!(0.0);
     match op {
-        0 => splat(-1.0),
+        0 => kv!(-1.0),
         1 => exp4(x),
         2 => f32x4_div(one, x),
-        3 => f32x4_div(splat(0.5), f32x4_sqrt(x)),
+        3 => f32x4_div(kv!(0.5), f32x4_sqrt(x)),
         4 => f32x4_add(x, x),
         5 => {
             // sign(x), 0 at 0
@@ -149,7 +149,7 @@ fn unary_df(op: u32, x: v128, alpha: v128) -> v128 {
         9 => {
             let (t, sech2, du) = gelu_parts(x);
             let dt = f32x4_mul(sech2, du);
-            f32x4_add(f32x4_mul(splat(0.5), f32x4_add(one, t)), f32x4_mul(f32x4_mul(splat(0.5), x), dt))
+            f32x4_add(f32x4_mul(kv!(0.5), f32x4_add(one, t)), f32x4_mul(f32x4_mul(kv!(0.5), x), dt))
         }
         10 => {
             let s = sigmoid4(x);
@@ -163,28 +163,28 @@ fn unary_df(op: u32, x: v128, alpha: v128) -> v128 {
 /// f″(x).
 #[inline(always)]
 fn unary_d2f(op: u32, x: v128) -> v128 {
-    let one = splat(1.0);
-    let zero = splat(0.0);
+    let one = kv!(1.0);
+    let zero = kv!(0.0);
     match op {
         1 => exp4(x),
         2 => f32x4_neg(f32x4_div(one, f32x4_mul(x, x))),
-        3 => f32x4_div(splat(-0.25), f32x4_mul(x, f32x4_sqrt(x))),
-        4 => splat(2.0),
+        3 => f32x4_div(kv!(-0.25), f32x4_mul(x, f32x4_sqrt(x))),
+        4 => kv!(2.0),
         8 => {
             let s = sigmoid4(x);
             let ds = f32x4_mul(s, f32x4_sub(one, s));
-            let inner = f32x4_add(splat(2.0), f32x4_mul(x, f32x4_sub(one, f32x4_add(s, s))));
+            let inner = f32x4_add(kv!(2.0), f32x4_mul(x, f32x4_sub(one, f32x4_add(s, s))));
             f32x4_mul(ds, inner)
         }
         9 => {
             let (t, sech2, du) = gelu_parts(x);
             let dt = f32x4_mul(sech2, du);
-            let ddu = f32x4_mul(splat(6.0 * GELU_A * GELU_C), x);
+            let ddu = f32x4_mul(kv!(6.0 * GELU_A * GELU_C), x);
             let ddt = f32x4_add(
-                f32x4_mul(f32x4_mul(splat(-2.0), t), f32x4_mul(dt, du)),
+                f32x4_mul(f32x4_mul(kv!(-2.0), t), f32x4_mul(dt, du)),
                 f32x4_mul(sech2, ddu),
             );
-            f32x4_add(dt, f32x4_mul(f32x4_mul(splat(0.5), x), ddt))
+            f32x4_add(dt, f32x4_mul(f32x4_mul(kv!(0.5), x), ddt))
         }
         10 | 12 => {
             let s = sigmoid4(x);
@@ -195,7 +195,7 @@ fn unary_d2f(op: u32, x: v128) -> v128 {
                 ds
             }
         }
-        11 => f32x4_mul(f32x4_mul(splat(-2.0), tanh4(x)), sech2_4(x)),
+        11 => f32x4_mul(f32x4_mul(kv!(-2.0), tanh4(x)), sech2_4(x)),
         _ => zero, // neg, abs, relu, leaky_relu: piecewise linear
     }
 }

@@ -8,6 +8,30 @@
 #![no_std]
 #![allow(clippy::missing_safety_doc, clippy::too_many_arguments)]
 
+/// A splatted f32 constant loaded from a (never written) `static mut`. V8 materialises a
+/// `v128.const` with several instructions at every use inside a loop; a `load32_splat` from memory
+/// is one instruction, and LLVM cannot fold the mutable static back into a constant.
+macro_rules! kv {
+    ($v:expr) => {{
+        static mut K: f32 = $v;
+        #[allow(unused_unsafe)]
+        unsafe {
+            core::arch::wasm32::v128_load32_splat(core::ptr::addr_of!(K) as *const u32)
+        }
+    }};
+}
+
+/// The i32 version of `kv!`.
+macro_rules! kvi {
+    ($v:expr) => {{
+        static mut K: i32 = $v;
+        #[allow(unused_unsafe)]
+        unsafe {
+            core::arch::wasm32::v128_load32_splat(core::ptr::addr_of!(K) as *const u32)
+        }
+    }};
+}
+
 mod conv;
 mod elementwise;
 mod gemm;

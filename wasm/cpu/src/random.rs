@@ -8,9 +8,9 @@ use core::arch::wasm32::*;
 #[inline(always)]
 fn hash4(x: v128) -> v128 {
     let x = v128_xor(x, u32x4_shr(x, 16));
-    let x = i32x4_mul(x, i32x4_splat(0x7feb_352d));
+    let x = i32x4_mul(x, kvi!(0x7feb_352d));
     let x = v128_xor(x, u32x4_shr(x, 15));
-    let x = i32x4_mul(x, i32x4_splat(0x846c_a68b_u32 as i32));
+    let x = i32x4_mul(x, kvi!(0x846c_a68b_u32 as i32));
     v128_xor(x, u32x4_shr(x, 16))
 }
 
@@ -41,17 +41,17 @@ pub unsafe extern "C" fn random(
         let c = i32x4_add(i32x4_splat(offset.wrapping_add(i as u32) as i32), lanes);
         let v = if dist == 0 {
             let b = bits4(kv, c);
-            f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b, 8)), splat(INV_2_24))
+            f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b, 8)), kv!(INV_2_24))
         } else {
             let c2 = i32x4_shl(c, 1);
             let b1 = bits4(kv, c2);
-            let b2 = bits4(kv, i32x4_add(c2, i32x4_splat(1)));
+            let b2 = bits4(kv, i32x4_add(c2, kvi!(1)));
             let u1 = f32x4_mul(
-                f32x4_convert_u32x4(i32x4_add(u32x4_shr(b1, 8), i32x4_splat(1))),
-                splat(INV_2_24),
+                f32x4_convert_u32x4(i32x4_add(u32x4_shr(b1, 8), kvi!(1))),
+                kv!(INV_2_24),
             );
-            let u2 = f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b2, 8)), splat(INV_2_24));
-            let r = f32x4_sqrt(f32x4_mul(splat(-2.0), log4(u1)));
+            let u2 = f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b2, 8)), kv!(INV_2_24));
+            let r = f32x4_sqrt(f32x4_mul(kv!(-2.0), log4(u1)));
             f32x4_mul(r, cos_turns4(u2))
         };
         if i + 4 <= e {
