@@ -21,6 +21,8 @@ export interface PageData<Data> {
   /** The document title; default "polyscore". */
   title?: string;
   status?: number;
+  /** Reload the page every this many seconds (a plain meta refresh; e.g. while runs train). */
+  refresh?: number;
 }
 
 /** A handler: a Response (API routes) or page data (page routes). */
@@ -51,6 +53,7 @@ export type Middleware<State> = (
 /** Props of the `_app` document shell. */
 export interface AppProps {
   title: string;
+  refresh?: number;
   children: ComponentChildren;
 }
 

@@ -3,13 +3,14 @@
 import type { AppProps } from "../app/define.ts";
 
 /** The HTML document around a page. */
-export default function App({ title, children }: AppProps) {
+export default function App({ title, refresh, children }: AppProps) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{title}</title>
+        {refresh ? <meta http-equiv="refresh" content={String(refresh)} /> : null}
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/uplot.min.css" />
         <link rel="stylesheet" href="/static/style.css" />

@@ -141,6 +141,7 @@ export function createRouter<State>(
         renderToString(
           h(App, {
             title: result.title ?? "polyscore",
+            refresh: result.refresh,
             children: h(Page, {
               data: result.data,
               url: ctx.url,

@@ -6,7 +6,10 @@ import { define } from "./_define.ts";
 
 export const handler = define.handlers<RunSummary[]>({
   GET(ctx) {
-    return { data: listRuns(ctx.state.runsRoot), title: "polyscore · runs" };
+    const runs = listRuns(ctx.state.runsRoot);
+    // While something trains, refresh the list every 5 s (run pages update live over SSE).
+    const refresh = runs.some((r) => r.status === "running") ? 5 : undefined;
+    return { data: runs, title: "polyscore · runs", refresh };
   },
 });
 

@@ -63,6 +63,11 @@ Deno.test("GET / lists runs with status, preset, stage and key metrics", async (
     assert.match(r.body, /data-run="live-1"/);
     assert.match(r.body, /status-done/);
     assert.match(r.body, /status-running/);
+    assert.match(
+      r.body,
+      /<meta http-equiv="refresh" content="5"\/>/,
+      "refreshes while a run trains",
+    );
     assert.match(r.body, /sbm-srr coh@2: <b>0.380<\/b>/);
     assert.equal(r.headers.get("x-content-type-options"), "nosniff");
     assert.match(r.headers.get("content-security-policy")!, /script-src 'self'/);
@@ -88,6 +93,7 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
     assert.match(r.body, /id="reduction"/);
     assert.match(r.body, /Total rank <b>12<\/b> of <b>24<\/b>/);
     assert.match(r.body, /id="classifier-accuracy"/);
+    assert.match(r.body, /href="\/api\/runs\/done-1\/files\/report.md"/);
     assert.match(r.body, /<script type="module" src="\/static\/islands\/client.js">/);
     const j = await get(server, "/api/runs/done-1");
     assert.equal(j.status, 200);
@@ -419,6 +425,7 @@ Deno.test("HEAD, unknown routes and a foreign Host header", async () => {
     assert.match((await foreign.json()).error, /Cannot serve host evil.example/);
     const empty = await get(server, "/");
     assert.match(empty.body, /No runs yet/);
+    assert.doesNotMatch(empty.body, /http-equiv="refresh"/);
     const pg = await get(server, "/playground");
     assert.equal(pg.status, 200);
   } finally {

@@ -110,9 +110,14 @@ function LiveRunView(p: LiveRunProps) {
     });
     es.addEventListener("status", (ev) => setStatus(JSON.parse((ev as MessageEvent).data)));
     es.addEventListener("end", (ev) => {
-      setStatus((s) => ({ ...s, ...JSON.parse((ev as MessageEvent).data) }));
+      const end = JSON.parse((ev as MessageEvent).data);
+      setStatus((s) => ({ ...s, ...end }));
       setLive(false);
       es.close();
+      // The run finished while we watched: reload once for its report and sample grids.
+      if (end.status === "done" || end.status === "failed") {
+        setTimeout(() => location.reload(), 1500);
+      }
     });
     es.onerror = () => setLive(false);
     return () => es.close();

@@ -1,0 +1,66 @@
+/** The run page: live curves, sample grids, coherence, accuracies, reduction, config. */
+
+import type { RunView } from "../../engine/runs/view.ts";
+import { CoherencePanel } from "../../app/components/CoherencePanel.tsx";
+import { ConfigView } from "../../app/components/ConfigView.tsx";
+import { ReductionPanel } from "../../app/components/ReductionPanel.tsx";
+import { ReportTables } from "../../app/components/ReportTables.tsx";
+import { SampleGrid } from "../../app/components/SampleGrid.tsx";
+import { LiveRun } from "../../app/islands/LiveRun.tsx";
+import { define } from "../_define.ts";
+import { runView } from "../_runs.ts";
+
+export const handler = define.handlers<RunView>({
+  GET(ctx) {
+    const view = runView(ctx.state, ctx.params.id);
+    return { data: view, title: `polyscore · ${view.summary.id}` };
+  },
+});
+
+export default define.page<RunView>(({ data }) => {
+  const s = data.summary;
+  return (
+    <>
+      <h1>
+        Run <code>{s.id}</code>
+      </h1>
+      <p class="muted">
+        preset <b>{s.preset}</b> · backend <b>{s.backend}</b> · started{" "}
+        {s.startedAt.replace("T", " ").slice(0, 19)} UTC
+        {s.status === "done"
+          ? (
+            <>
+              · <a href={`/playground?run=${encodeURIComponent(s.id)}`}>open in playground</a>
+            </>
+          )
+          : null}
+      </p>
+      <LiveRun
+        runId={s.id}
+        status={s.status}
+        stage={s.stage}
+        progress={s.progress}
+        message={s.message}
+        series={data.series}
+        cursor={data.cursor}
+        events={data.events}
+      />
+      <h2>Samples</h2>
+      <SampleGrid runId={s.id} files={data.samples} />
+      <h2>Coherence</h2>
+      <CoherencePanel report={data.report} />
+      <ReductionPanel report={data.report} />
+      <h2>Numbers</h2>
+      {data.report
+        ? (
+          <p>
+            <a href={`/api/runs/${encodeURIComponent(s.id)}/files/report.md`}>report.md</a> ·{" "}
+            <a href={`/api/runs/${encodeURIComponent(s.id)}/files/report.json`}>report.json</a>
+          </p>
+        )
+        : null}
+      <ReportTables report={data.report} />
+      <ConfigView config={data.config} />
+    </>
+  );
+});
