@@ -148,10 +148,16 @@ export class WebGpuBackend implements Backend {
         `Cannot allocate buffer: size must be a non-negative integer: current value is ${size}`,
       );
     }
-    return new GpuBuffer(
-      size,
-      this.pool.acquire(storageBytes(size), STORAGE_USAGE, "backend.storage"),
-    );
+    const bytes = storageBytes(size);
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new RangeError(
+        `Cannot allocate buffer: ${size} floats exceed the device's storage binding limit of ${
+          limit / 4
+        } floats: current size is ${size}`,
+      );
+    }
+    return new GpuBuffer(size, this.pool.acquire(bytes, STORAGE_USAGE, "backend.storage"));
   }
 
   free(buf: DeviceBuffer): void {

@@ -43,6 +43,10 @@ Deno.test({
     assert.ok(g.pool.bytesAllocated >= g.pool.bytesInUse);
     g.free(b);
     assert.throws(() => g.free(b), TypeError);
+    const tooBig = g.device.limits.maxStorageBufferBindingSize / 4 + 1;
+    assert.throws(() => g.alloc(tooBig), /Cannot allocate buffer: .* exceed the device's storage/);
+    assert.throws(() => g.alloc(-1), RangeError);
+    assert.throws(() => g.alloc(1.5), RangeError);
   },
 });
 
