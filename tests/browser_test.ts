@@ -96,6 +96,7 @@ Deno.test({
     let live: RunStore | null = null;
     try {
       const page = await browser.newPage();
+      page.setDefaultTimeout(60_000); // CI runs this beside other tests on 2 cores
       page.on("pageerror", (e) => errors.push(String(e)));
       page.on("console", (m) => {
         if (m.type() === "error") errors.push(m.text());
@@ -152,7 +153,7 @@ Deno.test({
       await page.fill('input[name="steps"]', "20");
       await page.fill('input[name="count"]', "4");
       await page.click("#sample-button");
-      await page.waitForSelector("#sample-results img.sample, #sample-error", { timeout: 30_000 });
+      await page.waitForSelector("#sample-results img.sample, #sample-error", { timeout: 60_000 });
       if (await page.locator("#sample-error").count() > 0) {
         assert.fail(`playground error: ${await page.textContent("#sample-error")}`);
       }
