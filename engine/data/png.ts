@@ -1,8 +1,8 @@
 /**
  * PNG encoder and decoder on `node:zlib` (deflate/inflate), per the PNG specification (W3C, 2nd ed.).
  * Decodes colour types 0/2/3/4/6 at bit depths 1–16 (16-bit keeps the high byte), all five filter
- * types, with CRC and length checks; encodes 8-bit gray/RGB/RGBA, non-interlaced. Adam7-interlaced
- * files are rejected with a clear error. Not a general image library: no gamma, no colour management.
+ * types and Adam7 interlacing, with CRC and length checks; encodes 8-bit gray/RGB/RGBA,
+ * non-interlaced. Not a general image library: no gamma, no colour management.
  */
 
 import { deflateSync, inflateSync } from "node:zlib";
@@ -153,7 +153,7 @@ export function decodePng(bytes: Uint8Array, name = "<buffer>"): RawImage {
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
-  let width = 0, height = 0, depth = 0, colorType = -1;
+  let width = 0, height = 0, depth = 0, colorType = -1, interlace = 0;
   let palette: Uint8Array | null = null, trns: Uint8Array | null = null;
   const idat: Uint8Array[] = [];
   let ended = false;
@@ -176,9 +176,8 @@ export function decodePng(bytes: Uint8Array, name = "<buffer>"): RawImage {
       depth = body[8];
       colorType = body[9];
       if (body[10] !== 0 || body[11] !== 0) fail("unknown compression or filter method");
-      if (body[12] !== 0) {
-        fail("Adam7-interlaced PNGs are not supported: re-save without interlacing");
-      }
+      interlace = body[12];
+      if (interlace > 1) fail(`unknown interlace method ${interlace}`);
     } else if (type === "PLTE") palette = body.slice();
     else if (type === "tRNS") trns = body.slice();
     else if (type === "IDAT") idat.push(body);
@@ -208,13 +207,42 @@ export function decodePng(bytes: Uint8Array, name = "<buffer>"): RawImage {
     return fail(`corrupt compressed image data (${(e as Error).message})`);
   }
   const bpp = Math.max(1, (samples * depth) >> 3); // bytes per complete pixel, for filtering
-  const stride = Math.ceil((width * samples * depth) / 8);
-  if (raw.length < height * (stride + 1)) {
-    fail(`truncated image data: ${raw.length} bytes, expected ${height * (stride + 1)}`);
+  // Non-interlaced: one pass over the whole image. Adam7: seven passes over sub-grids.
+  const passes = interlace === 0 ? [[0, 0, 1, 1]] : ADAM7;
+  let out: RawImage | null = null;
+  let pos0 = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = Math.ceil((width - x0) / dx), ph = Math.ceil((height - y0) / dy);
+    if (pw <= 0 || ph <= 0) continue;
+    const stride = Math.ceil((pw * samples * depth) / 8);
+    if (raw.length < pos0 + ph * (stride + 1)) {
+      fail(
+        `truncated image data: ${raw.length} bytes, expected at least ${pos0 + ph * (stride + 1)}`,
+      );
+    }
+    const un = unfilter(raw.subarray(pos0, pos0 + ph * (stride + 1)), ph, stride, bpp, fail);
+    pos0 += ph * (stride + 1);
+    const sub = expand(un, pw, ph, stride, depth, colorType, palette, trns, fail);
+    if (interlace === 0) return sub;
+    const c = sub.channels;
+    out ??= { width, height, channels: c, data: new Uint8Array(width * height * c) };
+    for (let y = 0; y < ph; y++) {
+      for (let x = 0; x < pw; x++) {
+        const d = ((y0 + y * dy) * width + x0 + x * dx) * c, s = (y * pw + x) * c;
+        for (let k = 0; k < c; k++) out.data[d + k] = sub.data[s + k];
+      }
+    }
   }
-  const un = unfilter(raw, height, stride, bpp, fail);
-  return expand(un, width, height, stride, depth, colorType, palette, trns, fail);
+  return out!;
 }
+
+/** Adam7 passes: [x0, y0, dx, dy]. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [
+  0,
+  1,
+  1,
+  2,
+]];
 
 function unfilter(
   raw: Uint8Array,
