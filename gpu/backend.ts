@@ -119,6 +119,7 @@ export class WebGpuBackend implements Backend {
     this.recorder = new Recorder(device, this.pool, this.pipelines, health);
     this.#matmul = opts.matmul ?? "auto";
     this.#matmulOverrides = opts.matmulOverrides ?? {};
+    this.pipelines.onError = (message) => health.fail(message);
     health.onFailure = () => {
       this.pool.dropAll();
       this.pipelines.clear();

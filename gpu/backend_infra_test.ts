@@ -192,3 +192,15 @@ Deno.test({
     g.free(y);
   },
 });
+
+Deno.test({
+  name: "an invalid pipeline constant makes the next call throw DeviceLostError naming the kernel",
+  ignore,
+  fn: async () => {
+    const g = await createWebGpuBackend({ warmup: false });
+    g.pipelines.get(MATMUL_KERNELS.rowblock, { NOT_A_CONSTANT: 1 });
+    for (let i = 0; i < 50 && !failed(g); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.throws(() => g.alloc(1), /Cannot create pipeline matmul_rowblock\|.*NOT_A_CONSTANT=1/);
+    g.destroy();
+  },
+});

@@ -28,6 +28,11 @@ export class PipelineCache {
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #layouts = new Map<string, GPUBindGroupLayout>();
   readonly #pipelines = new Map<string, CachedPipeline>();
+  /**
+   * Called (asynchronously) when a pipeline created by `get()` fails validation, with a message
+   * naming the kernel and its constants; the backend marks the device unusable.
+   */
+  onError: ((message: string) => void) | null = null;
   /** When set, WGSL and constants of kernels whose name matches are printed (WEBGPU_PRINT_SHADER). */
   printShader: RegExp | null = null;
 
@@ -100,7 +105,11 @@ export class PipelineCache {
     const key = pipelineKey(def, constants);
     let p = this.#pipelines.get(key);
     if (p === undefined) {
+      this.#device.pushErrorScope("validation");
       const pipeline = this.#device.createComputePipeline(this.#descriptor(def, constants));
+      this.#device.popErrorScope().then((err) => {
+        if (err !== null) this.onError?.(`Cannot create pipeline ${key}: ${err.message}`);
+      });
       p = { pipeline, layout: this.bindGroupLayout(def) };
       this.#pipelines.set(key, p);
     }
