@@ -119,6 +119,7 @@ export class RunStore {
   readonly #readOnly: boolean;
   #lastHeartbeat = 0;
   #stmts = new Map<string, StatementSync>();
+  #timer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(id: string, dir: string, db: DatabaseSync, readOnly: boolean) {
     this.id = id;
@@ -178,6 +179,7 @@ export class RunStore {
     db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
     const store = new RunStore(id, dir, db, false);
     store.#lastHeartbeat = now;
+    store.#startHeartbeat();
     return store;
   }
 
@@ -241,6 +243,26 @@ export class RunStore {
     this.#setMetaMany({ ...extra, heartbeat: String(now) });
   }
 
+  // While a writer says "running", refresh the heartbeat every 10 s from an unref'd timer, so a
+  // long stage without metrics is not mistaken for a killed run (a blocked event loop still is).
+  #startHeartbeat(): void {
+    if (this.#timer !== undefined || this.#readOnly) return;
+    const timer = setInterval(() => {
+      try {
+        if (this.#db.isOpen) this.#beat({}, false);
+      } catch {
+        // Busy or closing: the next tick retries.
+      }
+    }, 10_000);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** The resolved config written at creation (parsed `config.json`). */
   config<T = unknown>(): T {
     const bytes = readFileOrNull(join(this.dir, "config.json"));
@@ -261,7 +283,8 @@ export class RunStore {
 
   /**
    * Records the status (and an optional message). `running` also records this process's pid, so a
-   * resumed run is shown as running again.
+   * resumed run is shown as running again, and keeps the heartbeat fresh (every 10 s) until
+   * `done`/`failed` or close().
    */
   setStatus(status: "running" | "done" | "failed", message?: string): void {
     if (status !== "running" && status !== "done" && status !== "failed") {
@@ -273,6 +296,8 @@ export class RunStore {
     if (status === "running") values.pid = String(Deno.pid);
     else values.finished_at = new Date().toISOString();
     this.#beat(values);
+    if (status === "running") this.#startHeartbeat();
+    else this.#stopHeartbeat();
   }
 
   /** Sets one meta key (a string value). */
@@ -438,6 +463,7 @@ export class RunStore {
 
   /** Closes the database. The store must not be used afterwards. */
   close(): void {
+    this.#stopHeartbeat();
     this.#stmts.clear();
     if (this.#db.isOpen) this.#db.close();
   }
