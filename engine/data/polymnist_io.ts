@@ -4,6 +4,7 @@
  * and a validating loader into uint8 arrays.
  */
 
+import { assetUrl } from "../assets.ts";
 import type { WriteJob } from "./_png_write_worker.ts";
 import {
   ArraySplit,
@@ -117,7 +118,7 @@ async function runWriteWorkers(
   n: number,
   progress: (count: number) => void,
 ) {
-  const url = new URL("./_png_write_worker.ts", import.meta.url).href;
+  const url = assetUrl("engine/data/_png_write_worker.ts").href;
   const pool = Array.from({ length: n }, () => new Worker(url, { type: "module" }));
   const run = (w: Worker, job: WriteJob) =>
     new Promise<number>((resolve, reject) => {
