@@ -181,10 +181,13 @@ function loadSplit(
   specs: ModalitySpec[],
 ): ArraySplit {
   const splitDir = `${dir}/${sub}`;
-  const files: Map<number, { label: number; name: string }>[] = [];
+  // Per modality: file name → (index, label). Tuples are files with the same name in every
+  // folder. MoPoE numbers files within each digit ({i}.{digit}.png, so "3.1" and "3.7" are
+  // different tuples); polyscore numbers them globally. Both sort by (index, label).
+  const files: Map<string, { index: number; label: number }>[] = [];
   for (let m = 0; m < M; m++) {
     const folder = `${splitDir}/m${m}`;
-    const map = new Map<number, { label: number; name: string }>();
+    const map = new Map<string, { index: number; label: number }>();
     for (const e of listDir(folder)) {
       if (!e.isFile || !/\.png$/i.test(e.name)) continue;
       const match = /^(\d+)\.(\d+)\.png$/i.exec(e.name);
@@ -193,7 +196,7 @@ function loadSplit(
           `Cannot load PolyMNIST: file name ${folder}/${e.name} must be {index}.{label}.png`,
         );
       }
-      map.set(Number(match[1]), { label: Number(match[2]), name: e.name });
+      map.set(e.name, { index: Number(match[1]), label: Number(match[2]) });
     }
     if (m > 0 && map.size !== files[0].size) {
       throw new Error(
@@ -204,29 +207,38 @@ function loadSplit(
     }
     files.push(map);
   }
-  const indices = [...files[0].keys()].sort((a, b) => a - b).slice(0, options.limit ?? Infinity);
-  const n = indices.length;
+  const names = [...files[0].entries()].sort(([, a], [, b]) =>
+    a.index - b.index || a.label - b.label
+  )
+    .map(([name]) => name).slice(0, options.limit ?? Infinity);
+  // With globally unique indices, a file whose index matches but label differs is a disagreement.
+  const indexCount = new Map<number, number>();
+  for (const { index } of files[0].values()) {
+    indexCount.set(index, (indexCount.get(index) ?? 0) + 1);
+  }
+  const unique = [...indexCount.values()].every((c) => c === 1);
+  const byIndex = files.map((f) => new Map([...f.entries()].map(([name, v]) => [v.index, name])));
+  const n = names.length;
   const labels = new Uint8Array(n);
-  indices.forEach((idx, k) => {
-    const ref = files[0].get(idx)!;
+  names.forEach((name, k) => {
+    const ref = files[0].get(name)!;
     if (ref.label > 255) {
-      throw new RangeError(
-        `Cannot load PolyMNIST: label in ${splitDir}/m0/${ref.name} must be <= 255`,
-      );
+      throw new RangeError(`Cannot load PolyMNIST: label in ${splitDir}/m0/${name} must be <= 255`);
     }
     labels[k] = ref.label;
     for (let m = 1; m < M; m++) {
-      const f = files[m].get(idx);
-      if (!f) {
+      if (files[m].has(name)) continue;
+      const other = unique ? byIndex[m].get(ref.index) : undefined;
+      if (other !== undefined) {
         throw new Error(
-          `Cannot load PolyMNIST: ${splitDir}/m0/${ref.name} has no file with index ${idx} in ${splitDir}/m${m}`,
+          `Cannot load PolyMNIST: label disagrees across modalities: ${splitDir}/m0/${name} says ${ref.label}, ${splitDir}/m${m}/${other} says ${
+            files[m].get(other)!.label
+          }`,
         );
       }
-      if (f.label !== ref.label) {
-        throw new Error(
-          `Cannot load PolyMNIST: label disagrees across modalities: ${splitDir}/m0/${ref.name} says ${ref.label}, ${splitDir}/m${m}/${f.name} says ${f.label}`,
-        );
-      }
+      throw new Error(
+        `Cannot load PolyMNIST: ${splitDir}/m0/${name} has no file of the same name in ${splitDir}/m${m}`,
+      );
     }
   });
   const size = sampleSize(specs[0]);
@@ -234,7 +246,7 @@ function loadSplit(
   const data = specs.map(() => new Uint8Array(n * size));
   for (let m = 0; m < M; m++) {
     for (let k = 0; k < n; k++) {
-      const path = `${splitDir}/m${m}/${files[m].get(indices[k])!.name}`;
+      const path = `${splitDir}/m${m}/${names[k]}`;
       const img = toRgb(decodeImage(Deno.readFileSync(path), path));
       if (img.width !== W || img.height !== H) {
         throw new TypeError(

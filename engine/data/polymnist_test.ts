@@ -144,7 +144,7 @@ Deno.test("loadPolyMnist() names the folder or file for each kind of bad input",
     await Deno.rename(name(2, 3), `${dir}/test/m2/99.${ds.test.labels[3]}.png`);
     assert.throws(
       () => loadPolyMnist(dir),
-      /test\/m0\/3\.\d\.png has no file with index 3 in .*test\/m2/,
+      /test\/m0\/3\.\d\.png has no file of the same name in .*test\/m2/,
     );
 
     await fresh();
@@ -170,6 +170,39 @@ Deno.test("loadPolyMnist() names the folder or file for each kind of bad input",
     assert.throws(
       () => loadPolyMnist(dir),
       /file name .*train\/m0\/oops\.png must be \{index\}\.\{label\}\.png/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadPolyMnist() reads MoPoE's per-digit file numbering ({i}.{digit}.png, i restarting per digit)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Tuples (0,0), (0,1), (1,0), (0,7): index 0 occurs with three labels.
+    const tuples = [[0, 0], [0, 1], [1, 0], [0, 7]];
+    for (const sub of ["train", "test"]) {
+      for (let m = 0; m < 2; m++) {
+        await Deno.mkdir(`${dir}/${sub}/m${m}`, { recursive: true });
+        for (const [i, d] of tuples) {
+          const data = new Uint8Array(28 * 28 * 3).fill(10 * m + 3 * i + d + 1);
+          Deno.writeFileSync(
+            `${dir}/${sub}/m${m}/${i}.${d}.png`,
+            encodePng({ width: 28, height: 28, channels: 3, data }),
+          );
+        }
+      }
+    }
+    const ds = loadPolyMnist(dir);
+    assert.equal(ds.train.count, 4);
+    assert.deepEqual(Array.from(ds.train.labels), [0, 1, 7, 0], "sorted by (index, label)");
+    const m1 = materialize(ds.test, 1);
+    assert.deepEqual([0, 1, 2, 3].map((k) => m1[k * 2352]), [11, 12, 18, 14]);
+    // Indices are not unique here, so a missing name is reported as missing (not as a disagreement).
+    await Deno.rename(`${dir}/test/m1/0.7.png`, `${dir}/test/m1/5.7.png`);
+    assert.throws(
+      () => loadPolyMnist(dir),
+      /test\/m0\/0\.7\.png has no file of the same name in .*test\/m1/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
