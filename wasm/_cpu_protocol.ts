@@ -39,31 +39,45 @@ export const OP: Record<KernelName, number> = Object.fromEntries(
   KERNELS.map((k, i) => [k, i]),
 ) as Record<KernelName, number>;
 
-/** Int32 slots of the control block (relative to its base). */
+/**
+ * Int32 slots of the control block (relative to its base). A job: the main thread writes OP, NARGS
+ * and the arguments, bumps GEN and notifies. A woken worker t joins job g only by moving STATE + t
+ * from g − 1 to g (compare-exchange); when done it stores g in DONE + t and notifies. After its own
+ * share the main thread *revokes* every worker that has not joined (the same compare-exchange) and
+ * runs that worker's share itself, so a worker the OS has not scheduled never delays an op; it
+ * waits (blocking) only for workers that joined.
+ */
 export const CTL = {
-  /** Job generation: bumped (then notified) by the main thread to start a job; workers wait on it. */
+  /** Job generation, bumped by the main thread to start a job; workers wait on it. */
   GEN: 0,
-  /** Workers done with the current job; the last one notifies the main thread. */
-  DONE: 1,
-  /** Op code of the current job (−1 asks workers to exit). */
+  /** Op code of the current job. */
   OP: 2,
   /** Number of f64 arguments. */
   NARGS: 3,
   /** Set to 1 by a worker whose kernel threw. */
   ERR: 4,
+  /** Set to 1 to make workers exit. */
+  QUIT: 5,
   /** Work counter that kernels with dynamic scheduling claim chunks from; zeroed per job. */
   COUNTER: 8,
+  /** STATE + t: the last job worker t joined or was revoked from. */
+  STATE: 16,
+  /** DONE + t: the last job worker t finished. */
+  DONE: 80,
 } as const;
+
+/** Most threads (main + workers) the control block has slots for. */
+export const MAX_THREADS = 64;
 
 /** Byte offsets inside the control block. */
 export const CTL_LAYOUT = {
   /** Float64 job arguments (at most `MAX_ARGS`). */
-  ARGS: 64,
+  ARGS: 640,
   /** Per-call parameter area (shapes, strides, geometry) read by kernels through a pointer. */
-  PARAMS: 256,
+  PARAMS: 1024,
   PARAMS_BYTES: 4096,
   /** Per-thread f32 partial results (sum of squares). */
-  PARTIALS: 256 + 4096,
+  PARTIALS: 1024 + 4096,
   /** Total size of the control block. */
   BYTES: 8192,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * Worker of the Wasm CPU backend: instantiates the kernel module over the shared memory with its own
- * stack, then loops forever: block in `Atomics.wait` on the job generation (never spin), run this
- * thread's share of the job, count itself done. Exits when the op code is −1.
+ * stack, then loops: block in `Atomics.wait` on the job generation (never spin), join the job
+ * (unless the main thread revoked it; see `CTL`), run this thread's share, mark it done. Exits when
+ * QUIT is set.
  */
 /// <reference lib="deno.worker" />
 import {
@@ -18,7 +19,7 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   (inst.exports.__stack_pointer as WebAssembly.Global).value = stackTop;
   const fns = KERNELS.map((k) => inst.exports[k] as KernelFn);
-  const ctl = new Int32Array(memory.buffer, ctlPtr, 16);
+  const ctl = new Int32Array(memory.buffer, ctlPtr, CTL_LAYOUT.ARGS / 4);
   const args = new Float64Array(memory.buffer, ctlPtr + CTL_LAYOUT.ARGS, 16);
   let seen = Atomics.load(ctl, CTL.GEN);
   self.postMessage("ready");
@@ -27,14 +28,16 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
     const gen = Atomics.load(ctl, CTL.GEN);
     if (gen === seen) continue;
     seen = gen;
-    const op = Atomics.load(ctl, CTL.OP);
-    if (op < 0) break;
+    if (Atomics.load(ctl, CTL.QUIT) !== 0) break;
+    // Join the newest job unless the main thread has already revoked this worker from it.
+    if (Atomics.compareExchange(ctl, CTL.STATE + tid, gen - 1, gen) !== gen - 1) continue;
     try {
-      callKernel(fns[op], args, ctl[CTL.NARGS], tid, nt);
+      callKernel(fns[ctl[CTL.OP]], args, ctl[CTL.NARGS], tid, nt);
     } catch {
       Atomics.store(ctl, CTL.ERR, 1);
     }
-    if (Atomics.add(ctl, CTL.DONE, 1) === nt - 2) Atomics.notify(ctl, CTL.DONE);
+    Atomics.store(ctl, CTL.DONE + tid, gen);
+    Atomics.notify(ctl, CTL.DONE + tid);
   }
   self.close();
 };

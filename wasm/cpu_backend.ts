@@ -3,8 +3,10 @@
  * (`wasm/cpu/`, built to `wasm/lib/cpu.wasm`), run on all cores. Buffers are regions of one shared
  * `WebAssembly.Memory`; worker threads instantiate the same module over it, each with its own
  * stack. Kernels run synchronously: the main thread splits an op, wakes the workers with
- * `Atomics.notify`, does its own share, then blocks in `Atomics.wait` (no thread ever spins). Small
- * ops run on the main thread alone. Not here: shape validation (the ops layer does it).
+ * `Atomics.notify`, does its own share, runs the share of any worker that has not started yet
+ * (the OS may not have scheduled it), then blocks in `Atomics.wait` for the workers that did (no
+ * thread ever spins). Small ops run on the main thread alone. Not here: shape validation (the ops
+ * layer does it).
  */
 import type {
   AdamSpec,
@@ -27,6 +29,7 @@ import {
   type KernelFn,
   type KernelName,
   KERNELS,
+  MAX_THREADS,
   OP,
   type WorkerInit,
 } from "./_cpu_protocol.ts";
@@ -110,6 +113,7 @@ export class WasmCpuBackend implements Backend {
   readonly #ctlPtr: number;
   readonly #scratch: number;
   readonly #minScale: number;
+  readonly #joined = new Uint8Array(MAX_THREADS);
   #live = 0;
   #destroyed = false;
 
@@ -128,7 +132,7 @@ export class WasmCpuBackend implements Backend {
     this.#workers = workers;
     this.threads = workers.length + 1;
     this.#ctlPtr = ctlPtr;
-    this.#ctl = new Int32Array(heap.memory.buffer, ctlPtr, 16);
+    this.#ctl = new Int32Array(heap.memory.buffer, ctlPtr, CTL_LAYOUT.ARGS / 4);
     this.#args = new Float64Array(heap.memory.buffer, ctlPtr + CTL_LAYOUT.ARGS, 16);
     this.#scratch = scratch;
   }
@@ -150,9 +154,10 @@ export class WasmCpuBackend implements Backend {
 
   /**
    * Runs kernel `name` with `args` (pointers and numbers), split across every thread when
-   * `work` (> 0) reaches `min`, else on the main thread alone.
+   * `work` (> 0) reaches `min`, else on the main thread alone. With `force`, every worker runs its
+   * own share (nothing is revoked).
    */
-  #run(name: KernelName, args: number[], work: number, min: number): void {
+  #run(name: KernelName, args: number[], work: number, min: number, force = false): void {
     if (this.#destroyed) throw new Error("Cannot run kernel: the wasm backend was destroyed");
     const op = OP[name];
     const f = this.#fns[op];
@@ -166,12 +171,27 @@ export class WasmCpuBackend implements Backend {
     for (let i = 0; i < args.length; i++) this.#args[i] = args[i];
     ctl[CTL.NARGS] = args.length;
     ctl[CTL.OP] = op;
-    Atomics.store(ctl, CTL.DONE, 0);
-    Atomics.add(ctl, CTL.GEN, 1);
+    const gen = ctl[CTL.GEN] + 1;
+    Atomics.store(ctl, CTL.GEN, gen);
     Atomics.notify(ctl, CTL.GEN);
     callKernel(f, args, args.length, 0, nt);
-    for (let d = Atomics.load(ctl, CTL.DONE); d < nt - 1; d = Atomics.load(ctl, CTL.DONE)) {
-      Atomics.wait(ctl, CTL.DONE, d);
+    // Workers that have not joined yet are revoked; their shares run here instead of waiting.
+    const joined = this.#joined;
+    for (let t = 1; t < nt; t++) {
+      const revoked = !force &&
+        Atomics.compareExchange(ctl, CTL.STATE + t, gen - 1, gen) === gen - 1;
+      joined[t] = revoked ? 0 : 1;
+      if (revoked) callKernel(f, args, args.length, t, nt);
+    }
+    for (let t = 1; t < nt; t++) {
+      if (joined[t] === 0) continue;
+      for (
+        let d = Atomics.load(ctl, CTL.DONE + t);
+        d !== gen;
+        d = Atomics.load(ctl, CTL.DONE + t)
+      ) {
+        Atomics.wait(ctl, CTL.DONE + t, d);
+      }
     }
     if (ctl[CTL.ERR] !== 0) {
       ctl[CTL.ERR] = 0;
@@ -220,7 +240,7 @@ export class WasmCpuBackend implements Backend {
     if (this.#destroyed) return;
     this.#destroyed = true;
     const ctl = this.#ctl;
-    ctl[CTL.OP] = -1;
+    Atomics.store(ctl, CTL.QUIT, 1);
     Atomics.add(ctl, CTL.GEN, 1);
     Atomics.notify(ctl, CTL.GEN);
     for (const w of this.#workers) w.terminate();
@@ -602,7 +622,7 @@ export class WasmCpuBackend implements Backend {
    */
   probeStacks(): number[] {
     const { ptr, cls } = this.#heap.alloc(4 * this.threads);
-    this.#run("probe_stack", [ptr], 1, 0);
+    this.#run("probe_stack", [ptr], 1, 0, true);
     const out = Array.from(new Uint32Array(this.#heap.memory.buffer, ptr, this.threads));
     this.#heap.release(ptr, cls);
     return out;
@@ -635,9 +655,9 @@ export async function createWasmCpuBackend(
   opts: WasmCpuOptions = {},
 ): Promise<WasmCpuBackend> {
   const threads = opts.threads ?? navigator.hardwareConcurrency ?? 1;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new RangeError(
-      `Cannot create wasm backend: threads must be an integer in [1, 64]: current value is ${threads}`,
+      `Cannot create wasm backend: threads must be an integer in [1, ${MAX_THREADS}]: current value is ${threads}`,
     );
   }
   const module = await loadModule();

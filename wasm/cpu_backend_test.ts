@@ -3,12 +3,20 @@
  * thread, on two threads with every op split (`splitAll`, so small shapes cross the partition
  * boundaries), and on two threads with the production thresholds at sizes that cross them.
  * Tolerances (|a − e| ≤ atol + rtol·|e|, STYLE §7): elementwise 1e-6/1e-4; reductions and matmul
- * rtol 1e-4·√K; transcendental kernels at large magnitudes as stated per case.
+ * rtol 1e-4·√K; transcendental kernels at large magnitudes as stated per case. Last, six Adam
+ * steps of a tiny conv VAE + layer-norm MLP must follow the reference's loss curve (1e-4).
  */
 import assert from "node:assert/strict";
 import type { Backend, DeviceBuffer } from "../engine/backend.ts";
 import { ReferenceBackend } from "../engine/reference/backend.ts";
 import { assertAllClose, type CloseOptions, randomArray } from "../engine/testing.ts";
+import { ConvAutoencoder } from "../engine/models/conv_vae.ts";
+import { LayerNorm, Linear } from "../engine/nn/layers.ts";
+import { Init } from "../engine/nn/module.ts";
+import * as ops from "../engine/ops/mod.ts";
+import { RandomStream } from "../engine/ops/random.ts";
+import { Adam } from "../engine/optim.ts";
+import { backward, Tensor, tidy } from "../engine/tensor.ts";
 import { createWasmCpuBackend, type WasmCpuBackend } from "./cpu_backend.ts";
 
 type Run = (be: Backend, ins: DeviceBuffer[], outs: DeviceBuffer[]) => void;
@@ -541,4 +549,61 @@ Deno.test("wasm cpu: every thread runs on its own stack; heap reuses and grows",
   } finally {
     be.destroy();
   }
+});
+
+/** Losses of `steps` Adam steps of a tiny conv VAE and an MLP with layer norm on `be`. */
+async function trainLosses(be: Backend, steps: number): Promise<number[]> {
+  const init = new Init(be, 3);
+  const vae = new ConvAutoencoder(init, [2, 9, 9], [4, 6], {
+    variant: "vae",
+    latent: 3,
+    likelihood: "bernoulli",
+    beta: 1,
+    aeNoise: 0,
+    aeZWeight: 0,
+  });
+  const l1 = new Linear(init, 5, 16), norm = new LayerNorm(init, 16), l2 = new Linear(init, 16, 5);
+  const params = [
+    ...vae.parameters(),
+    ...l1.parameters(),
+    ...norm.parameters(),
+    ...l2.parameters(),
+  ];
+  const opt = new Adam(params, { lr: 3e-3, weightDecay: 0.01, maxGradNorm: 5 });
+  const x = Tensor.from(be, rnd(3 * 2 * 9 * 9, 50, 0, 1), [3, 2, 9, 9]);
+  const z = Tensor.from(be, rnd(7 * 5, 51), [7, 5]);
+  const noise = new RandomStream(9);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const loss = tidy(() => {
+      const a = vae.loss(x, noise).loss;
+      const h = ops.silu(norm.forward(l1.forward(z)));
+      const b = ops.mse(l2.forward(h), z);
+      const l = ops.add(a, b);
+      backward(l, params);
+      return l;
+    });
+    opt.update();
+    losses.push((await loss.data())[0]);
+    loss.dispose();
+  }
+  for (const t of [x, z]) t.dispose();
+  for (const p of params) p.grad?.dispose();
+  vae.dispose(), l1.dispose(), norm.dispose(), l2.dispose(), opt.dispose();
+  return losses;
+}
+
+Deno.test("wasm cpu: a short training run follows the reference's loss curve", async () => {
+  const want = await trainLosses(new ReferenceBackend(), 6);
+  assert.ok(want[5] < want[0], `reference loss decreases: ${want}`);
+  await withBackends(async (bes) => {
+    for (const be of bes) {
+      const got = await trainLosses(be, 6);
+      assertAllClose(got, want, {
+        atol: 1e-4,
+        rtol: 1e-4,
+        label: `losses (threads ${be.threads})`,
+      });
+    }
+  });
 });
