@@ -150,7 +150,10 @@ export const handler = define.handlers({
       try {
         res = await s.sample(req);
       } catch (e) {
-        throw new HttpError(500, `Cannot sample: ${(e as Error).message}`);
+        // The sampler's own validation (a value out of range, a wrong shape) is the caller's
+        // mistake; anything else is the device failing, reported as unavailable with its reason.
+        const bad = e instanceof RangeError || e instanceof TypeError;
+        throw new HttpError(bad ? 400 : 503, `Cannot sample: ${(e as Error).message}`);
       }
       return res.outputs.map((o) => {
         const m = s.modalities[o.modality];
