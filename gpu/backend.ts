@@ -34,7 +34,8 @@ import { encodeCopyBlocks } from "./kernels/copy_blocks.ts";
 import { encodeFill } from "./kernels/fill.ts";
 import { encodeCol2im, encodeIm2col } from "./kernels/im2col.ts";
 import { encodeLogSoftmax, encodeLogSoftmaxBackward } from "./kernels/log_softmax.ts";
-import { encodeMatmul, matmulSupports, type MatmulVariant } from "./kernels/matmul.ts";
+import { encodeMatmul, type MatmulVariant } from "./kernels/matmul.ts";
+import { encodeMatmulPrepared } from "./kernels/matmul_layout.ts";
 import { ALL_KERNELS } from "./kernels/mod.ts";
 import { encodeNormBackward, encodeNormForward } from "./kernels/norm.ts";
 import { encodePermute } from "./kernels/permute.ts";
@@ -49,6 +50,9 @@ import { Recorder, STORAGE_USAGE } from "./recorder.ts";
 
 export { DeviceLostError, GpuUnavailableError } from "./device.ts";
 export type { AdapterInfo } from "./device.ts";
+
+/** Smallest M·N·K for which "auto" pads unaligned matmuls for the vec4 kernels. */
+const PAD_MIN_WORK = 32768;
 
 /** Bytes allocated for `size` floats: rounded up to whole vec4s (vec4 kernels bind ≥ 16 bytes). */
 function storageBytes(size: number): number {
@@ -71,10 +75,10 @@ export class GpuBuffer implements DeviceBuffer {
 /** Options of `createWebGpuBackend`. */
 export interface WebGpuBackendOptions extends RequestGpuOptions {
   /**
-   * Matmul kernel. "auto" (default): when K and N are multiples of 4, "rowblock" on a fallback
-   * (CPU) adapter and "vec4" on a real GPU, transposed operands being materialised first;
-   * otherwise "blocked". A named variant is used for every matmul (vec4/rowblock throw a
-   * RangeError when K or N is not a multiple of 4).
+   * Matmul kernel. "auto" (default): "rowblock" on a fallback (CPU) adapter and "vec4" on a real
+   * GPU, with transposed operands materialised and K, N zero-padded to multiples of 4 when
+   * needed; tiny unaligned matmuls (M·N·K < 32768) use "blocked" directly. A named variant is used
+   * for every matmul (vec4/rowblock with the same layout preparation).
    */
   matmul?: "auto" | MatmulVariant;
   /** Override constants for the matmul kernels, by variant (tile sizes). */
@@ -290,39 +294,21 @@ export class WebGpuBackend implements Backend {
     this.#check();
     const { m, k, n } = spec;
     let variant = this.#matmul;
-    const vec4Sizes = k % 4 === 0 && n % 4 === 0;
     if (variant === "auto") {
-      variant = !vec4Sizes ? "blocked" : this.adapterInfo.isFallbackAdapter ? "rowblock" : "vec4";
-    } else if ((variant === "vec4" || variant === "rowblock") && !vec4Sizes) {
-      throw new RangeError(
-        `Cannot run matmul with the ${variant} kernel: K and N must be multiples of 4: current sizes are M=${m}, K=${k}, N=${n}`,
-      );
+      const fast = this.adapterInfo.isFallbackAdapter ? "rowblock" : "vec4";
+      const aligned = k % 4 === 0 && n % 4 === 0;
+      // Padding costs a few extra dispatches: worth it only for matmuls that are not tiny.
+      variant = aligned || m * n * k >= PAD_MIN_WORK ? fast : "blocked";
     }
-    let ga = this.#buf(a), gb = this.#buf(b);
-    const scratch: GPUBuffer[] = [];
-    if (!matmulSupports(variant, spec)) {
-      // Materialise the transposes (O(MK + KN) work) so the fast kernel sees plain layouts.
-      const transpose = (src: GPUBuffer, rows: number, cols: number): GPUBuffer => {
-        const t = this.pool.acquire(storageBytes(rows * cols), STORAGE_USAGE, "matmul.transpose");
-        encodePermute(this.recorder, src, t, [rows, cols], [1, 0]);
-        scratch.push(t);
-        return t;
-      };
-      if (spec.transA) ga = transpose(ga, k, m);
-      if (spec.transB) gb = transpose(gb, n, k);
+    const bufs = { a: this.#buf(a), b: this.#buf(b), out: this.#buf(out) };
+    const overrides = this.#matmulOverrides[variant];
+    if (variant === "vec4" || variant === "rowblock") {
+      const alloc = (size: number) =>
+        this.pool.acquire(storageBytes(size), STORAGE_USAGE, "matmul.scratch");
+      encodeMatmulPrepared(this.recorder, this.pool, alloc, bufs, spec, variant, overrides);
+    } else {
+      encodeMatmul(this.recorder, bufs.a, bufs.b, bufs.out, spec, variant, overrides);
     }
-    const plain = { ...spec, transA: false, transB: false };
-    const run = scratch.length > 0 ? plain : spec;
-    encodeMatmul(
-      this.recorder,
-      ga,
-      gb,
-      this.#buf(out),
-      run,
-      variant,
-      this.#matmulOverrides[variant],
-    );
-    for (const t of scratch) this.pool.release(t); // queue order keeps the matmul's reads valid
   }
 
   permute(

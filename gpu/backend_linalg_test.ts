@@ -9,6 +9,8 @@
 import type { ConvGeometry, MatmulSpec } from "../engine/backend.ts";
 import type { GpuBuffer } from "./backend.ts";
 import { encodeMatmul, type MatmulVariant } from "./kernels/matmul.ts";
+import { encodeMatmulPrepared } from "./kernels/matmul_layout.ts";
+import { STORAGE_USAGE } from "./recorder.ts";
 import { type Pair, tryCreateGpu, type Twin, withPair } from "./_test_utils.ts";
 
 const gpu = await tryCreateGpu();
@@ -22,7 +24,7 @@ function mmTol(k: number) {
 async function checkMatmul(
   p: Pair,
   spec: MatmulSpec,
-  variant: MatmulVariant | "backend",
+  variant: MatmulVariant | "backend" | "vec4-prepared" | "rowblock-prepared",
   seed: number,
   overrides?: Record<string, number>,
 ): Promise<void> {
@@ -33,6 +35,14 @@ async function checkMatmul(
     : p.output(spec.m * spec.n);
   if (variant === "backend") {
     p.gpu.matmul(a.gpu, b.gpu, out.gpu, spec);
+  } else if (variant === "vec4-prepared" || variant === "rowblock-prepared") {
+    const buf = (t: Twin) => (t.gpu as GpuBuffer).buffer;
+    const pool = p.gpu.pool;
+    const alloc = (size: number) =>
+      pool.acquire(Math.max(1, Math.ceil(size / 4)) * 16, STORAGE_USAGE);
+    const bufs = { a: buf(a), b: buf(b), out: buf(out) };
+    const v = variant === "vec4-prepared" ? "vec4" : "rowblock";
+    encodeMatmulPrepared(p.gpu.recorder, pool, alloc, bufs, spec, v);
   } else {
     const buf = (t: Twin) => (t.gpu as GpuBuffer).buffer;
     encodeMatmul(p.gpu.recorder, buf(a), buf(b), buf(out), spec, variant, overrides);
@@ -111,12 +121,33 @@ Deno.test({
     }),
 });
 
+for (const variant of ["vec4-prepared", "rowblock-prepared"] as const) {
+  Deno.test({
+    name: `matmul ${variant} (transposes materialised, K and N zero-padded) matches reference`,
+    ignore,
+    fn: () =>
+      withPair(gpu!, async (p) => {
+        let seed = 280;
+        for (const [m, k, n] of [[45, 65, 33], [1, 1, 1], [7, 13, 1], [67, 31, 97], [5, 8, 12]]) {
+          for (const transA of [false, true]) {
+            for (const transB of [false, true]) {
+              const accumulate = (m + k + n + Number(transB)) % 2 === 0;
+              const spec = { m, k, n, transA, transB, accumulate };
+              await checkMatmul(p, spec, variant, seed++);
+            }
+          }
+        }
+      }),
+  });
+}
+
 Deno.test({
   name: "matmul() through the backend picks a valid kernel for every layout",
   ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 300;
+      // 45x65x33 pads, 16x8x12 and 37x20x44 are aligned, 3x4x5 is tiny (blocked kernel).
       for (const [m, k, n] of [[45, 65, 33], [16, 8, 12], [3, 4, 5], [37, 20, 44]]) {
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
