@@ -6,7 +6,9 @@
  * per-dispatch uniform slice); nothing waits inside a step. `flush()` uploads the step's uniforms
  * and submits once; `read()` flushes, copies to a mapped staging buffer and awaits `mapAsync`.
  * Freed buffers return to the pool at once (queue order keeps earlier readers correct).
- * Storage is f32. Shapes are not validated here (the ops layer does that).
+ * Storage is f32. Shapes are not validated here (the ops layer does that). An output that is
+ * also a read input (in-place use, outside the contract except where a kernel allows it) is
+ * handled by reading the input from a snapshot copy, never by a WebGPU validation error.
  */
 
 import type {
@@ -51,6 +53,15 @@ import { Recorder, STORAGE_USAGE } from "./recorder.ts";
 export { DeviceLostError, GpuUnavailableError } from "./device.ts";
 export type { AdapterInfo } from "./device.ts";
 
+/** Reads an environment variable, or undefined without --allow-env (never throws). */
+function envFlag(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Smallest M·N·K for which "auto" pads unaligned matmuls for the vec4 kernels. */
 const PAD_MIN_WORK = 32768;
 
@@ -62,7 +73,7 @@ function storageBytes(size: number): number {
 /** A WebGPU storage buffer of `size` f32 elements. */
 export class GpuBuffer implements DeviceBuffer {
   readonly size: number;
-  /** The underlying buffer (at least 4 bytes, usage STORAGE | COPY_SRC | COPY_DST). */
+  /** The underlying buffer (whole vec4s, ≥ 16 bytes; usage STORAGE | COPY_SRC | COPY_DST). */
   readonly buffer: GPUBuffer;
   /** Set by `free()`; a freed handle must not be used again. */
   freed = false;
@@ -118,7 +129,7 @@ export class WebGpuBackend implements Backend {
     this.#health = health;
     this.pool = new BufferPool(device);
     this.pipelines = PipelineCache.for(device);
-    const print = Deno.env.get("WEBGPU_PRINT_SHADER");
+    const print = envFlag("WEBGPU_PRINT_SHADER");
     if (print) this.pipelines.printShader = new RegExp(print);
     this.recorder = new Recorder(device, this.pool, this.pipelines, health);
     this.#matmul = opts.matmul ?? "auto";

@@ -225,3 +225,26 @@ Deno.test({
       await p.check(x, { atol: 0, rtol: 0, label: "unchanged" });
     }),
 });
+
+Deno.test({
+  name: "in-place calls (out is also a read input) match the reference instead of failing",
+  ignore,
+  fn: () =>
+    withPair(gpu!, async (p) => {
+      const n = 101;
+      const x = p.random(n, 70, 0.1, 2), dy = p.random(n, 71), b = p.random(n, 72);
+      const before = gpu!.pool.bytesInUse;
+      for (const be of ["gpu", "ref"] as const) {
+        const k = be === "gpu" ? p.gpu : p.ref;
+        k.unary("log", x[be], x[be], n); // x = log(x)
+        k.unaryBackward("tanh", x[be], dy[be], dy[be], n); // dy = dy · tanh′(x)
+        const spec = { shape: [n], aStrides: [1], bStrides: [1] };
+        k.binary("mul", b[be], x[be], b[be], spec); // b = b · x
+        k.logSoftmax(x[be], x[be], 1, n); // row-wise, in place
+      }
+      await p.check(x, { atol: 1e-5, rtol: 1e-4, label: "in place log + logSoftmax" });
+      await p.check(dy, { atol: 1e-6, rtol: 1e-4, label: "in place unaryBackward" });
+      await p.check(b, { atol: 1e-6, rtol: 1e-4, label: "in place binary" });
+      if (gpu!.pool.bytesInUse !== before) throw new Error("alias snapshots were not released");
+    }),
+});

@@ -105,8 +105,12 @@ export class Recorder {
   ): void {
     this.#health.check();
     const { pipeline, layout } = this.#pipelines.get(def, overrides);
+    const snapshots = this.#snapshotAliasedInputs(def, buffers);
+    const bound = snapshots === null
+      ? buffers
+      : buffers.map((b, i) => def.bindings[i].access === "read" ? snapshots.get(b) ?? b : b);
     const [ub, offset] = this.#uniform(def, values);
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
+    const entries: GPUBindGroupEntry[] = bound.map((buffer, i) => ({
       binding: i,
       resource: { buffer },
     }));
@@ -124,6 +128,34 @@ export class Recorder {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.dispatches++;
+    if (snapshots !== null) {
+      for (const snap of snapshots.values()) this.#pool.release(snap); // queue order keeps it valid
+    }
+  }
+
+  /**
+   * WebGPU forbids one buffer bound both read-only and writable in a dispatch. When a caller
+   * passes an output that is also a read input (in-place use), the input is read from a snapshot
+   * copy taken just before the dispatch, which gives the in-place semantics of an elementwise
+   * kernel. Returns null when nothing aliases (the common case, no extra work).
+   */
+  #snapshotAliasedInputs(
+    def: KernelDef,
+    buffers: readonly GPUBuffer[],
+  ): Map<GPUBuffer, GPUBuffer> | null {
+    const writable = new Set<GPUBuffer>();
+    buffers.forEach((b, i) => {
+      if (def.bindings[i].access === "read_write") writable.add(b);
+    });
+    let snaps: Map<GPUBuffer, GPUBuffer> | null = null;
+    buffers.forEach((b, i) => {
+      if (def.bindings[i].access !== "read" || !writable.has(b) || snaps?.has(b)) return;
+      snaps ??= new Map();
+      const snap = this.#pool.acquire(b.size, STORAGE_USAGE, `${def.name}.aliasSnapshot`);
+      this.copy(b, 0, snap, 0, b.size);
+      snaps.set(b, snap);
+    });
+    return snaps;
   }
 
   /** Writes `data` (f32) into `dst` at byte offset `byteOffset`, ordered after recorded work. */
