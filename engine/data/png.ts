@@ -326,6 +326,8 @@ function expand(
     return { width, height, channels: channels as 3 | 4, data };
   }
   const channels = colorType === 0 || colorType === 4 ? 1 : colorType === 2 ? 3 : 4;
+  // 8-bit gray/RGB/RGBA: the unfiltered rows are the pixels already.
+  if (depth === 8 && samples === channels) return { width, height, channels, data: un };
   const data = new Uint8Array(width * height * channels);
   let o = 0;
   for (let y = 0; y < height; y++) {
