@@ -85,6 +85,24 @@ export const CTL_LAYOUT = {
 /** Most arguments a kernel takes, before `tid, nt`. */
 export const MAX_ARGS = 14;
 
+/**
+ * Instantiates the kernel module over `memory`, linking `env.micro_fma` to an instance of the FMA
+ * micro-kernel module (or to a stub that throws, when there is none: then `set_fma(0)` keeps it
+ * unused).
+ */
+export function instantiateKernels(
+  module: WebAssembly.Module,
+  fmaModule: WebAssembly.Module | null,
+  memory: WebAssembly.Memory,
+): WebAssembly.Instance {
+  const microFma = fmaModule
+    ? new WebAssembly.Instance(fmaModule, { env: { memory } }).exports.micro
+    : () => {
+      throw new Error("Cannot run micro_fma: relaxed SIMD is unavailable");
+    };
+  return new WebAssembly.Instance(module, { env: { memory, micro_fma: microFma } });
+}
+
 /** A kernel export: numbers in, nothing out. */
 export type KernelFn = (...args: number[]) => void;
 
@@ -166,6 +184,8 @@ export function callKernel(
 /** Message that starts a worker. */
 export interface WorkerInit {
   module: WebAssembly.Module;
+  /** The relaxed-SIMD FMA micro-kernel module, or null where the runtime rejects it. */
+  fmaModule: WebAssembly.Module | null;
   memory: WebAssembly.Memory;
   ctlPtr: number;
   tid: number;

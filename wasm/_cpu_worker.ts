@@ -9,14 +9,15 @@ import {
   callKernel,
   CTL,
   CTL_LAYOUT,
+  instantiateKernels,
   type KernelFn,
   KERNELS,
   type WorkerInit,
 } from "./_cpu_protocol.ts";
 
 self.onmessage = (e: MessageEvent<WorkerInit>) => {
-  const { module, memory, ctlPtr, tid, nt, stackTop } = e.data;
-  const inst = new WebAssembly.Instance(module, { env: { memory } });
+  const { module, fmaModule, memory, ctlPtr, tid, nt, stackTop } = e.data;
+  const inst = instantiateKernels(module, fmaModule, memory);
   (inst.exports.__stack_pointer as WebAssembly.Global).value = stackTop;
   const fns = KERNELS.map((k) => inst.exports[k] as KernelFn);
   const ctl = new Int32Array(memory.buffer, ctlPtr, CTL_LAYOUT.ARGS / 4);

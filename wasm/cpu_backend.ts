@@ -26,6 +26,7 @@ import {
   callKernel,
   CTL,
   CTL_LAYOUT,
+  instantiateKernels,
   type KernelFn,
   type KernelName,
   KERNELS,
@@ -60,11 +61,17 @@ export const PARALLEL_MIN = { elementwise: 1 << 15, matmul: 1 << 17, rows: 1 << 
 
 const STACK_BYTES = 256 * 1024;
 const WORKER_URL = new URL("./_cpu_worker.ts", import.meta.url);
-let modulePromise: Promise<WebAssembly.Module> | null = null;
+let modulePromise: Promise<[WebAssembly.Module, WebAssembly.Module | null]> | null = null;
 
-/** Compiles `wasm/lib/cpu.wasm` once per process. */
-function loadModule(): Promise<WebAssembly.Module> {
-  modulePromise ??= loadWasmBytes("cpu.wasm").then((b) => WebAssembly.compile(b));
+/**
+ * Compiles `wasm/lib/cpu.wasm` and the relaxed-SIMD FMA micro-kernel `wasm/lib/cpu_fma.wasm`
+ * (null where the runtime does not validate relaxed SIMD) once per process.
+ */
+function loadModules(): Promise<[WebAssembly.Module, WebAssembly.Module | null]> {
+  modulePromise ??= Promise.all([
+    loadWasmBytes("cpu.wasm").then((b) => WebAssembly.compile(b)),
+    loadWasmBytes("cpu_fma.wasm").then((b) => WebAssembly.compile(b)).catch(() => null),
+  ]);
   return modulePromise;
 }
 
@@ -114,6 +121,8 @@ export class WasmCpuBackend implements Backend {
   readonly #scratch: number;
   readonly #minScale: number;
   readonly #joined = new Uint8Array(MAX_THREADS);
+  /** Whether GEMM uses the relaxed-SIMD FMA micro-kernel. */
+  readonly fma: boolean;
   #live = 0;
   #destroyed = false;
 
@@ -125,7 +134,9 @@ export class WasmCpuBackend implements Backend {
     ctlPtr: number,
     scratch: number,
     splitAll: boolean,
+    fma: boolean,
   ) {
+    this.fma = fma;
     this.#minScale = splitAll ? 0 : 1;
     this.#heap = heap;
     this.#fns = KERNELS.map((k) => instance.exports[k] as KernelFn);
@@ -635,6 +646,11 @@ export interface WasmCpuOptions {
   threads?: number;
   /** Split every op across all threads, however small (for tests of the threaded paths). */
   splitAll?: boolean;
+  /**
+   * Use the fused multiply-add GEMM micro-kernel (relaxed SIMD) where the runtime supports it
+   * (default true); false keeps the plain f32x4 mul + add kernel.
+   */
+  fma?: boolean;
 }
 
 /**
@@ -660,9 +676,11 @@ export async function createWasmCpuBackend(
       `Cannot create wasm backend: threads must be an integer in [1, ${MAX_THREADS}]: current value is ${threads}`,
     );
   }
-  const module = await loadModule();
+  const [module, fmaAvailable] = await loadModules();
+  const fmaModule = opts.fma === false ? null : fmaAvailable;
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const instance = instantiateKernels(module, fmaModule, memory);
+  (instance.exports.set_fma as (on: number) => void)(fmaModule ? 1 : 0);
   const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
   const heap = new WasmHeap(memory, heapBase);
   const ctlPtr = heap.alloc(CTL_LAYOUT.BYTES).ptr;
@@ -685,6 +703,7 @@ export async function createWasmCpuBackend(
     );
     const init: WorkerInit = {
       module,
+      fmaModule,
       memory,
       ctlPtr,
       tid,
@@ -700,5 +719,13 @@ export async function createWasmCpuBackend(
     for (const w of workers) w.terminate();
     throw e;
   }
-  return new WasmCpuBackend(heap, instance, workers, ctlPtr, scratch, opts.splitAll ?? false);
+  return new WasmCpuBackend(
+    heap,
+    instance,
+    workers,
+    ctlPtr,
+    scratch,
+    opts.splitAll ?? false,
+    fmaModule !== null,
+  );
 }

@@ -60,16 +60,20 @@ async function check(backends: WasmCpuBackend[], c: Case): Promise<void> {
         atol: 1e-6,
         rtol: 1e-4,
         ...c.tol,
-        label: `${c.label} out ${i} (threads ${be.threads})`,
+        label: `${c.label} out ${i} (threads ${be.threads}, fma ${be.fma})`,
       })
     );
   }
 }
 
-/** Runs `body` with a 1-thread backend and a 2-thread backend that splits every op. */
+/**
+ * Runs `body` with 1-thread backends (FMA GEMM micro-kernel on and off), a 2-thread backend that
+ * splits every op, and a 3-thread backend with the production thresholds.
+ */
 async function withBackends(body: (bes: WasmCpuBackend[]) => Promise<void>): Promise<void> {
   const bes = [
     await createWasmCpuBackend({ threads: 1 }),
+    await createWasmCpuBackend({ threads: 1, fma: false }),
     await createWasmCpuBackend({ threads: 2, splitAll: true }),
     await createWasmCpuBackend({ threads: 3 }),
   ];
@@ -606,4 +610,29 @@ Deno.test("wasm cpu: a short training run follows the reference's loss curve", a
       });
     }
   });
+});
+
+Deno.test({
+  name: "wasm cpu: lib/cpu_fma.wasm is assembled from cpu/wat/micro_fma.wat",
+  ignore: !(await new Deno.Command("wat2wasm", { args: ["--version"], stdout: "null" }).output()
+    .then((o) => o.success, () => false)),
+  fn: async () => {
+    const dir = new URL(".", import.meta.url).pathname;
+    const out = await Deno.makeTempFile({ suffix: ".wasm" });
+    try {
+      const r = await new Deno.Command("wat2wasm", {
+        args: [
+          "--enable-threads",
+          "--enable-relaxed-simd",
+          `${dir}cpu/wat/micro_fma.wat`,
+          "-o",
+          out,
+        ],
+      }).output();
+      assert.ok(r.success, new TextDecoder().decode(r.stderr));
+      assert.deepEqual(await Deno.readFile(out), await Deno.readFile(`${dir}lib/cpu_fma.wasm`));
+    } finally {
+      await Deno.remove(out);
+    }
+  },
 });

@@ -17,6 +17,22 @@ const NC: usize = 384; // multiple of NR; KC×NC floats of packed B
 const GEMM_SCRATCH: usize = MC * KC + KC * NC;
 const _: () = assert!(GEMM_SCRATCH * 4 <= SCRATCH_STRIDE);
 
+#[link(wasm_import_module = "env")]
+extern "C" {
+    /// The same 4×8 micro-kernel for full tiles with fused multiply-adds (relaxed SIMD), from
+    /// `wat/micro_fma.wat`; only called after `set_fma(1)`.
+    fn micro_fma(kc: usize, a: *const f32, b: *const f32, c: *mut f32, ldc_bytes: usize, add: u32);
+}
+
+/// Whether full tiles go to `micro_fma` (shared by every instance: it lives in linear memory).
+static mut USE_FMA: u32 = 0;
+
+/// Turns the relaxed-SIMD FMA micro-kernel on (1) or off (0).
+#[no_mangle]
+pub unsafe extern "C" fn set_fma(on: u32) {
+    USE_FMA = on;
+}
+
 /// Bytes between consecutive threads' scratch regions (the TS side allocates `nt` of them).
 pub const SCRATCH_STRIDE: usize = 1 << 20;
 
@@ -57,6 +73,7 @@ pub unsafe extern "C" fn matmul(
     let ap = scratch.add(tid * SCRATCH_STRIDE) as *mut f32;
     let bp = ap.add(MC * KC);
     let ctr = &*counter;
+    let fma = core::ptr::read_volatile(core::ptr::addr_of!(USE_FMA)) != 0;
     loop {
         let s = ctr.fetch_add(1, Ordering::Relaxed) as usize;
         if s >= stripes {
@@ -65,7 +82,7 @@ pub unsafe extern "C" fn matmul(
         let lo = s * w;
         let hi = (lo + w).min(len);
         let (i0, i1, j0, j1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
-        gemm_block(a, b, c, m, k, n, trans_a, trans_b, acc, ap, bp, i0, i1, j0, j1);
+        gemm_block(a, b, c, m, k, n, trans_a, trans_b, acc, fma, ap, bp, i0, i1, j0, j1);
     }
 }
 
@@ -81,6 +98,7 @@ unsafe fn gemm_block(
     trans_a: bool,
     trans_b: bool,
     acc: bool,
+    fma: bool,
     ap: *mut f32,
     bp: *mut f32,
     i0: usize,
@@ -116,16 +134,13 @@ unsafe fn gemm_block(
                     let mut ir = 0;
                     while ir < mc {
                         let mr = MR.min(mc - ir);
-                        kernel_4x8(
-                            kc,
-                            ap.add(ir * kc),
-                            bp.add(jr * kc),
-                            c.add((ic + ir) * n + jc + jr),
-                            n,
-                            mr,
-                            nr,
-                            add,
-                        );
+                        let (pa, pb) = (ap.add(ir * kc), bp.add(jr * kc));
+                        let pc_ = c.add((ic + ir) * n + jc + jr);
+                        if fma && mr == MR && nr == NR {
+                            micro_fma(kc, pa, pb, pc_, n * 4, add as u32);
+                        } else {
+                            kernel_4x8(kc, pa, pb, pc_, n, mr, nr, add);
+                        }
                         ir += MR;
                     }
                     jr += NR;
