@@ -1,8 +1,9 @@
 """PyTorch CPU peer of bench/cpu.ts: the same architectures, batch sizes and step definitions.
 
-Run by bench/cpu.ts with Debian's /usr/bin/python3 (python3-torch), once per environment
-setting (as installed; OPENBLAS_NUM_THREADS=1; OMP_WAIT_POLICY=PASSIVE; ...). Prints one JSON
-line per case: {"case": ..., "metric": ..., "value": median rate, "rates": [...]}.
+Run by bench/cpu.ts with Debian's /usr/bin/python3 (python3-torch) in --serve mode, one process
+per environment setting (as installed; OPENBLAS_NUM_THREADS=1; OMP_WAIT_POLICY=PASSIVE; ...), so
+that its rounds interleave with ours and every contender sees the same machine load. Standalone:
+prints one JSON line per case: {"case": ..., "metric": ..., "value": median rate, "rates": [...]}.
 
 Cases (see issue 4):
 - vae_train: PolyMNIST conv VAE, batch 128 of 3x28x28, forward + backward + Adam, images/s;
@@ -15,6 +16,7 @@ import argparse
 import json
 import math
 import statistics
+import sys
 import time
 
 import torch
@@ -94,22 +96,57 @@ def dsm_loss(net, z0):
     return ((s * std + eps) ** 2).sum() / b
 
 
-def rates(step, per_step, warmup, steps, rounds, budget):
-    """Per-round rates; a round stops after `steps` steps or `budget` seconds (at least 1 step)."""
+def one_round(step, per_step, steps, budget):
+    """One timed round: `steps` steps or `budget` seconds, whichever ends first (at least 1)."""
     t0 = time.perf_counter()
-    for _ in range(warmup):
+    k = 0
+    while k < steps and (k == 0 or time.perf_counter() - t0 < budget):
         step()
-        if time.perf_counter() - t0 > budget:
-            break
-    out = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        k = 0
-        while k < steps and (k == 0 or time.perf_counter() - t0 < budget):
-            step()
-            k += 1
-        out.append(per_step * k / (time.perf_counter() - t0))
-    return out
+        k += 1
+    return per_step * k / (time.perf_counter() - t0)
+
+
+def make_case(case):
+    """Builds a case; returns (step, units per step, metric, steps per round, warm-up steps)."""
+    if case == "vae_train":
+        model = ConvVae()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        x = torch.rand(128, 3, 28, 28)
+
+        def step():
+            opt.zero_grad(set_to_none=False)
+            model.loss(x).backward()
+            opt.step()
+
+        return step, 128, "images/s", 20, 3
+    if case == "dsm_train":
+        net = ScoreMlp()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        z0 = torch.randn(256, 320)
+
+        def step():
+            opt.zero_grad(set_to_none=False)
+            dsm_loss(net, z0).backward()
+            opt.step()
+
+        return step, 256, "samples/s", 60, 5
+    if case == "langevin":
+        net = ScoreMlp()
+        state = {"z": torch.randn(1000, 320)}
+        t = torch.full((1000,), 0.5)
+        eps = 1e-3
+
+        def step():
+            with torch.no_grad():
+                z = state["z"]
+                s = net(z, t)
+                state["z"] = z + eps * s + math.sqrt(2 * eps) * torch.randn_like(z)
+
+        return step, 1, "steps/s", 30, 3
+    if case == "matmul_1024":
+        a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+        return (lambda: torch.mm(a, b)), 2 * 1024**3 / 1e9, "GFLOP/s", 20, 3
+    raise SystemExit(f"Cannot run case {case}: unknown case")
 
 
 def main():
@@ -117,57 +154,38 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cases", default="vae_train,dsm_train,langevin,matmul_1024")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--scale", type=float, default=1.0, help="multiplies the step counts")
     ap.add_argument("--budget", type=float, default=3.0, help="seconds per round at most")
+    ap.add_argument("--serve", action="store_true",
+                    help="read 'round CASE' lines on stdin, answer one JSON line per round")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    n = lambda k: max(2, int(round(k * args.scale)))
+    cases = {}
+
+    def get(case):
+        if case not in cases:
+            step, per, metric, steps, warmup = make_case(case)
+            t0 = time.perf_counter()
+            for _ in range(warmup):
+                step()
+                if time.perf_counter() - t0 > args.budget:
+                    break
+            cases[case] = (step, per, metric, steps)
+        return cases[case]
+
+    if args.serve:
+        print(json.dumps({"ready": True, "threads": torch.get_num_threads()}), flush=True)
+        for line in sys.stdin:
+            cmd = line.split()
+            if not cmd or cmd[0] == "quit":
+                break
+            step, per, metric, steps = get(cmd[1])
+            rate = one_round(step, per, steps, args.budget)
+            print(json.dumps({"case": cmd[1], "metric": metric, "value": rate}), flush=True)
+        return
     for case in args.cases.split(","):
-        if case == "vae_train":
-            model = ConvVae()
-            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-            x = torch.rand(128, 3, 28, 28)
-
-            def step():
-                opt.zero_grad(set_to_none=False)
-                model.loss(x).backward()
-                opt.step()
-
-            r = rates(step, 128, 3, n(10), args.rounds, args.budget)
-            metric = "images/s"
-        elif case == "dsm_train":
-            net = ScoreMlp()
-            opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-            z0 = torch.randn(256, 320)
-
-            def step():
-                opt.zero_grad(set_to_none=False)
-                dsm_loss(net, z0).backward()
-                opt.step()
-
-            r = rates(step, 256, 5, n(40), args.rounds, args.budget)
-            metric = "samples/s"
-        elif case == "langevin":
-            net = ScoreMlp()
-            z = torch.randn(1000, 320)
-            t = torch.full((1000,), 0.5)
-            eps = 1e-3
-
-            def step():
-                nonlocal z
-                with torch.no_grad():
-                    s = net(z, t)
-                    z = z + eps * s + math.sqrt(2 * eps) * torch.randn_like(z)
-
-            r = rates(step, 1, 3, n(20), args.rounds, args.budget)
-            metric = "steps/s"
-        elif case == "matmul_1024":
-            a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
-            r = rates(lambda: torch.mm(a, b), 2 * 1024**3 / 1e9, 3, n(20), args.rounds, args.budget)
-            metric = "GFLOP/s"
-        else:
-            raise SystemExit(f"Cannot run case {case}: unknown case")
+        step, per, metric, steps = get(case)
+        r = [one_round(step, per, steps, args.budget) for _ in range(args.rounds)]
         print(json.dumps({"case": case, "metric": metric, "value": statistics.median(r),
                           "rates": r}), flush=True)
 
