@@ -1,13 +1,15 @@
 //! Packed GEMM, out[M,N] (+)= op(a)·op(b), after Goto & van de Geijn / BLIS: B is packed into
-//! KC×NR column panels, A into MR×KC row panels, and a 4×8 f32x4 register-blocked micro-kernel
-//! (8 accumulators; 6×8 spilled registers in V8 and ran slower) walks them. Threads claim output
+//! KC×NR column panels, A into MR×KC row panels (MR = 6), and a micro-kernel walks them: the 6×8
+//! relaxed-SIMD FMA kernel of `wat/micro_fma.wat` for full tiles where the runtime has it, else
+//! the 4×8 f32x4 mul + add kernel below (twice per 6-row panel; a 6×8 in Rust spills registers in
+//! V8 and ran slower). Threads claim output
 //! stripes (columns, or rows when M is larger) from a shared counter and pack into their own
 //! scratch regions; no two threads write the same element of `out`.
 use crate::math::{ld, splat, st};
 use core::arch::wasm32::*;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-const MR: usize = 4;
+const MR: usize = 6;
 const NR: usize = 8;
 const KC: usize = 384;
 const MC: usize = 96; // multiple of MR; MC×KC floats of packed A stay in L2
@@ -139,7 +141,12 @@ unsafe fn gemm_block(
                         if fma && mr == MR && nr == NR {
                             micro_fma(kc, pa, pb, pc_, n * 4, add as u32);
                         } else {
-                            kernel_4x8(kc, pa, pb, pc_, n, mr, nr, add);
+                            // Rows 0..4 and 4..6 of the 6-row panel; the second call's unused
+                            // lanes read past the panel into scratch, never stored.
+                            kernel_4x8(kc, pa, pb, pc_, n, mr.min(4), nr, add);
+                            if mr > 4 {
+                                kernel_4x8(kc, pa.add(4), pb, pc_.add(4 * n), n, mr - 4, nr, add);
+                            }
                         }
                         ir += MR;
                     }
@@ -290,8 +297,8 @@ unsafe fn kernel_4x8(
         pb = pb.add(NR);
     }
     let rows = [c00, c01, c10, c11, c20, c21, c30, c31];
-    if mr == MR && nr == NR {
-        for i in 0..MR {
+    if mr == 4 && nr == NR {
+        for i in 0..4 {
             let p = c.add(i * ldc);
             if add {
                 st(p, f32x4_add(ld(p), rows[2 * i]));
@@ -302,7 +309,7 @@ unsafe fn kernel_4x8(
             }
         }
     } else {
-        let mut tmp = [0f32; MR * NR];
+        let mut tmp = [0f32; 4 * NR];
         for (i, r) in rows.iter().enumerate() {
             st(tmp.as_mut_ptr().add(i * 4), *r);
         }
