@@ -48,6 +48,7 @@ import { encodeSumSquares } from "./kernels/sum_squares.ts";
 import { encodeTimeEmbedding } from "./kernels/time_embedding.ts";
 import { encodeUnary } from "./kernels/unary.ts";
 import { PipelineCache } from "./pipeline_cache.ts";
+import { KernelProfiler } from "./profiler.ts";
 import { Recorder, STORAGE_USAGE } from "./recorder.ts";
 
 export { DeviceLostError, GpuUnavailableError } from "./device.ts";
@@ -96,6 +97,11 @@ export interface WebGpuBackendOptions extends RequestGpuOptions {
   matmulOverrides?: Partial<Record<MatmulVariant, Record<string, number>>>;
   /** Compile every pipeline up front (asynchronously, with WGSL error messages). Default true. */
   warmup?: boolean;
+  /**
+   * Time every kernel with timestamp queries (`backend.profiler.report()`); each dispatch gets
+   * its own pass. Throws a TypeError when the adapter lacks "timestamp-query". Default false.
+   */
+  profile?: boolean;
 }
 
 /** The WebGPU backend. Create with `createWebGpuBackend`. */
@@ -110,7 +116,7 @@ export class WebGpuBackend implements Backend {
   readonly pool: BufferPool;
   /** The pipeline cache of this device. */
   readonly pipelines: PipelineCache;
-  /** The command recorder (counters: dispatches, submits). */
+  /** The command recorder (counters: dispatches, submits; `recorder.profiler` when profiling). */
   readonly recorder: Recorder;
   readonly #health: DeviceHealth;
   readonly #matmul: "auto" | MatmulVariant;
@@ -493,8 +499,12 @@ export class WebGpuBackend implements Backend {
 export async function createWebGpuBackend(
   opts: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend> {
-  const { device, adapterInfo, health } = await requestGpu(opts);
+  const features = opts.profile
+    ? [...(opts.features ?? []), "timestamp-query" as const]
+    : opts.features;
+  const { device, adapterInfo, health } = await requestGpu({ ...opts, features });
   const backend = new WebGpuBackend(device, adapterInfo, health, opts);
+  if (opts.profile) backend.recorder.profiler = new KernelProfiler(device);
   if (opts.warmup ?? true) {
     await Promise.all(ALL_KERNELS.map((k) => backend.pipelines.warm(k)));
   }

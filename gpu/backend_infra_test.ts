@@ -204,3 +204,20 @@ Deno.test({
     g.destroy();
   },
 });
+
+Deno.test({
+  name: "profile: true times every kernel by name without waiting inside a step",
+  ignore,
+  fn: async () => {
+    const g = await createWebGpuBackend({ profile: true, warmup: false });
+    const x = g.alloc(1000), y = g.alloc(1000);
+    g.random(x, 1000, "normal", 1, 0);
+    for (let i = 0; i < 3; i++) g.unary("tanh", x, y, 1000);
+    g.flush();
+    const report = await g.recorder.profiler!.report();
+    const names = Object.fromEntries(report.map(([name, t]) => [name, t.count]));
+    assert.deepEqual(names, { random: 1, unary_forward: 3 });
+    assert.ok(report.every(([, t]) => t.ns >= 0));
+    g.destroy();
+  },
+});

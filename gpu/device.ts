@@ -37,6 +37,8 @@ export interface RequestGpuOptions {
   powerPreference?: GPUPowerPreference;
   /** Refuse a fallback (software) adapter with GpuUnavailableError. Default false. */
   rejectFallback?: boolean;
+  /** Optional features to enable when the adapter offers them (e.g. "timestamp-query"). */
+  features?: GPUFeatureName[];
 }
 
 /** A device with its adapter facts and health state. */
@@ -131,7 +133,12 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuConte
     const v = adapter.limits[name];
     if (typeof v === "number") requiredLimits[name] = v;
   }
-  const device = await adapter.requestDevice({ requiredLimits, label: "polyscore.device" });
+  const requiredFeatures = (opts.features ?? []).filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({
+    requiredLimits,
+    requiredFeatures,
+    label: "polyscore.device",
+  });
   const health = new DeviceHealth();
   health.watch(device);
   return {

@@ -27,6 +27,7 @@ export {
 export { BufferPool } from "./buffer_pool.ts";
 export { PipelineCache, pipelineKey } from "./pipeline_cache.ts";
 export { Recorder } from "./recorder.ts";
+export { KernelProfiler, type KernelTime } from "./profiler.ts";
 export { defineKernel, type KernelDef } from "./kernel.ts";
 export { packUniforms, uniformLayout, type UniformSchema } from "./uniforms.ts";
 export { type MatmulVariant } from "./kernels/matmul.ts";

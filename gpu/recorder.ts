@@ -14,6 +14,7 @@ import type { BufferPool } from "./buffer_pool.ts";
 import type { DeviceHealth } from "./device.ts";
 import type { KernelDef } from "./kernel.ts";
 import type { PipelineCache } from "./pipeline_cache.ts";
+import type { KernelProfiler } from "./profiler.ts";
 import { packUniforms, type UniformValues } from "./uniforms.ts";
 
 /** Bytes per uniform slice (the portable minUniformBufferOffsetAlignment). */
@@ -38,6 +39,8 @@ export class Recorder {
   #slices = 0;
   readonly #chunks: GPUBuffer[] = [];
   #staging: GPUBuffer[] = [];
+  /** When set, every dispatch is timed in its own pass (see profiler.ts). */
+  profiler: KernelProfiler | null = null;
   /** Dispatches recorded since creation (diagnostics). */
   dispatches = 0;
   /** Submits made since creation (diagnostics). */
@@ -123,10 +126,20 @@ export class Recorder {
       entries,
       label: `${def.name}.bindGroup`,
     });
-    const pass = this.#passOpen();
+    let pass: GPUComputePassEncoder;
+    if (this.profiler !== null) {
+      this.#endPass();
+      pass = this.#encoderOpen().beginComputePass({
+        label: `${def.name}.pass`,
+        timestampWrites: this.profiler.next(def.name),
+      });
+    } else {
+      pass = this.#passOpen();
+    }
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
+    if (this.profiler !== null) pass.end();
     this.dispatches++;
     if (snapshots !== null) {
       for (const snap of snapshots.values()) this.#pool.release(snap); // queue order keeps it valid
@@ -196,7 +209,9 @@ export class Recorder {
       const bytes = Math.min(UNIFORM_CHUNK, used - c * UNIFORM_CHUNK);
       this.#device.queue.writeBuffer(this.#chunks[c], 0, this.#host, c * UNIFORM_CHUNK, bytes);
     }
+    const startReadback = this.profiler?.resolve(this.#encoder) ?? null;
     this.#device.queue.submit([this.#encoder.finish({ label: "backend.commands" })]);
+    startReadback?.();
     this.submits++;
     this.#encoder = null;
     this.#slices = 0;
