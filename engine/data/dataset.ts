@@ -147,7 +147,10 @@ export function gatherBatch(
   return dst;
 }
 
-/** All samples of modality `m` as one (N, …shape) uint8 array. */
+/**
+ * All samples of modality `m` as one (N, …shape) uint8 array. For an {@link ArraySplit} this is
+ * the stored array itself (no copy): treat it as read-only.
+ */
 export function materialize(split: Split, m: number): Uint8Array {
   if (split instanceof ArraySplit) return split.data[m];
   const idx = new Uint32Array(split.count);
