@@ -5,7 +5,8 @@
  * f64 through 5 Adam steps; measured ≤ 2e-6 on llvmpipe), and the GPU loss falls by a stated
  * factor within N steps. After step 5
  * the GPU run reads the loss back only every 10 steps (steps are recorded and submitted without
- * waiting). Ignored only when no WebGPU adapter exists.
+ * waiting) and the pool's bytes in use must not grow after step 1. Ignored only when no WebGPU
+ * adapter exists.
  */
 import type { Backend } from "../engine/backend.ts";
 import { ConvAutoencoder } from "../engine/models/conv_vae.ts";
@@ -42,7 +43,7 @@ async function lockstep(
   steps: number,
 ): Promise<{ first: number; last: number }> {
   const g = make(gpu!), r = make(new ReferenceBackend());
-  let first = NaN, last = NaN;
+  let first = NaN, last = NaN, inUseAfterFirst = 0;
   for (let s = 0; s < steps; s++) {
     const early = s < 5;
     const read = early || s % 10 === 9 || s === steps - 1;
@@ -54,8 +55,18 @@ async function lockstep(
       }
     }
     if (lg !== null && !Number.isFinite(lg)) throw new Error(`Step ${s + 1}: loss is ${lg}`);
-    if (s === 0) first = lg!;
+    if (s === 0) {
+      first = lg!;
+      inUseAfterFirst = gpu!.pool.bytesInUse;
+    }
     if (lg !== null) last = lg;
+  }
+  if (gpu!.pool.bytesInUse !== inUseAfterFirst) {
+    throw new Error(
+      `GPU memory leaks: ${inUseAfterFirst} bytes in use after step 1, ${
+        gpu!.pool.bytesInUse
+      } after ${steps}`,
+    );
   }
   return { first, last };
 }
