@@ -69,24 +69,10 @@ export function encodePng(image: RawImage, options: { level?: number } = {}): Ui
   }
   const stride = width * channels;
   const raw = new Uint8Array(height * (stride + 1));
-  const cand = [0, 1, 2, 3, 4].map(() => new Uint8Array(stride));
-  const zero = new Uint8Array(stride);
   for (let y = 0; y < height; y++) {
-    const cur = data.subarray(y * stride, (y + 1) * stride);
-    const up = y > 0 ? data.subarray((y - 1) * stride, y * stride) : zero;
-    filterRow(cur, up, channels, cand);
-    let bestSum = Infinity, bestType = 0;
-    for (let type = 0; type < 5; type++) {
-      const r = cand[type];
-      let sum = 0;
-      for (let i = 0; i < stride; i++) sum += r[i] < 128 ? r[i] : 256 - r[i];
-      if (sum < bestSum) {
-        bestSum = sum;
-        bestType = type;
-      }
-    }
-    raw[y * (stride + 1)] = bestType;
-    raw.set(cand[bestType], y * (stride + 1) + 1);
+    const type = chooseFilter(data, y, stride, channels);
+    raw[y * (stride + 1)] = type;
+    writeFiltered(data, y, stride, channels, type, raw, y * (stride + 1) + 1);
   }
   const colorType = channels === 1 ? 0 : channels === 3 ? 2 : 6;
   const ihdr = new Uint8Array(13);
@@ -111,18 +97,61 @@ export function encodePng(image: RawImage, options: { level?: number } = {}): Ui
   return png;
 }
 
-/** The five filtered versions of row `cur` (previous row `up`, zeros for the first row). */
-function filterRow(cur: Uint8Array, up: Uint8Array, bpp: number, out: Uint8Array[]): void {
-  const [f0, f1, f2, f3, f4] = out;
-  const n = cur.length;
-  for (let i = 0; i < n; i++) {
-    const x = cur[i], b = up[i];
-    const a = i >= bpp ? cur[i - bpp] : 0, c = i >= bpp ? up[i - bpp] : 0;
-    f0[i] = x;
-    f1[i] = x - a;
-    f2[i] = x - b;
-    f3[i] = x - ((a + b) >> 1);
-    f4[i] = x - paeth(a, b, c);
+/**
+ * The filter type (0–4) whose residuals of row y have the smallest sum of |signed byte|; ties go
+ * to the lower type. One pass, no allocation (this runs for every row of every written image).
+ */
+function chooseFilter(data: Uint8Array, y: number, stride: number, bpp: number): number {
+  const row = y * stride, prev = row - stride;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  for (let i = 0; i < stride; i++) {
+    const x = data[row + i];
+    const a = i >= bpp ? data[row + i - bpp] : 0;
+    const b = y > 0 ? data[prev + i] : 0;
+    const c = y > 0 && i >= bpp ? data[prev + i - bpp] : 0;
+    const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+    const r0 = x, r1 = (x - a) & 255, r2 = (x - b) & 255, r3 = (x - ((a + b) >> 1)) & 255;
+    const r4 = (x - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
+    s0 += r0 < 128 ? r0 : 256 - r0;
+    s1 += r1 < 128 ? r1 : 256 - r1;
+    s2 += r2 < 128 ? r2 : 256 - r2;
+    s3 += r3 < 128 ? r3 : 256 - r3;
+    s4 += r4 < 128 ? r4 : 256 - r4;
+  }
+  let best = 0, bestSum = s0;
+  if (s1 < bestSum) (best = 1, bestSum = s1);
+  if (s2 < bestSum) (best = 2, bestSum = s2);
+  if (s3 < bestSum) (best = 3, bestSum = s3);
+  if (s4 < bestSum) best = 4;
+  return best;
+}
+
+/** Writes row y filtered with `type` into `out` at `offset`. */
+function writeFiltered(
+  data: Uint8Array,
+  y: number,
+  stride: number,
+  bpp: number,
+  type: number,
+  out: Uint8Array,
+  offset: number,
+): void {
+  const row = y * stride, prev = row - stride;
+  for (let i = 0; i < stride; i++) {
+    const x = data[row + i];
+    const a = i >= bpp ? data[row + i - bpp] : 0;
+    const b = y > 0 ? data[prev + i] : 0;
+    const c = y > 0 && i >= bpp ? data[prev + i - bpp] : 0;
+    const pred = type === 0
+      ? 0
+      : type === 1
+      ? a
+      : type === 2
+      ? b
+      : type === 3
+      ? (a + b) >> 1
+      : paeth(a, b, c);
+    out[offset + i] = (x - pred) & 255;
   }
 }
 
