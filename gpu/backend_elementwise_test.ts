@@ -172,7 +172,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "permute() matches reference for 2-D transpose, (2,3,5,7) → (3,0,2,1) and rank 1",
+  name: "permute() matches reference: transposes, rank 1 and 6, trailing axes kept in place",
   ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
@@ -181,6 +181,13 @@ Deno.test({
         [[2, 3, 5, 7], [3, 0, 2, 1]],
         [[11], [0]],
         [[2, 1, 3, 1, 2, 3], [5, 4, 3, 2, 1, 0]],
+        // Trailing axes in place (the row entry point): conv reorders, runs of 16 and 20.
+        [[16, 32, 196], [1, 0, 2]],
+        [[3, 5, 16], [1, 0, 2]],
+        [[2, 3, 4, 17], [2, 0, 1, 3]],
+        [[2, 2, 2, 20], [1, 0, 2, 3]],
+        [[3, 7, 40], [0, 1, 2]], // identity
+        [[70001, 1, 16], [1, 0, 2]], // more rows than one grid dimension holds
       ];
       for (const [shape, perm] of cases) {
         const n = shape.reduce((a, b) => a * b, 1);
