@@ -221,3 +221,28 @@ Deno.test({
     g.destroy();
   },
 });
+
+Deno.test({
+  name: "bind groups are reused across repeated dispatches and dropped when the pool trims",
+  ignore,
+  fn: async () => {
+    const g = gpu!;
+    g.flush();
+    const x = g.alloc(33), y = g.alloc(33);
+    g.fill(x, 0.5);
+    g.unary("exp", x, y, 33);
+    const created = g.recorder.bindGroupsCreated;
+    for (let i = 0; i < 10; i++) g.unary("exp", x, y, 33);
+    assert.equal(g.recorder.bindGroupsCreated, created, "same kernel, buffers and chunk: cached");
+    await g.read(y);
+    g.free(x);
+    g.free(y);
+    g.pool.trim(); // destroys the pooled buffers the cached bind groups point to
+    const x2 = g.alloc(33), y2 = g.alloc(33);
+    g.fill(x2, 0);
+    g.unary("exp", x2, y2, 33);
+    assert.deepEqual([...await g.read(y2)], new Array(33).fill(1));
+    g.free(x2);
+    g.free(y2);
+  },
+});

@@ -15,6 +15,8 @@ export class BufferPool {
   bytesInUse = 0;
   /** Number of createBuffer calls, for tests and diagnostics. */
   created = 0;
+  /** Incremented whenever pooled buffers are destroyed (caches holding buffers must drop them). */
+  generation = 0;
 
   constructor(device: GPUDevice) {
     this.#device = device;
@@ -54,6 +56,7 @@ export class BufferPool {
 
   /** Destroys every pooled (free) buffer; buffers in use stay valid. */
   trim(): void {
+    this.generation++;
     for (const list of this.#free.values()) {
       for (const b of list) {
         this.bytesAllocated -= this.#sizes.get(b)!;

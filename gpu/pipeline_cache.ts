@@ -1,7 +1,8 @@
 /**
  * Per-device cache of compute pipelines and bind group layouts, keyed by kernel name plus the
  * sorted override constants (explicit, like tfjs `makeShaderKey`). Pipelines use explicit labelled
- * layouts built from the kernel's binding list. `warm()` compiles asynchronously and reports WGSL
+ * layouts built from the kernel's binding list; the uniform binding has a dynamic offset, so one
+ * bind group serves every uniform slice of a chunk. `warm()` compiles asynchronously and reports WGSL
  * compilation messages with line numbers; `get()` creates synchronously on a miss.
  */
 
@@ -28,6 +29,8 @@ export class PipelineCache {
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #layouts = new Map<string, GPUBindGroupLayout>();
   readonly #pipelines = new Map<string, CachedPipeline>();
+  /** Fast path: the pipeline of each kernel with its default constants. */
+  #defaults = new WeakMap<KernelDef, CachedPipeline>();
   /**
    * Called (asynchronously) when a pipeline created by `get()` fails validation, with a message
    * naming the kernel and its constants; the backend marks the device unusable.
@@ -76,7 +79,7 @@ export class PipelineCache {
       entries.push({
         binding: def.bindings.length,
         visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: "uniform" },
+        buffer: { type: "uniform", hasDynamicOffset: true }, // slice chosen per dispatch
       });
       l = this.#device.createBindGroupLayout({ entries, label: `${def.name}.bindGroupLayout` });
       this.#layouts.set(def.name, l);
@@ -101,6 +104,13 @@ export class PipelineCache {
 
   /** Returns the pipeline of `def` with `overrides` applied over its defaults (sync on a miss). */
   get(def: KernelDef, overrides?: Readonly<Record<string, number>>): CachedPipeline {
+    if (overrides === undefined) {
+      const hit = this.#defaults.get(def);
+      if (hit !== undefined) return hit;
+      const p = this.get(def, {});
+      this.#defaults.set(def, p);
+      return p;
+    }
     const constants = { ...def.overrides, ...overrides };
     const key = pipelineKey(def, constants);
     let p = this.#pipelines.get(key);
@@ -145,6 +155,7 @@ export class PipelineCache {
 
   /** Drops everything (after device loss). */
   clear(): void {
+    this.#defaults = new WeakMap();
     this.#modules.clear();
     this.#layouts.clear();
     this.#pipelines.clear();

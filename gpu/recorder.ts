@@ -5,6 +5,7 @@
  * - Each dispatch gets its own 256-byte-aligned slice of a host uniform arena. The arena is backed
  *   by fixed 64 KiB uniform chunks that are written once per flush, right before the submit, so no
  *   `writeBuffer` ever lands on a buffer an earlier dispatch of the same submission still reads.
+ *   The slice is a dynamic offset, so bind groups are cached by (kernel, buffers, chunk).
  * - Host→device writes made while work is recorded go through a mapped staging buffer and a copy
  *   recorded in order; with nothing recorded they use `queue.writeBuffer` directly.
  * Nothing here waits, except `read()`.
@@ -23,6 +24,9 @@ export const UNIFORM_SLICE = 256;
 export const UNIFORM_CHUNK = 65536;
 const SLICES_PER_CHUNK = UNIFORM_CHUNK / UNIFORM_SLICE;
 
+/** Bind groups kept before the cache is cleared (a step binds a few hundred). */
+const BIND_GROUP_CACHE = 4096;
+
 /** Usage of every storage buffer the backend allocates. */
 export const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC |
   GPUBufferUsage.COPY_DST;
@@ -39,12 +43,18 @@ export class Recorder {
   #slices = 0;
   readonly #chunks: GPUBuffer[] = [];
   #staging: GPUBuffer[] = [];
+  readonly #bindGroups = new Map<string, GPUBindGroup>();
+  readonly #ids = new WeakMap<GPUBuffer, number>();
+  #nextId = 0;
+  #poolGeneration = 0;
   /** When set, every dispatch is timed in its own pass (see profiler.ts). */
   profiler: KernelProfiler | null = null;
   /** Dispatches recorded since creation (diagnostics). */
   dispatches = 0;
   /** Submits made since creation (diagnostics). */
   submits = 0;
+  /** Bind groups created since creation (diagnostics: cache misses). */
+  bindGroupsCreated = 0;
 
   constructor(device: GPUDevice, pool: BufferPool, pipelines: PipelineCache, health: DeviceHealth) {
     this.#device = device;
@@ -113,19 +123,7 @@ export class Recorder {
       ? buffers
       : buffers.map((b, i) => def.bindings[i].access === "read" ? snapshots.get(b) ?? b : b);
     const [ub, offset] = this.#uniform(def, values);
-    const entries: GPUBindGroupEntry[] = bound.map((buffer, i) => ({
-      binding: i,
-      resource: { buffer },
-    }));
-    entries.push({
-      binding: buffers.length,
-      resource: { buffer: ub, offset, size: def.layout.size },
-    });
-    const bindGroup = this.#device.createBindGroup({
-      layout,
-      entries,
-      label: `${def.name}.bindGroup`,
-    });
+    const bindGroup = this.#bindGroup(def, layout, bound, ub);
     let pass: GPUComputePassEncoder;
     if (this.profiler !== null) {
       this.#endPass();
@@ -137,13 +135,58 @@ export class Recorder {
       pass = this.#passOpen();
     }
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, bindGroup, [offset]);
     pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     if (this.profiler !== null) pass.end();
     this.dispatches++;
     if (snapshots !== null) {
       for (const snap of snapshots.values()) this.#pool.release(snap); // queue order keeps it valid
     }
+  }
+
+  /**
+   * The bind group of `def` over `buffers` and uniform chunk `ub` (its slice is a dynamic
+   * offset). Cached: a training step binds the same pooled buffers every step, and creating bind
+   * groups is the main CPU cost of recording. Dropped when the pool destroys buffers.
+   */
+  #bindGroup(
+    def: KernelDef,
+    layout: GPUBindGroupLayout,
+    buffers: readonly GPUBuffer[],
+    ub: GPUBuffer,
+  ): GPUBindGroup {
+    if (
+      this.#poolGeneration !== this.#pool.generation || this.#bindGroups.size > BIND_GROUP_CACHE
+    ) {
+      this.#bindGroups.clear();
+      this.#poolGeneration = this.#pool.generation;
+    }
+    let key = `${def.name}|${this.#id(ub)}`;
+    for (const b of buffers) key += `,${this.#id(b)}`;
+    let bg = this.#bindGroups.get(key);
+    if (bg === undefined) {
+      const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
+        binding: i,
+        resource: { buffer },
+      }));
+      entries.push({
+        binding: buffers.length,
+        resource: { buffer: ub, offset: 0, size: def.layout.size },
+      });
+      bg = this.#device.createBindGroup({ layout, entries, label: `${def.name}.bindGroup` });
+      this.bindGroupsCreated++;
+      this.#bindGroups.set(key, bg);
+    }
+    return bg;
+  }
+
+  #id(b: GPUBuffer): number {
+    let id = this.#ids.get(b);
+    if (id === undefined) {
+      id = this.#nextId++;
+      this.#ids.set(b, id);
+    }
+    return id;
   }
 
   /**
@@ -243,6 +286,7 @@ export class Recorder {
 
   /** Drops recorded work and uniform chunks. */
   destroy(): void {
+    this.#bindGroups.clear();
     this.#pass = null;
     this.#encoder = null;
     for (const c of this.#chunks) c.destroy();
