@@ -19,7 +19,7 @@
  *    "peer_name":"pytorch-cpu-tuned","ratio":X/Y}
  * stderr: progress, the peak memory of vae_train (RSS and wasm memory) and its growth over the
  * timed steps, and with `--profile` the time per backend kernel.
- * Run: `deno run -A bench/cpu.ts [--profile] [--memory-steps N] [--skip-peer]`.
+ * Run: `deno run -A bench/cpu.ts [--profile] [--memory-steps N] [--skip-peer] [--cases a,b]`.
  */
 import { createWasmCpuBackend, type WasmCpuBackend } from "../wasm/cpu_backend.ts";
 import { ConvAutoencoder } from "../engine/models/conv_vae.ts";
@@ -374,8 +374,16 @@ const TUNED_ENVS: Record<string, string>[] = [
  * the same machine load (this machine is shared); each rate is the median of its rounds.
  */
 export async function runCpuBench(
-  opts: { profile?: boolean; memorySteps?: number; skipPeer?: boolean } = {},
+  opts: { profile?: boolean; memorySteps?: number; skipPeer?: boolean; cases?: string[] } = {},
 ): Promise<void> {
+  const unknown = (opts.cases ?? []).filter((c) => !(CASES as readonly string[]).includes(c));
+  if (unknown.length) {
+    throw new RangeError(
+      `Cannot run cpu bench: unknown case ${unknown.join(", ")}: known cases are ${
+        CASES.join(", ")
+      }`,
+    );
+  }
   console.error(
     `cpu bench: ${navigator.hardwareConcurrency} cores, load average ${
       Deno.loadavg().map((v) => v.toFixed(2)).join(" ")
@@ -389,6 +397,7 @@ export async function runCpuBench(
   }
   try {
     for (const name of CASES) {
+      if (opts.cases && !opts.cases.includes(name)) continue;
       const ours = await makeOurCase(name, {
         profile: opts.profile ?? false,
         memorySteps: opts.memorySteps ?? 0,
@@ -436,10 +445,14 @@ export async function runCpuBench(
 }
 
 if (import.meta.main) {
-  const i = Deno.args.indexOf("--memory-steps");
+  const arg = (flag: string) => {
+    const i = Deno.args.indexOf(flag);
+    return i >= 0 ? Deno.args[i + 1] : undefined;
+  };
   await runCpuBench({
     profile: Deno.args.includes("--profile"),
-    memorySteps: i >= 0 ? Number(Deno.args[i + 1]) : 0,
+    memorySteps: Number(arg("--memory-steps") ?? 0),
     skipPeer: Deno.args.includes("--skip-peer"),
+    cases: arg("--cases")?.split(","),
   });
 }

@@ -54,8 +54,11 @@ const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, bce_l
 
 /**
  * Work sizes (in elements touched, or multiply-adds for matmul) from which an op is split across
- * threads; below them waking the workers costs more than it saves. Measured by bench/cpu.ts
- * (`--thresholds`) on a 2-core machine.
+ * threads; below them waking a worker (a futex wake, then tens of µs until it runs) costs more
+ * than it saves. Estimates for an idle machine: on the shared 2-core development machine (load
+ * 4–10) a second thread gave no speed-up below ~1 ms of work (measured by timing one op with
+ * `threads: 1` and with `threads: 2, splitAll: true`), and ops whose worker is late run its share
+ * on the main thread anyway (see `CTL`).
  */
 export const PARALLEL_MIN = { elementwise: 1 << 15, matmul: 1 << 17, rows: 1 << 14 } as const;
 
