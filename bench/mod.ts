@@ -6,7 +6,9 @@
  */
 const SUITES: Record<string, () => Promise<void>> = {
   matmul: async () => (await import("./matmul.ts")).runMatmulBench(),
-  eigh: async () => (await import("./eigh.ts")).runEighBench(),
+  eigh: async () => {
+    await (await import("./eigh.ts")).runEighBench();
+  },
   cpu: async () => (await import("./cpu.ts")).runCpuBench(),
 };
 
