@@ -110,3 +110,17 @@ Deno.test("ScoreMlp rejects bad configurations, naming the value", () => {
   );
   net.dispose();
 });
+
+Deno.test("ScoreMlp with a narrow time MLP (timeWidth) has the expected parameter count", () => {
+  const net = new ScoreMlp(new Init(be, 1), {
+    dim: 3,
+    width: 8,
+    blocks: 2,
+    timeEmbedDim: 6,
+    timeWidth: 4,
+    sde,
+  });
+  // in 3·8+8, time 6·4+4 + 4·4+4, blocks 2·(2·8 + 2·(64+8) + (4·8+8)), out LN 16 + 8·3+3.
+  assert.equal(net.numParameters(), 32 + 28 + 20 + 2 * (16 + 144 + 40) + 16 + 27);
+  net.dispose();
+});

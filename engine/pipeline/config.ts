@@ -35,6 +35,10 @@ export interface PriorConfig {
   width: number;
   blocks: number;
   embed: number;
+  /** Width of the time MLP and of each block's time projection (cheaper than the full width). */
+  timeWidth: number;
+  /** "score": the network outputs s (official); "noise": it predicts ε and s = −out/σ(t). */
+  output: "score" | "noise";
   steps: number;
   batch: number;
   lr: number;
@@ -137,6 +141,8 @@ const BASE: PipelineConfig = {
     width: 256,
     blocks: 4,
     embed: 64,
+    timeWidth: 64,
+    output: "score",
     steps: 3000,
     batch: 256,
     lr: 1e-3,
@@ -242,6 +248,7 @@ const CHOICES: Record<string, readonly string[]> = {
   "ae.variant": ["vae", "ae"],
   "prior.observedNoise": ["fresh", "code_quirk", "clean"],
   "prior.correctorNorm": ["batch", "row"],
+  "prior.output": ["score", "noise"],
   "reduction.divergence": ["exact", "hutchinson"],
 };
 
@@ -393,6 +400,7 @@ export function validate(cfg: PipelineConfig): void {
   positive("classifier.lr", cfg.classifier.lr);
   positiveInt("prior.width", cfg.prior.width);
   positiveInt("prior.blocks", cfg.prior.blocks);
+  positiveInt("prior.timeWidth", cfg.prior.timeWidth);
   positiveInt("prior.embed", cfg.prior.embed, 2);
   if (cfg.prior.embed % 2) {
     throw new ConfigError(

@@ -79,6 +79,8 @@ export async function trainPrior(
     width: p.width,
     blocks: p.blocks,
     timeEmbedDim: p.embed,
+    timeWidth: p.timeWidth,
+    output: p.output,
     sde,
   });
   const opt = new Adam(model.parameters(), { lr: p.lr, maxGradNorm: 1 });
