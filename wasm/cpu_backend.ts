@@ -5,8 +5,9 @@
  * stack. Kernels run synchronously: the main thread splits an op, wakes the workers with
  * `Atomics.notify`, does its own share, runs the share of any worker that has not started yet
  * (the OS may not have scheduled it), then blocks in `Atomics.wait` for the workers that did (no
- * thread ever spins). Small ops run on the main thread alone. Not here: shape validation (the ops
- * layer does it).
+ * thread ever spins). Small ops run on the main thread alone. The calling thread must be allowed to
+ * block (Deno's main thread, or a worker in a browser). Not here: shape validation (the ops layer
+ * does it).
  */
 import type {
   AdamSpec,
