@@ -659,7 +659,7 @@ export interface WasmCpuOptions {
 
 /**
  * Creates the Wasm CPU backend: compiles the kernel module, allocates the shared memory, and starts
- * `threads − 1` workers (default: one per core, `navigator.hardwareConcurrency`).
+ * `threads − 1` workers (default: one per core, `navigator.hardwareConcurrency`, at most 64).
  *
  * @example
  * ```ts
@@ -674,7 +674,7 @@ export interface WasmCpuOptions {
 export async function createWasmCpuBackend(
   opts: WasmCpuOptions = {},
 ): Promise<WasmCpuBackend> {
-  const threads = opts.threads ?? navigator.hardwareConcurrency ?? 1;
+  const threads = opts.threads ?? Math.min(navigator.hardwareConcurrency ?? 1, MAX_THREADS);
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new RangeError(
       `Cannot create wasm backend: threads must be an integer in [1, ${MAX_THREADS}]: current value is ${threads}`,
