@@ -187,6 +187,32 @@ unsafe fn pack_a(
                     *row.add(ii) = if ii < mr { *src.add(ii) } else { 0.0 };
                 }
             }
+        } else if mr == MR {
+            // 4×4 transposes for rows 0..4 of the panel, scalar copies for rows 4..6.
+            let rows = a.add((i0 + ir) * k + p0);
+            let mut kk = 0;
+            while kk + 4 <= kc {
+                let t = transpose4(
+                    ld(rows.add(kk)),
+                    ld(rows.add(k + kk)),
+                    ld(rows.add(2 * k + kk)),
+                    ld(rows.add(3 * k + kk)),
+                );
+                for q in 0..4 {
+                    st(d.add((kk + q) * MR), t[q]);
+                }
+                kk += 4;
+            }
+            for kk in kk..kc {
+                for ii in 0..4 {
+                    *d.add(kk * MR + ii) = *rows.add(ii * k + kk);
+                }
+            }
+            for ii in 4..MR {
+                for kk in 0..kc {
+                    *d.add(kk * MR + ii) = *rows.add(ii * k + kk);
+                }
+            }
         } else {
             for ii in 0..MR {
                 if ii < mr {
@@ -223,7 +249,30 @@ unsafe fn pack_b(
     while jr < nc {
         let nr = NR.min(nc - jr);
         let d = dst.add(jr * kc);
-        if trans {
+        if trans && nr == NR {
+            // b is [N, K]: 4×4 transposes of four columns' contiguous k-ranges.
+            for g in 0..NR / 4 {
+                let cols = b.add((j0 + jr + 4 * g) * k + p0);
+                let mut kk = 0;
+                while kk + 4 <= kc {
+                    let t = transpose4(
+                        ld(cols.add(kk)),
+                        ld(cols.add(k + kk)),
+                        ld(cols.add(2 * k + kk)),
+                        ld(cols.add(3 * k + kk)),
+                    );
+                    for q in 0..4 {
+                        st(d.add((kk + q) * NR + 4 * g), t[q]);
+                    }
+                    kk += 4;
+                }
+                for kk in kk..kc {
+                    for jj in 0..4 {
+                        *d.add(kk * NR + 4 * g + jj) = *cols.add(jj * k + kk);
+                    }
+                }
+            }
+        } else if trans {
             // b is [N, K]: one column's k-range is contiguous.
             for jj in 0..NR {
                 if jj < nr {
@@ -253,6 +302,21 @@ unsafe fn pack_b(
         }
         jr += NR;
     }
+}
+
+/// Transposes the 4×4 block whose rows are r0..r3.
+#[inline(always)]
+fn transpose4(r0: v128, r1: v128, r2: v128, r3: v128) -> [v128; 4] {
+    let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+    let t1 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+    let t2 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+    let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+    [
+        i32x4_shuffle::<0, 1, 4, 5>(t0, t1),
+        i32x4_shuffle::<2, 3, 6, 7>(t0, t1),
+        i32x4_shuffle::<0, 1, 4, 5>(t2, t3),
+        i32x4_shuffle::<2, 3, 6, 7>(t2, t3),
+    ]
 }
 
 macro_rules! fma {
