@@ -410,7 +410,12 @@ export class WasmCpuBackend implements Backend {
   im2col(x: DeviceBuffer, col: DeviceBuffer, g: ConvGeometry): void {
     const work = g.c * g.kh * g.kw * g.b * g.oh * g.ow;
     if (work === 0) return;
-    this.#run("im2col", [p(x), p(col), this.#geom(g)], work, PARALLEL_MIN.elementwise);
+    this.#run(
+      "im2col",
+      [p(x), p(col), this.#geom(g), this.#scratch],
+      work,
+      PARALLEL_MIN.elementwise,
+    );
   }
 
   col2im(col: DeviceBuffer, dx: DeviceBuffer, g: ConvGeometry, accumulate: boolean): void {
@@ -418,7 +423,7 @@ export class WasmCpuBackend implements Backend {
     if (g.b * g.c * g.h * g.w === 0) return;
     this.#run(
       "col2im",
-      [p(col), p(dx), this.#geom(g), accumulate ? 1 : 0],
+      [p(col), p(dx), this.#geom(g), accumulate ? 1 : 0, this.#scratch],
       work,
       PARALLEL_MIN.elementwise,
     );

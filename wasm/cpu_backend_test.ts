@@ -353,6 +353,8 @@ Deno.test("wasm cpu: im2col and col2im match reference (stride 2, pad 1, 1x1, od
     { b: 2, c: 3, h: 11, w: 17, kh: 3, kw: 3, stride: 2, pad: 1 },
     { b: 2, c: 2, h: 20, w: 21, kh: 3, kw: 2, stride: 2, pad: 0 },
     { b: 2, c: 2, h: 9, w: 23, kh: 3, kw: 3, stride: 3, pad: 1 },
+    // A plane too large for the padded scratch copy: the bounds-checked path.
+    { b: 1, c: 1, h: 515, w: 515, kh: 3, kw: 3, stride: 2, pad: 1 },
   ];
   await withBackends(async (bes) => {
     for (const g0 of geoms) {

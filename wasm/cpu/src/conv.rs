@@ -82,8 +82,113 @@ fn valid_range(ow: usize, w: usize, s: usize, p: usize, j: usize) -> (usize, usi
     (lo.min(hi), hi)
 }
 
+/// Row `dst[0..ow] = src[x·s]` of a zero-padded plane (no bounds checks; for s = 2 the vector
+/// loop reads up to 2 floats past the row, which the padded scratch has room for).
+#[inline(always)]
+unsafe fn tap_row(src: *const f32, dst: *mut f32, ow: usize, s: usize) {
+    if s == 1 {
+        let mut x = 0;
+        while x + 4 <= ow {
+            st(dst.add(x), ld(src.add(x)));
+            x += 4;
+        }
+        for x in x..ow {
+            *dst.add(x) = *src.add(x);
+        }
+    } else if s == 2 {
+        let mut x = 0;
+        while x + 4 <= ow {
+            let v0 = ld(src.add(2 * x));
+            let v1 = ld(src.add(2 * x + 4));
+            st(dst.add(x), i32x4_shuffle::<0, 2, 4, 6>(v0, v1));
+            x += 4;
+        }
+        for x in x..ow {
+            *dst.add(x) = *src.add(2 * x);
+        }
+    } else {
+        for x in 0..ow {
+            *dst.add(x) = *src.add(x * s);
+        }
+    }
+}
+
+/// `dst[x·s] += src[x]` for x < ow into a zero-padded plane (adds 0.0 to the odd lanes for s = 2).
+#[inline(always)]
+unsafe fn tap_row_add(src: *const f32, dst: *mut f32, ow: usize, s: usize) {
+    if s == 1 {
+        add_into(src, dst, ow);
+    } else if s == 2 {
+        let z = f32x4_splat(0.0);
+        let mut x = 0;
+        while x + 4 <= ow {
+            let d = dst.add(2 * x);
+            let v = ld(src.add(x));
+            st(d, f32x4_add(ld(d), i32x4_shuffle::<0, 4, 1, 5>(v, z)));
+            st(d.add(4), f32x4_add(ld(d.add(4)), i32x4_shuffle::<2, 4, 3, 5>(v, z)));
+            x += 4;
+        }
+        for x in x..ow {
+            *dst.add(2 * x) += *src.add(x);
+        }
+    } else {
+        for x in 0..ow {
+            *dst.add(x * s) += *src.add(x);
+        }
+    }
+}
+
+/// The zero-padded plane of thread `tid` in scratch, or null when it does not fit.
+#[inline(always)]
+unsafe fn padded_plane(scratch: *mut u8, tid: usize, ph: usize, pw: usize) -> *mut f32 {
+    if (ph * pw + 16) * 4 > crate::gemm::SCRATCH_STRIDE {
+        return core::ptr::null_mut();
+    }
+    scratch.add(tid * crate::gemm::SCRATCH_STRIDE) as *mut f32
+}
+
+/// im2col through a zero-padded copy of each (c, b) input plane: every tap row is then an
+/// unconditional (strided) copy. Threads split the C·B planes.
 #[no_mangle]
-pub unsafe extern "C" fn im2col(x: *const f32, col: *mut f32, g: *const i32, tid: usize, nt: usize) {
+pub unsafe extern "C" fn im2col(
+    x: *const f32,
+    col: *mut f32,
+    g: *const i32,
+    scratch: *mut u8,
+    tid: usize,
+    nt: usize,
+) {
+    let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
+    let (ph, pw) = (h + 2 * p, w + 2 * p);
+    let pad = padded_plane(scratch, tid, ph, pw);
+    if pad.is_null() {
+        return im2col_direct(x, col, g, tid, nt);
+    }
+    for t in 0..ph * pw + 16 {
+        *pad.add(t) = 0.0;
+    }
+    let ncol = b * oh * ow;
+    let (u0, u1) = share(c * b, tid, nt, 1);
+    for u in u0..u1 {
+        let ch = u / b;
+        let bb = u - ch * b;
+        let plane = x.add((bb * c + ch) * h * w);
+        for y in 0..h {
+            core::ptr::copy_nonoverlapping(plane.add(y * w), pad.add((y + p) * pw + p), w);
+        }
+        for i in 0..kh {
+            for j in 0..kw {
+                let dst0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
+                for y in 0..oh {
+                    tap_row(pad.add((y * s + i) * pw + j), dst0.add(y * ow), ow, s);
+                }
+            }
+        }
+    }
+}
+
+/// im2col with bounds checks per row, for planes too large for the scratch region.
+unsafe fn im2col_direct(x: *const f32, col: *mut f32, g: *const i32, tid: usize, nt: usize) {
     let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
     let ncol = b * oh * ow;
     let units = c * kh * kw * b;
@@ -133,8 +238,55 @@ pub unsafe extern "C" fn im2col(x: *const f32, col: *mut f32, g: *const i32, tid
     }
 }
 
+/// col2im through a zero-padded accumulator plane per (b, c): every tap row is an unconditional
+/// (strided) add; the interior is then written (or added) to dx. Threads split the B·C planes.
 #[no_mangle]
 pub unsafe extern "C" fn col2im(
+    col: *const f32,
+    dx: *mut f32,
+    g: *const i32,
+    acc: u32,
+    scratch: *mut u8,
+    tid: usize,
+    nt: usize,
+) {
+    let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
+    let (ph, pw) = (h + 2 * p, w + 2 * p);
+    let pad = padded_plane(scratch, tid, ph, pw);
+    if pad.is_null() {
+        return col2im_direct(col, dx, g, acc, tid, nt);
+    }
+    let ncol = b * oh * ow;
+    let (u0, u1) = share(b * c, tid, nt, 1);
+    for u in u0..u1 {
+        let bb = u / c;
+        let ch = u - bb * c;
+        for t in 0..ph * pw + 16 {
+            *pad.add(t) = 0.0;
+        }
+        for i in 0..kh {
+            for j in 0..kw {
+                let src0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
+                for y in 0..oh {
+                    tap_row_add(src0.add(y * ow), pad.add((y * s + i) * pw + j), ow, s);
+                }
+            }
+        }
+        let plane = dx.add(u * h * w);
+        for y in 0..h {
+            let src = pad.add((y + p) * pw + p);
+            let dst = plane.add(y * w);
+            if acc != 0 {
+                add_into(src, dst, w);
+            } else {
+                core::ptr::copy_nonoverlapping(src, dst, w);
+            }
+        }
+    }
+}
+
+/// col2im with bounds checks per row, for planes too large for the scratch region.
+unsafe fn col2im_direct(
     col: *const f32,
     dx: *mut f32,
     g: *const i32,
