@@ -498,8 +498,8 @@ export class WasmCpuBackend implements Backend {
     if (!parallel) return;
     for (let t = 1; t < nt; t++) {
       const part = this.#scratch + (t - 1) * 2 * nch * 4;
-      callKernel(this.#fns[OP.copy_blocks], [part, p(dgamma), 1, nch, 0, 0, 1], 7, 0, 1);
-      callKernel(this.#fns[OP.copy_blocks], [part + nch * 4, p(dbeta), 1, nch, 0, 0, 1], 7, 0, 1);
+      this.#run("copy_blocks", [part, p(dgamma), 1, nch, 0, 0, 1], 0, 0);
+      this.#run("copy_blocks", [part + nch * 4, p(dbeta), 1, nch, 0, 0, 1], 0, 0);
     }
   }
 
@@ -694,6 +694,7 @@ export async function createWasmCpuBackend(
   const heap = new WasmHeap(memory, heapBase);
   const ctlPtr = heap.alloc(CTL_LAYOUT.BYTES).ptr;
   new Int32Array(memory.buffer, ctlPtr, CTL_LAYOUT.BYTES / 4).fill(0);
+  (instance.exports.set_work_counter as (ptr: number) => void)(ctlPtr + 4 * CTL.COUNTER);
   const strideBytes = (instance.exports.scratch_stride_bytes as () => number)();
   const scratch = heap.alloc(strideBytes * threads).ptr;
   const workers: Worker[] = [];

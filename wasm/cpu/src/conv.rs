@@ -1,8 +1,8 @@
 //! Data movement for convolutions and layouts: im2col (gather of input taps into a
 //! (C·KH·KW, B·OH·OW) matrix), col2im (its adjoint; each thread owns whole (b, c) planes, so the
 //! scatter-add is race-free) and axis permutation.
+use crate::claims;
 use crate::math::{ld, st};
-use crate::share;
 use core::arch::wasm32::*;
 
 /// Geometry at `g` as i32s: [b, c, h, w, kh, kw, stride, pad, oh, ow].
@@ -78,7 +78,11 @@ unsafe fn add_into(src: *const f32, dst: *mut f32, n: usize) {
 #[inline(always)]
 fn valid_range(ow: usize, w: usize, s: usize, p: usize, j: usize) -> (usize, usize) {
     let lo = if p > j { (p - j + s - 1) / s } else { 0 };
-    let hi = if w + p > j { ((w + p - j - 1) / s + 1).min(ow) } else { 0 };
+    let hi = if w + p > j {
+        ((w + p - j - 1) / s + 1).min(ow)
+    } else {
+        0
+    };
     (lo.min(hi), hi)
 }
 
@@ -125,7 +129,10 @@ unsafe fn tap_row_add(src: *const f32, dst: *mut f32, ow: usize, s: usize) {
             let d = dst.add(2 * x);
             let v = ld(src.add(x));
             st(d, f32x4_add(ld(d), i32x4_shuffle::<0, 4, 1, 5>(v, z)));
-            st(d.add(4), f32x4_add(ld(d.add(4)), i32x4_shuffle::<2, 4, 3, 5>(v, z)));
+            st(
+                d.add(4),
+                f32x4_add(ld(d.add(4)), i32x4_shuffle::<2, 4, 3, 5>(v, z)),
+            );
             x += 4;
         }
         for x in x..ow {
@@ -168,19 +175,20 @@ pub unsafe extern "C" fn im2col(
         *pad.add(t) = 0.0;
     }
     let ncol = b * oh * ow;
-    let (u0, u1) = share(c * b, tid, nt, 1);
-    for u in u0..u1 {
-        let ch = u / b;
-        let bb = u - ch * b;
-        let plane = x.add((bb * c + ch) * h * w);
-        for y in 0..h {
-            core::ptr::copy_nonoverlapping(plane.add(y * w), pad.add((y + p) * pw + p), w);
-        }
-        for i in 0..kh {
-            for j in 0..kw {
-                let dst0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
-                for y in 0..oh {
-                    tap_row(pad.add((y * s + i) * pw + j), dst0.add(y * ow), ow, s);
+    for (u0, u1) in claims(c * b, nt, 1) {
+        for u in u0..u1 {
+            let ch = u / b;
+            let bb = u - ch * b;
+            let plane = x.add((bb * c + ch) * h * w);
+            for y in 0..h {
+                core::ptr::copy_nonoverlapping(plane.add(y * w), pad.add((y + p) * pw + p), w);
+            }
+            for i in 0..kh {
+                for j in 0..kw {
+                    let dst0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
+                    for y in 0..oh {
+                        tap_row(pad.add((y * s + i) * pw + j), dst0.add(y * ow), ow, s);
+                    }
                 }
             }
         }
@@ -188,51 +196,52 @@ pub unsafe extern "C" fn im2col(
 }
 
 /// im2col with bounds checks per row, for planes too large for the scratch region.
-unsafe fn im2col_direct(x: *const f32, col: *mut f32, g: *const i32, tid: usize, nt: usize) {
+unsafe fn im2col_direct(x: *const f32, col: *mut f32, g: *const i32, _tid: usize, nt: usize) {
     let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
     let ncol = b * oh * ow;
     let units = c * kh * kw * b;
-    let (u0, u1) = share(units, tid, nt, 1);
-    for u in u0..u1 {
-        let r = u / b;
-        let bb = u - r * b;
-        let j = r % kw;
-        let i = (r / kw) % kh;
-        let ch = r / (kw * kh);
-        let (lo, hi) = valid_range(ow, w, s, p, j);
-        let plane = x.add((bb * c + ch) * h * w);
-        let dst0 = col.add(r * ncol + bb * oh * ow);
-        for y in 0..oh {
-            let dst = dst0.add(y * ow);
-            let iy = (y * s + i) as isize - p as isize;
-            if iy < 0 || iy >= h as isize {
-                for xx in 0..ow {
+    for (u0, u1) in claims(units, nt, 1) {
+        for u in u0..u1 {
+            let r = u / b;
+            let bb = u - r * b;
+            let j = r % kw;
+            let i = (r / kw) % kh;
+            let ch = r / (kw * kh);
+            let (lo, hi) = valid_range(ow, w, s, p, j);
+            let plane = x.add((bb * c + ch) * h * w);
+            let dst0 = col.add(r * ncol + bb * oh * ow);
+            for y in 0..oh {
+                let dst = dst0.add(y * ow);
+                let iy = (y * s + i) as isize - p as isize;
+                if iy < 0 || iy >= h as isize {
+                    for xx in 0..ow {
+                        *dst.add(xx) = 0.0;
+                    }
+                    continue;
+                }
+                let src = plane.add(iy as usize * w);
+                for xx in 0..lo {
                     *dst.add(xx) = 0.0;
                 }
-                continue;
-            }
-            let src = plane.add(iy as usize * w);
-            for xx in 0..lo {
-                *dst.add(xx) = 0.0;
-            }
-            if s == 1 {
-                let off = j as isize - p as isize;
-                if hi > lo {
-                    core::ptr::copy_nonoverlapping(
-                        src.offset(lo as isize + off),
-                        dst.add(lo),
-                        hi - lo,
-                    );
+                if s == 1 {
+                    let off = j as isize - p as isize;
+                    if hi > lo {
+                        core::ptr::copy_nonoverlapping(
+                            src.offset(lo as isize + off),
+                            dst.add(lo),
+                            hi - lo,
+                        );
+                    }
+                } else if s == 2 {
+                    gather_even(src, dst, lo, hi, j, p);
+                } else {
+                    for xx in lo..hi {
+                        *dst.add(xx) = *src.add(xx * s + j - p);
+                    }
                 }
-            } else if s == 2 {
-                gather_even(src, dst, lo, hi, j, p);
-            } else {
-                for xx in lo..hi {
-                    *dst.add(xx) = *src.add(xx * s + j - p);
+                for xx in hi..ow {
+                    *dst.add(xx) = 0.0;
                 }
-            }
-            for xx in hi..ow {
-                *dst.add(xx) = 0.0;
             }
         }
     }
@@ -257,29 +266,30 @@ pub unsafe extern "C" fn col2im(
         return col2im_direct(col, dx, g, acc, tid, nt);
     }
     let ncol = b * oh * ow;
-    let (u0, u1) = share(b * c, tid, nt, 1);
-    for u in u0..u1 {
-        let bb = u / c;
-        let ch = u - bb * c;
-        for t in 0..ph * pw + 16 {
-            *pad.add(t) = 0.0;
-        }
-        for i in 0..kh {
-            for j in 0..kw {
-                let src0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
-                for y in 0..oh {
-                    tap_row_add(src0.add(y * ow), pad.add((y * s + i) * pw + j), ow, s);
+    for (u0, u1) in claims(b * c, nt, 1) {
+        for u in u0..u1 {
+            let bb = u / c;
+            let ch = u - bb * c;
+            for t in 0..ph * pw + 16 {
+                *pad.add(t) = 0.0;
+            }
+            for i in 0..kh {
+                for j in 0..kw {
+                    let src0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
+                    for y in 0..oh {
+                        tap_row_add(src0.add(y * ow), pad.add((y * s + i) * pw + j), ow, s);
+                    }
                 }
             }
-        }
-        let plane = dx.add(u * h * w);
-        for y in 0..h {
-            let src = pad.add((y + p) * pw + p);
-            let dst = plane.add(y * w);
-            if acc != 0 {
-                add_into(src, dst, w);
-            } else {
-                core::ptr::copy_nonoverlapping(src, dst, w);
+            let plane = dx.add(u * h * w);
+            for y in 0..h {
+                let src = pad.add((y + p) * pw + p);
+                let dst = plane.add(y * w);
+                if acc != 0 {
+                    add_into(src, dst, w);
+                } else {
+                    core::ptr::copy_nonoverlapping(src, dst, w);
+                }
             }
         }
     }
@@ -291,41 +301,42 @@ unsafe fn col2im_direct(
     dx: *mut f32,
     g: *const i32,
     acc: u32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
     let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
     let ncol = b * oh * ow;
-    let (u0, u1) = share(b * c, tid, nt, 1);
-    for u in u0..u1 {
-        let bb = u / c;
-        let ch = u - bb * c;
-        let plane = dx.add(u * h * w);
-        if acc == 0 {
-            for t in 0..h * w {
-                *plane.add(t) = 0.0;
+    for (u0, u1) in claims(b * c, nt, 1) {
+        for u in u0..u1 {
+            let bb = u / c;
+            let ch = u - bb * c;
+            let plane = dx.add(u * h * w);
+            if acc == 0 {
+                for t in 0..h * w {
+                    *plane.add(t) = 0.0;
+                }
             }
-        }
-        for i in 0..kh {
-            for j in 0..kw {
-                let r = (ch * kh + i) * kw + j;
-                let src0 = col.add(r * ncol + bb * oh * ow);
-                let (lo, hi) = valid_range(ow, w, s, p, j);
-                for y in 0..oh {
-                    let iy = (y * s + i) as isize - p as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    let src = src0.add(y * ow);
-                    let dst = plane.add(iy as usize * w);
-                    if s == 1 {
-                        let off = j as isize - p as isize;
-                        add_into(src.add(lo), dst.offset(lo as isize + off), hi.max(lo) - lo);
-                    } else if s == 2 {
-                        scatter_add_even(src, dst, lo, hi, j, p);
-                    } else {
-                        for xx in lo..hi {
-                            *dst.add(xx * s + j - p) += *src.add(xx);
+            for i in 0..kh {
+                for j in 0..kw {
+                    let r = (ch * kh + i) * kw + j;
+                    let src0 = col.add(r * ncol + bb * oh * ow);
+                    let (lo, hi) = valid_range(ow, w, s, p, j);
+                    for y in 0..oh {
+                        let iy = (y * s + i) as isize - p as isize;
+                        if iy < 0 || iy >= h as isize {
+                            continue;
+                        }
+                        let src = src0.add(y * ow);
+                        let dst = plane.add(iy as usize * w);
+                        if s == 1 {
+                            let off = j as isize - p as isize;
+                            add_into(src.add(lo), dst.offset(lo as isize + off), hi.max(lo) - lo);
+                        } else if s == 2 {
+                            scatter_add_even(src, dst, lo, hi, j, p);
+                        } else {
+                            for xx in lo..hi {
+                                *dst.add(xx * s + j - p) += *src.add(xx);
+                            }
                         }
                     }
                 }
@@ -341,7 +352,7 @@ pub unsafe extern "C" fn permute(
     x: *const f32,
     out: *mut f32,
     params: *const i32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
     let nd = *params as usize;
@@ -353,28 +364,29 @@ pub unsafe extern "C" fn permute(
     }
     let inner = *shape.add(nd - 1) as usize;
     let is = *xs.add(nd - 1) as usize;
-    let (s, e) = share(total, tid, nt, 16);
-    let mut idx = s;
-    while idx < e {
-        let mut row = idx / inner;
-        let c0 = idx - row * inner;
-        let len = (inner - c0).min(e - idx);
-        let mut xo = c0 * is;
-        for d in (0..nd - 1).rev() {
-            let sz = *shape.add(d) as usize;
-            let q = row / sz;
-            xo += (row - q * sz) * *xs.add(d) as usize;
-            row = q;
-        }
-        let src = x.add(xo);
-        let dst = out.add(idx);
-        if is == 1 {
-            core::ptr::copy_nonoverlapping(src, dst, len);
-        } else {
-            for t in 0..len {
-                *dst.add(t) = *src.add(t * is);
+    for (s, e) in claims(total, nt, 16) {
+        let mut idx = s;
+        while idx < e {
+            let mut row = idx / inner;
+            let c0 = idx - row * inner;
+            let len = (inner - c0).min(e - idx);
+            let mut xo = c0 * is;
+            for d in (0..nd - 1).rev() {
+                let sz = *shape.add(d) as usize;
+                let q = row / sz;
+                xo += (row - q * sz) * *xs.add(d) as usize;
+                row = q;
             }
+            let src = x.add(xo);
+            let dst = out.add(idx);
+            if is == 1 {
+                core::ptr::copy_nonoverlapping(src, dst, len);
+            } else {
+                for t in 0..len {
+                    *dst.add(t) = *src.add(t * is);
+                }
+            }
+            idx += len;
         }
-        idx += len;
     }
 }

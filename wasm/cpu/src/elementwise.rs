@@ -1,7 +1,7 @@
 //! Elementwise kernels: fill, strided block copy, affine, unary f / f′ / f″ and broadcast binary
 //! ops. Each thread takes a contiguous range of the output (cut at multiples of 16 floats).
+use crate::claims;
 use crate::math::*;
-use crate::share;
 use core::arch::wasm32::*;
 
 /// Applies `f` to 4 lanes at a time over [s, e), the tail through a zero-padded temporary.
@@ -36,10 +36,11 @@ unsafe fn ld_tail(p: *const f32, i: usize, e: usize) -> v128 {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn fill(out: *mut f32, value: f32, n: usize, tid: usize, nt: usize) {
-    let (s, e) = share(n, tid, nt, 16);
-    let v = splat(value);
-    map(out, s, e, |_| v);
+pub unsafe extern "C" fn fill(out: *mut f32, value: f32, n: usize, _tid: usize, nt: usize) {
+    for (s, e) in claims(n, nt, 16) {
+        let v = splat(value);
+        map(out, s, e, |_| v);
+    }
 }
 
 #[no_mangle]
@@ -51,23 +52,27 @@ pub unsafe extern "C" fn copy_blocks(
     src_stride: usize,
     dst_stride: usize,
     acc: u32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (o0, o1, i0, i1) = if outer >= nt * 4 || inner < 64 {
-        let (s, e) = share(outer, tid, nt, 1);
-        (s, e, 0, inner)
-    } else {
-        let (s, e) = share(inner, tid, nt, 16);
-        (0, outer, s, e)
-    };
-    for o in o0..o1 {
-        let sp = src.add(o * src_stride);
-        let dp = dst.add(o * dst_stride);
-        if acc != 0 {
-            map(dp, i0, i1, |i| f32x4_add(ld_tail(dp, i, i1), ld_tail(sp, i, i1)));
+    let split_outer = outer >= nt * 4 || inner < 64;
+    let (units, align) = if split_outer { (outer, 1) } else { (inner, 16) };
+    for (s, e) in claims(units, nt, align) {
+        let (o0, o1, i0, i1) = if split_outer {
+            (s, e, 0, inner)
         } else {
-            map(dp, i0, i1, |i| ld_tail(sp, i, i1));
+            (0, outer, s, e)
+        };
+        for o in o0..o1 {
+            let sp = src.add(o * src_stride);
+            let dp = dst.add(o * dst_stride);
+            if acc != 0 {
+                map(dp, i0, i1, |i| {
+                    f32x4_add(ld_tail(dp, i, i1), ld_tail(sp, i, i1))
+                });
+            } else {
+                map(dp, i0, i1, |i| ld_tail(sp, i, i1));
+            }
         }
     }
 }
@@ -79,12 +84,13 @@ pub unsafe extern "C" fn affine(
     n: usize,
     scale: f32,
     shift: f32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (s, e) = share(n, tid, nt, 16);
-    let (a, b) = (splat(scale), splat(shift));
-    map(out, s, e, |i| f32x4_add(f32x4_mul(ld_tail(x, i, e), a), b));
+    for (s, e) in claims(n, nt, 16) {
+        let (a, b) = (splat(scale), splat(shift));
+        map(out, s, e, |i| f32x4_add(f32x4_mul(ld_tail(x, i, e), a), b));
+    }
 }
 
 const GELU_C: f32 = 0.797_884_6; // √(2/π)
@@ -94,8 +100,14 @@ const GELU_A: f32 = 0.044_715;
 #[inline(always)]
 fn gelu_parts(x: v128) -> (v128, v128, v128) {
     let x2 = f32x4_mul(x, x);
-    let u = f32x4_mul(kv!(GELU_C), f32x4_add(x, f32x4_mul(kv!(GELU_A), f32x4_mul(x2, x))));
-    let du = f32x4_mul(kv!(GELU_C), f32x4_add(kv!(1.0), f32x4_mul(kv!(3.0 * GELU_A), x2)));
+    let u = f32x4_mul(
+        kv!(GELU_C),
+        f32x4_add(x, f32x4_mul(kv!(GELU_A), f32x4_mul(x2, x))),
+    );
+    let du = f32x4_mul(
+        kv!(GELU_C),
+        f32x4_add(kv!(1.0), f32x4_mul(kv!(3.0 * GELU_A), x2)),
+    );
     (tanh4(u), sech2_4(u), du)
 }
 
@@ -149,7 +161,10 @@ fn unary_df(op: u32, x: v128, alpha: v128) -> v128 {
         9 => {
             let (t, sech2, du) = gelu_parts(x);
             let dt = f32x4_mul(sech2, du);
-            f32x4_add(f32x4_mul(kv!(0.5), f32x4_add(one, t)), f32x4_mul(f32x4_mul(kv!(0.5), x), dt))
+            f32x4_add(
+                f32x4_mul(kv!(0.5), f32x4_add(one, t)),
+                f32x4_mul(f32x4_mul(kv!(0.5), x), dt),
+            )
         }
         10 => {
             let s = sigmoid4(x);
@@ -227,13 +242,14 @@ pub unsafe extern "C" fn unary(
     out: *mut f32,
     n: usize,
     alpha: f32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (s, e) = share(n, tid, nt, 16);
-    let al = splat(alpha);
-    let run = |o: u32| map(out, s, e, |i| unary_f(o, ld_tail(x, i, e), al));
-    dispatch_unary!(op, run, run);
+    for (s, e) in claims(n, nt, 16) {
+        let al = splat(alpha);
+        let run = |o: u32| map(out, s, e, |i| unary_f(o, ld_tail(x, i, e), al));
+        dispatch_unary!(op, run, run);
+    }
 }
 
 #[no_mangle]
@@ -244,15 +260,18 @@ pub unsafe extern "C" fn unary_backward(
     dx: *mut f32,
     n: usize,
     alpha: f32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (s, e) = share(n, tid, nt, 16);
-    let al = splat(alpha);
-    let run = |o: u32| {
-        map(dx, s, e, |i| f32x4_mul(ld_tail(dy, i, e), unary_df(o, ld_tail(x, i, e), al)))
-    };
-    dispatch_unary!(op, run, run);
+    for (s, e) in claims(n, nt, 16) {
+        let al = splat(alpha);
+        let run = |o: u32| {
+            map(dx, s, e, |i| {
+                f32x4_mul(ld_tail(dy, i, e), unary_df(o, ld_tail(x, i, e), al))
+            })
+        };
+        dispatch_unary!(op, run, run);
+    }
 }
 
 #[no_mangle]
@@ -263,17 +282,18 @@ pub unsafe extern "C" fn unary_second(
     b: *const f32,
     out: *mut f32,
     n: usize,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (s, e) = share(n, tid, nt, 16);
-    let run = |o: u32| {
-        map(out, s, e, |i| {
-            let ab = f32x4_mul(ld_tail(a, i, e), ld_tail(b, i, e));
-            f32x4_mul(ab, unary_d2f(o, ld_tail(x, i, e)))
-        })
-    };
-    dispatch_unary!(op, run, run);
+    for (s, e) in claims(n, nt, 16) {
+        let run = |o: u32| {
+            map(out, s, e, |i| {
+                let ab = f32x4_mul(ld_tail(a, i, e), ld_tail(b, i, e));
+                f32x4_mul(ab, unary_d2f(o, ld_tail(x, i, e)))
+            })
+        };
+        dispatch_unary!(op, run, run);
+    }
 }
 
 #[inline(always)]
@@ -296,7 +316,7 @@ pub unsafe extern "C" fn binary(
     b: *const f32,
     out: *mut f32,
     params: *const i32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
     let nd = *params as usize;
@@ -309,52 +329,55 @@ pub unsafe extern "C" fn binary(
     }
     let inner = *shape.add(nd - 1) as usize;
     let (ias, ibs) = (*astr.add(nd - 1) as usize, *bstr.add(nd - 1) as usize);
-    let (s, e) = share(total, tid, nt, 16);
-    let run = |o: u32| {
-        let mut idx = s;
-        while idx < e {
-            let mut row = idx / inner;
-            let col = idx - row * inner;
-            let len = (inner - col).min(e - idx);
-            let (mut ao, mut bo) = (col * ias, col * ibs);
-            for d in (0..nd - 1).rev() {
-                let sz = *shape.add(d) as usize;
-                let q = row / sz;
-                let r = row - q * sz;
-                ao += r * *astr.add(d) as usize;
-                bo += r * *bstr.add(d) as usize;
-                row = q;
+    for (s, e) in claims(total, nt, 16) {
+        let run = |o: u32| {
+            let mut idx = s;
+            while idx < e {
+                let mut row = idx / inner;
+                let col = idx - row * inner;
+                let len = (inner - col).min(e - idx);
+                let (mut ao, mut bo) = (col * ias, col * ibs);
+                for d in (0..nd - 1).rev() {
+                    let sz = *shape.add(d) as usize;
+                    let q = row / sz;
+                    let r = row - q * sz;
+                    ao += r * *astr.add(d) as usize;
+                    bo += r * *bstr.add(d) as usize;
+                    row = q;
+                }
+                let op_ = out.add(idx);
+                let ap = a.add(ao);
+                let bp = b.add(bo);
+                if ias == 1 && ibs == 1 {
+                    map(op_, 0, len, |i| {
+                        binary_f(o, ld_tail(ap, i, len), ld_tail(bp, i, len))
+                    });
+                } else if ias == 1 && ibs == 0 {
+                    let bv = splat(*bp);
+                    map(op_, 0, len, |i| binary_f(o, ld_tail(ap, i, len), bv));
+                } else if ias == 0 && ibs == 1 {
+                    let av = splat(*ap);
+                    map(op_, 0, len, |i| binary_f(o, av, ld_tail(bp, i, len)));
+                } else {
+                    map(op_, 0, len, |i| {
+                        let mut ta = [0f32; 4];
+                        let mut tb = [0f32; 4];
+                        for j in 0..(len - i).min(4) {
+                            ta[j] = *ap.add((i + j) * ias);
+                            tb[j] = *bp.add((i + j) * ibs);
+                        }
+                        binary_f(o, ld(ta.as_ptr()), ld(tb.as_ptr()))
+                    });
+                }
+                idx += len;
             }
-            let op_ = out.add(idx);
-            let ap = a.add(ao);
-            let bp = b.add(bo);
-            if ias == 1 && ibs == 1 {
-                map(op_, 0, len, |i| binary_f(o, ld_tail(ap, i, len), ld_tail(bp, i, len)));
-            } else if ias == 1 && ibs == 0 {
-                let bv = splat(*bp);
-                map(op_, 0, len, |i| binary_f(o, ld_tail(ap, i, len), bv));
-            } else if ias == 0 && ibs == 1 {
-                let av = splat(*ap);
-                map(op_, 0, len, |i| binary_f(o, av, ld_tail(bp, i, len)));
-            } else {
-                map(op_, 0, len, |i| {
-                    let mut ta = [0f32; 4];
-                    let mut tb = [0f32; 4];
-                    for j in 0..(len - i).min(4) {
-                        ta[j] = *ap.add((i + j) * ias);
-                        tb[j] = *bp.add((i + j) * ibs);
-                    }
-                    binary_f(o, ld(ta.as_ptr()), ld(tb.as_ptr()))
-                });
-            }
-            idx += len;
+        };
+        match op {
+            0 => run(0),
+            1 => run(1),
+            2 => run(2),
+            3 => run(3),
+            _ => run(4),
         }
-    };
-    match op {
-        0 => run(0),
-        1 => run(1),
-        2 => run(2),
-        3 => run(3),
-        _ => run(4),
     }
 }

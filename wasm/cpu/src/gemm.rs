@@ -68,9 +68,15 @@ pub unsafe extern "C" fn matmul(
     // stripes (each repacks only its own B panel), one per thread for row stripes (each repacks
     // all of B, which costs more when K is long).
     let by_cols = (n + NR - 1) / NR >= (m + MR - 1) / MR;
-    let (len, unit, cap) = if by_cols { (n, NR, NC) } else { (m, MR, 4 * MC) };
+    let (len, unit, cap) = if by_cols {
+        (n, NR, NC)
+    } else {
+        (m, MR, 4 * MC)
+    };
     let target = if by_cols && nt > 1 { 3 * nt } else { nt };
-    let w = (((len + target - 1) / target + unit - 1) / unit * unit).max(unit).min(cap);
+    let w = (((len + target - 1) / target + unit - 1) / unit * unit)
+        .max(unit)
+        .min(cap);
     let stripes = (len + w - 1) / w;
     let ap = scratch.add(tid * SCRATCH_STRIDE) as *mut f32;
     let bp = ap.add(MC * KC);
@@ -83,8 +89,14 @@ pub unsafe extern "C" fn matmul(
         }
         let lo = s * w;
         let hi = (lo + w).min(len);
-        let (i0, i1, j0, j1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
-        gemm_block(a, b, c, m, k, n, trans_a, trans_b, acc, fma, ap, bp, i0, i1, j0, j1);
+        let (i0, i1, j0, j1) = if by_cols {
+            (0, m, lo, hi)
+        } else {
+            (lo, hi, 0, n)
+        };
+        gemm_block(
+            a, b, c, m, k, n, trans_a, trans_b, acc, fma, ap, bp, i0, i1, j0, j1,
+        );
     }
 }
 

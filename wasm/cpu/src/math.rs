@@ -23,7 +23,10 @@ pub fn exp4(x: v128) -> v128 {
     let big = f32x4_gt(x, kv!(88.72));
     let small = f32x4_lt(x, kv!(-87.3));
     let xc = f32x4_min(f32x4_max(x, kv!(-87.3)), kv!(88.72));
-    let fx = f32x4_floor(f32x4_add(f32x4_mul(xc, kv!(core::f32::consts::LOG2_E)), kv!(0.5)));
+    let fx = f32x4_floor(f32x4_add(
+        f32x4_mul(xc, kv!(core::f32::consts::LOG2_E)),
+        kv!(0.5),
+    ));
     let r = f32x4_sub(
         f32x4_sub(xc, f32x4_mul(fx, kv!(0.693_359_4))),
         f32x4_mul(fx, kv!(-2.121_944_4e-4)),
@@ -184,7 +187,8 @@ fn sincos64(x: f64, shift: i64) -> f64 {
                     + z * (-1.0 / 5040.0
                         + z * (1.0 / 362_880.0
                             + z * (-1.0 / 39_916_800.0
-                                + z * (1.0 / 6_227_020_800.0 + z * (-1.0 / 1_307_674_368_000.0))))))));
+                                + z * (1.0 / 6_227_020_800.0
+                                    + z * (-1.0 / 1_307_674_368_000.0))))))));
     let c = 1.0
         + z * (-0.5
             + z * (1.0 / 24.0

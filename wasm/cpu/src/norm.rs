@@ -2,8 +2,8 @@
 //! with a per-channel affine map (see `Backend.normForward`). Threads split rows; in the backward
 //! pass thread 0 accumulates dγ/dβ in place and every other thread into its own partial block,
 //! which the TS side adds in afterwards (`copy_blocks` with accumulate).
+use crate::claims;
 use crate::math::*;
-use crate::share;
 use core::arch::wasm32::*;
 
 #[inline(always)]
@@ -50,36 +50,37 @@ pub unsafe extern "C" fn norm_forward(
     groups: usize,
     chan_inner: usize,
     eps: f32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (r0, r1) = share(rows, tid, nt, 1);
-    let cpg = cols / chan_inner;
-    for r in r0..r1 {
-        let xr = x.add(r * cols);
-        let yr = y.add(r * cols);
-        let (s1, _) = sum(xr, cols, 0.0);
-        let mu = s1 / cols as f32;
-        let (d1, d2) = sum(xr, cols, mu);
-        let var = ((d2 - d1 * d1 / cols as f32) / cols as f32).max(0.0);
-        let rs = 1.0 / f32x4_extract_lane::<0>(f32x4_sqrt(splat(var + eps)));
-        *mean.add(r) = mu;
-        *rstd.add(r) = rs;
-        let base = (r % groups) * cpg;
-        for cb in 0..cpg {
-            let g = *gamma.add(base + cb) * rs;
-            let gv = splat(g);
-            let bv = splat(*beta.add(base + cb) - mu * g);
-            let xp = xr.add(cb * chan_inner);
-            let yp = yr.add(cb * chan_inner);
-            let mut i = 0;
-            while i + 4 <= chan_inner {
-                st(yp.add(i), f32x4_add(f32x4_mul(ld(xp.add(i)), gv), bv));
-                i += 4;
-            }
-            while i < chan_inner {
-                *yp.add(i) = *xp.add(i) * g + (*beta.add(base + cb) - mu * g);
-                i += 1;
+    for (r0, r1) in claims(rows, nt, 1) {
+        let cpg = cols / chan_inner;
+        for r in r0..r1 {
+            let xr = x.add(r * cols);
+            let yr = y.add(r * cols);
+            let (s1, _) = sum(xr, cols, 0.0);
+            let mu = s1 / cols as f32;
+            let (d1, d2) = sum(xr, cols, mu);
+            let var = ((d2 - d1 * d1 / cols as f32) / cols as f32).max(0.0);
+            let rs = 1.0 / f32x4_extract_lane::<0>(f32x4_sqrt(splat(var + eps)));
+            *mean.add(r) = mu;
+            *rstd.add(r) = rs;
+            let base = (r % groups) * cpg;
+            for cb in 0..cpg {
+                let g = *gamma.add(base + cb) * rs;
+                let gv = splat(g);
+                let bv = splat(*beta.add(base + cb) - mu * g);
+                let xp = xr.add(cb * chan_inner);
+                let yp = yr.add(cb * chan_inner);
+                let mut i = 0;
+                while i + 4 <= chan_inner {
+                    st(yp.add(i), f32x4_add(f32x4_mul(ld(xp.add(i)), gv), bv));
+                    i += 4;
+                }
+                while i < chan_inner {
+                    *yp.add(i) = *xp.add(i) * g + (*beta.add(base + cb) - mu * g);
+                    i += 1;
+                }
             }
         }
     }
@@ -103,7 +104,6 @@ pub unsafe extern "C" fn norm_backward(
     tid: usize,
     nt: usize,
 ) {
-    let (r0, r1) = share(rows, tid, nt, 1);
     let cpg = cols / chan_inner;
     let nch = groups * cpg;
     let (dg, db) = if tid == 0 {
@@ -115,63 +115,65 @@ pub unsafe extern "C" fn norm_backward(
         }
         (p, p.add(nch))
     };
-    for r in r0..r1 {
-        let xr = x.add(r * cols);
-        let dyr = dy.add(r * cols);
-        let dxr = dx.add(r * cols);
-        let mu = *mean.add(r);
-        let rs = *rstd.add(r);
-        let base = (r % groups) * cpg;
-        let muv = splat(mu);
-        let rsv = splat(rs);
-        let (mut sg, mut sgx) = (0f32, 0f32);
-        for cb in 0..cpg {
-            let xp = xr.add(cb * chan_inner);
-            let dp = dyr.add(cb * chan_inner);
-            let (mut a, mut b) = (splat(0.0), splat(0.0));
-            let mut i = 0;
-            while i + 4 <= chan_inner {
-                let d = ld(dp.add(i));
-                let xh = f32x4_mul(f32x4_sub(ld(xp.add(i)), muv), rsv);
-                a = f32x4_add(a, d);
-                b = f32x4_add(b, f32x4_mul(d, xh));
-                i += 4;
+    for (r0, r1) in claims(rows, nt, 1) {
+        for r in r0..r1 {
+            let xr = x.add(r * cols);
+            let dyr = dy.add(r * cols);
+            let dxr = dx.add(r * cols);
+            let mu = *mean.add(r);
+            let rs = *rstd.add(r);
+            let base = (r % groups) * cpg;
+            let muv = splat(mu);
+            let rsv = splat(rs);
+            let (mut sg, mut sgx) = (0f32, 0f32);
+            for cb in 0..cpg {
+                let xp = xr.add(cb * chan_inner);
+                let dp = dyr.add(cb * chan_inner);
+                let (mut a, mut b) = (splat(0.0), splat(0.0));
+                let mut i = 0;
+                while i + 4 <= chan_inner {
+                    let d = ld(dp.add(i));
+                    let xh = f32x4_mul(f32x4_sub(ld(xp.add(i)), muv), rsv);
+                    a = f32x4_add(a, d);
+                    b = f32x4_add(b, f32x4_mul(d, xh));
+                    i += 4;
+                }
+                let (mut sdb, mut sdg) = (hsum(a), hsum(b));
+                while i < chan_inner {
+                    let d = *dp.add(i);
+                    sdb += d;
+                    sdg += d * (*xp.add(i) - mu) * rs;
+                    i += 1;
+                }
+                let ch = base + cb;
+                *dg.add(ch) += sdg;
+                *db.add(ch) += sdb;
+                let gm = *gamma.add(ch);
+                sg += gm * sdb;
+                sgx += gm * sdg;
             }
-            let (mut sdb, mut sdg) = (hsum(a), hsum(b));
-            while i < chan_inner {
-                let d = *dp.add(i);
-                sdb += d;
-                sdg += d * (*xp.add(i) - mu) * rs;
-                i += 1;
-            }
-            let ch = base + cb;
-            *dg.add(ch) += sdg;
-            *db.add(ch) += sdb;
-            let gm = *gamma.add(ch);
-            sg += gm * sdb;
-            sgx += gm * sdg;
-        }
-        let mg = splat(sg / cols as f32);
-        let mgx = splat(sgx / cols as f32);
-        for cb in 0..cpg {
-            let gm = *gamma.add(base + cb);
-            let gv = splat(gm);
-            let xp = xr.add(cb * chan_inner);
-            let dp = dyr.add(cb * chan_inner);
-            let op = dxr.add(cb * chan_inner);
-            let mut i = 0;
-            while i + 4 <= chan_inner {
-                let xh = f32x4_mul(f32x4_sub(ld(xp.add(i)), muv), rsv);
-                let g = f32x4_mul(ld(dp.add(i)), gv);
-                let v = f32x4_sub(f32x4_sub(g, mg), f32x4_mul(xh, mgx));
-                st(op.add(i), f32x4_mul(v, rsv));
-                i += 4;
-            }
-            while i < chan_inner {
-                let xh = (*xp.add(i) - mu) * rs;
-                let g = *dp.add(i) * gm;
-                *op.add(i) = (g - sg / cols as f32 - xh * (sgx / cols as f32)) * rs;
-                i += 1;
+            let mg = splat(sg / cols as f32);
+            let mgx = splat(sgx / cols as f32);
+            for cb in 0..cpg {
+                let gm = *gamma.add(base + cb);
+                let gv = splat(gm);
+                let xp = xr.add(cb * chan_inner);
+                let dp = dyr.add(cb * chan_inner);
+                let op = dxr.add(cb * chan_inner);
+                let mut i = 0;
+                while i + 4 <= chan_inner {
+                    let xh = f32x4_mul(f32x4_sub(ld(xp.add(i)), muv), rsv);
+                    let g = f32x4_mul(ld(dp.add(i)), gv);
+                    let v = f32x4_sub(f32x4_sub(g, mg), f32x4_mul(xh, mgx));
+                    st(op.add(i), f32x4_mul(v, rsv));
+                    i += 4;
+                }
+                while i < chan_inner {
+                    let xh = (*xp.add(i) - mu) * rs;
+                    let g = *dp.add(i) * gm;
+                    *op.add(i) = (g - sg / cols as f32 - xh * (sgx / cols as f32)) * rs;
+                    i += 1;
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Counter-based random numbers (engine/random.ts, bit for bit in the u32 stream) and the
 //! sinusoidal time embedding.
+use crate::claims;
 use crate::math::*;
-use crate::share;
 use core::arch::wasm32::*;
 
 /// lowbias32 on 4 lanes.
@@ -30,40 +30,41 @@ pub unsafe extern "C" fn random(
     dist: u32,
     key: u32,
     offset: u32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (s, e) = share(n, tid, nt, 16);
-    let kv = i32x4_splat(key as i32);
-    let lanes = i32x4(0, 1, 2, 3);
-    let mut i = s;
-    while i < e {
-        let c = i32x4_add(i32x4_splat(offset.wrapping_add(i as u32) as i32), lanes);
-        let v = if dist == 0 {
-            let b = bits4(kv, c);
-            f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b, 8)), kv!(INV_2_24))
-        } else {
-            let c2 = i32x4_shl(c, 1);
-            let b1 = bits4(kv, c2);
-            let b2 = bits4(kv, i32x4_add(c2, kvi!(1)));
-            let u1 = f32x4_mul(
-                f32x4_convert_u32x4(i32x4_add(u32x4_shr(b1, 8), kvi!(1))),
-                kv!(INV_2_24),
-            );
-            let u2 = f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b2, 8)), kv!(INV_2_24));
-            let r = f32x4_sqrt(f32x4_mul(kv!(-2.0), log4(u1)));
-            f32x4_mul(r, cos_turns4(u2))
-        };
-        if i + 4 <= e {
-            st(out.add(i), v);
-        } else {
-            let mut t = [0f32; 4];
-            st(t.as_mut_ptr(), v);
-            for j in 0..e - i {
-                *out.add(i + j) = t[j];
+    for (s, e) in claims(n, nt, 16) {
+        let kv = i32x4_splat(key as i32);
+        let lanes = i32x4(0, 1, 2, 3);
+        let mut i = s;
+        while i < e {
+            let c = i32x4_add(i32x4_splat(offset.wrapping_add(i as u32) as i32), lanes);
+            let v = if dist == 0 {
+                let b = bits4(kv, c);
+                f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b, 8)), kv!(INV_2_24))
+            } else {
+                let c2 = i32x4_shl(c, 1);
+                let b1 = bits4(kv, c2);
+                let b2 = bits4(kv, i32x4_add(c2, kvi!(1)));
+                let u1 = f32x4_mul(
+                    f32x4_convert_u32x4(i32x4_add(u32x4_shr(b1, 8), kvi!(1))),
+                    kv!(INV_2_24),
+                );
+                let u2 = f32x4_mul(f32x4_convert_u32x4(u32x4_shr(b2, 8)), kv!(INV_2_24));
+                let r = f32x4_sqrt(f32x4_mul(kv!(-2.0), log4(u1)));
+                f32x4_mul(r, cos_turns4(u2))
+            };
+            if i + 4 <= e {
+                st(out.add(i), v);
+            } else {
+                let mut t = [0f32; 4];
+                st(t.as_mut_ptr(), v);
+                for j in 0..e - i {
+                    *out.add(i + j) = t[j];
+                }
             }
+            i += 4;
         }
-        i += 4;
     }
 }
 
@@ -76,18 +77,19 @@ pub unsafe extern "C" fn time_embedding(
     b: usize,
     dim: usize,
     freqs: *const f64,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
     let half = dim / 2;
-    let (r0, r1) = share(b, tid, nt, 1);
-    for r in r0..r1 {
-        let tv = *t.add(r) as f64;
-        let o = out.add(r * dim);
-        for j in 0..half {
-            let a = tv * *freqs.add(j);
-            *o.add(j) = sin64(a) as f32;
-            *o.add(half + j) = cos64(a) as f32;
+    for (r0, r1) in claims(b, nt, 1) {
+        for r in r0..r1 {
+            let tv = *t.add(r) as f64;
+            let o = out.add(r * dim);
+            for j in 0..half {
+                let a = tv * *freqs.add(j);
+                *o.add(j) = sin64(a) as f32;
+                *o.add(half + j) = cos64(a) as f32;
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Reductions: sums over the middle axis of [outer, len, inner], sums of squares (per-thread
 //! partials, combined on the TS side), row-wise log-softmax and its backward.
+use crate::claims;
 use crate::math::*;
-use crate::share;
 use core::arch::wasm32::*;
 
 #[inline(always)]
@@ -42,61 +42,62 @@ pub unsafe extern "C" fn reduce_sum(
     len: usize,
     inner: usize,
     acc: u32,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
     let split_outer = outer >= nt * 2 || inner < 16 * nt;
-    let (o0, o1, i0, i1) = if split_outer {
-        let (s, e) = share(outer, tid, nt, 1);
-        (s, e, 0, inner)
-    } else {
-        let (s, e) = share(inner, tid, nt, 16);
-        (0, outer, s, e)
-    };
-    for o in o0..o1 {
-        let xo = x.add(o * len * inner);
-        let oo = out.add(o * inner);
-        if inner == 1 {
-            let s = sum_contig(xo, len);
-            *oo = if acc != 0 { *oo + s } else { s };
-            continue;
-        }
-        // Column sums: 16-wide stripes of `inner`, accumulated down `len`.
-        let mut i = i0;
-        while i < i1 {
-            let w = (i1 - i).min(16);
-            if w == 16 {
-                let z = splat(0.0);
-                let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
-                for l in 0..len {
-                    let p = xo.add(l * inner + i);
-                    s0 = f32x4_add(s0, ld(p));
-                    s1 = f32x4_add(s1, ld(p.add(4)));
-                    s2 = f32x4_add(s2, ld(p.add(8)));
-                    s3 = f32x4_add(s3, ld(p.add(12)));
-                }
-                let q = oo.add(i);
-                if acc != 0 {
-                    s0 = f32x4_add(s0, ld(q));
-                    s1 = f32x4_add(s1, ld(q.add(4)));
-                    s2 = f32x4_add(s2, ld(q.add(8)));
-                    s3 = f32x4_add(s3, ld(q.add(12)));
-                }
-                st(q, s0);
-                st(q.add(4), s1);
-                st(q.add(8), s2);
-                st(q.add(12), s3);
-            } else {
-                for j in i..i + w {
-                    let mut s = 0f32;
-                    for l in 0..len {
-                        s += *xo.add(l * inner + j);
-                    }
-                    let q = oo.add(j);
-                    *q = if acc != 0 { *q + s } else { s };
-                }
+    let (units, align) = if split_outer { (outer, 1) } else { (inner, 16) };
+    for (s, e) in claims(units, nt, align) {
+        let (o0, o1, i0, i1) = if split_outer {
+            (s, e, 0, inner)
+        } else {
+            (0, outer, s, e)
+        };
+        for o in o0..o1 {
+            let xo = x.add(o * len * inner);
+            let oo = out.add(o * inner);
+            if inner == 1 {
+                let s = sum_contig(xo, len);
+                *oo = if acc != 0 { *oo + s } else { s };
+                continue;
             }
-            i += w;
+            // Column sums: 16-wide stripes of `inner`, accumulated down `len`.
+            let mut i = i0;
+            while i < i1 {
+                let w = (i1 - i).min(16);
+                if w == 16 {
+                    let z = splat(0.0);
+                    let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
+                    for l in 0..len {
+                        let p = xo.add(l * inner + i);
+                        s0 = f32x4_add(s0, ld(p));
+                        s1 = f32x4_add(s1, ld(p.add(4)));
+                        s2 = f32x4_add(s2, ld(p.add(8)));
+                        s3 = f32x4_add(s3, ld(p.add(12)));
+                    }
+                    let q = oo.add(i);
+                    if acc != 0 {
+                        s0 = f32x4_add(s0, ld(q));
+                        s1 = f32x4_add(s1, ld(q.add(4)));
+                        s2 = f32x4_add(s2, ld(q.add(8)));
+                        s3 = f32x4_add(s3, ld(q.add(12)));
+                    }
+                    st(q, s0);
+                    st(q.add(4), s1);
+                    st(q.add(8), s2);
+                    st(q.add(12), s3);
+                } else {
+                    for j in i..i + w {
+                        let mut s = 0f32;
+                        for l in 0..len {
+                            s += *xo.add(l * inner + j);
+                        }
+                        let q = oo.add(j);
+                        *q = if acc != 0 { *q + s } else { s };
+                    }
+                }
+                i += w;
+            }
         }
     }
 }
@@ -110,25 +111,31 @@ pub unsafe extern "C" fn sum_squares_part(
     tid: usize,
     nt: usize,
 ) {
-    let (s, e) = share(n, tid, nt, 16);
     let z = splat(0.0);
     let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
-    let mut i = s;
-    while i + 16 <= e {
-        let (a, b, c, d) = (ld(x.add(i)), ld(x.add(i + 4)), ld(x.add(i + 8)), ld(x.add(i + 12)));
-        s0 = f32x4_add(s0, f32x4_mul(a, a));
-        s1 = f32x4_add(s1, f32x4_mul(b, b));
-        s2 = f32x4_add(s2, f32x4_mul(c, c));
-        s3 = f32x4_add(s3, f32x4_mul(d, d));
-        i += 16;
+    let mut tail = 0f32;
+    for (s, e) in claims(n, nt, 16) {
+        let mut i = s;
+        while i + 16 <= e {
+            let (a, b, c, d) = (
+                ld(x.add(i)),
+                ld(x.add(i + 4)),
+                ld(x.add(i + 8)),
+                ld(x.add(i + 12)),
+            );
+            s0 = f32x4_add(s0, f32x4_mul(a, a));
+            s1 = f32x4_add(s1, f32x4_mul(b, b));
+            s2 = f32x4_add(s2, f32x4_mul(c, c));
+            s3 = f32x4_add(s3, f32x4_mul(d, d));
+            i += 16;
+        }
+        while i < e {
+            let v = *x.add(i);
+            tail += v * v;
+            i += 1;
+        }
     }
-    let mut acc = hsum(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3)));
-    while i < e {
-        let v = *x.add(i);
-        acc += v * v;
-        i += 1;
-    }
-    *partials.add(tid) = acc;
+    *partials.add(tid) = hsum(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3))) + tail;
 }
 
 /// y[r] = x[r] − max − log Σ exp(x[r] − max), rows split across threads.
@@ -138,35 +145,36 @@ pub unsafe extern "C" fn log_softmax(
     y: *mut f32,
     rows: usize,
     cols: usize,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (r0, r1) = share(rows, tid, nt, 1);
-    for r in r0..r1 {
-        let xr = x.add(r * cols);
-        let yr = y.add(r * cols);
-        let mut mx = f32::NEG_INFINITY;
-        for j in 0..cols {
-            let v = *xr.add(j);
-            if v > mx {
-                mx = v;
+    for (r0, r1) in claims(rows, nt, 1) {
+        for r in r0..r1 {
+            let xr = x.add(r * cols);
+            let yr = y.add(r * cols);
+            let mut mx = f32::NEG_INFINITY;
+            for j in 0..cols {
+                let v = *xr.add(j);
+                if v > mx {
+                    mx = v;
+                }
             }
-        }
-        let mv = splat(mx);
-        let mut sv = splat(0.0);
-        let mut j = 0;
-        while j + 4 <= cols {
-            sv = f32x4_add(sv, exp4(f32x4_sub(ld(xr.add(j)), mv)));
-            j += 4;
-        }
-        let mut s = hsum(sv);
-        while j < cols {
-            s += f32x4_extract_lane::<0>(exp4(splat(*xr.add(j) - mx)));
-            j += 1;
-        }
-        let lse = mx + f32x4_extract_lane::<0>(log4(splat(s)));
-        for j in 0..cols {
-            *yr.add(j) = *xr.add(j) - lse;
+            let mv = splat(mx);
+            let mut sv = splat(0.0);
+            let mut j = 0;
+            while j + 4 <= cols {
+                sv = f32x4_add(sv, exp4(f32x4_sub(ld(xr.add(j)), mv)));
+                j += 4;
+            }
+            let mut s = hsum(sv);
+            while j < cols {
+                s += f32x4_extract_lane::<0>(exp4(splat(*xr.add(j) - mx)));
+                j += 1;
+            }
+            let lse = mx + f32x4_extract_lane::<0>(log4(splat(s)));
+            for j in 0..cols {
+                *yr.add(j) = *xr.add(j) - lse;
+            }
         }
     }
 }
@@ -179,24 +187,28 @@ pub unsafe extern "C" fn log_softmax_backward(
     dx: *mut f32,
     rows: usize,
     cols: usize,
-    tid: usize,
+    _tid: usize,
     nt: usize,
 ) {
-    let (r0, r1) = share(rows, tid, nt, 1);
-    for r in r0..r1 {
-        let yr = y.add(r * cols);
-        let dyr = dy.add(r * cols);
-        let dxr = dx.add(r * cols);
-        let s = splat(sum_contig(dyr, cols));
-        let mut j = 0;
-        while j + 4 <= cols {
-            st(dxr.add(j), f32x4_sub(ld(dyr.add(j)), f32x4_mul(exp4(ld(yr.add(j))), s)));
-            j += 4;
-        }
-        while j < cols {
-            let e = f32x4_extract_lane::<0>(exp4(splat(*yr.add(j))));
-            *dxr.add(j) = *dyr.add(j) - e * f32x4_extract_lane::<0>(s);
-            j += 1;
+    for (r0, r1) in claims(rows, nt, 1) {
+        for r in r0..r1 {
+            let yr = y.add(r * cols);
+            let dyr = dy.add(r * cols);
+            let dxr = dx.add(r * cols);
+            let s = splat(sum_contig(dyr, cols));
+            let mut j = 0;
+            while j + 4 <= cols {
+                st(
+                    dxr.add(j),
+                    f32x4_sub(ld(dyr.add(j)), f32x4_mul(exp4(ld(yr.add(j))), s)),
+                );
+                j += 4;
+            }
+            while j < cols {
+                let e = f32x4_extract_lane::<0>(exp4(splat(*yr.add(j))));
+                *dxr.add(j) = *dyr.add(j) - e * f32x4_extract_lane::<0>(s);
+                j += 1;
+            }
         }
     }
 }
