@@ -103,6 +103,8 @@ export interface PipelineConfig {
   trainLimit: number;
   testLimit: number;
   backgrounds: string;
+  /** Side of the procedural backgrounds (px): larger ones give smoother 28×28 crops. */
+  backgroundSize: number;
   backend: "auto" | "webgpu" | "wasm" | "reference";
   seed: number;
   /** Seeds of the prior training + sampling (mean ± std over them); autoencoders use `seed`. */
@@ -121,6 +123,7 @@ const BASE: PipelineConfig = {
   trainLimit: 20000,
   testLimit: 2000,
   backgrounds: "",
+  backgroundSize: 512,
   backend: "auto",
   seed: 1,
   seeds: 1,
@@ -136,14 +139,14 @@ const BASE: PipelineConfig = {
     lr: 2e-3,
     lrFinal: 0.05,
   },
-  classifier: { hidden: [16, 32, 64], features: 128, steps: 400, batch: 64, lr: 2e-3 },
+  classifier: { hidden: [16, 32, 64], features: 128, steps: 1200, batch: 64, lr: 2e-3 },
   prior: {
     width: 256,
     blocks: 4,
     embed: 64,
     timeWidth: 64,
     output: "score",
-    steps: 3000,
+    steps: 2000,
     batch: 256,
     lr: 1e-3,
     beta0: 1,
@@ -163,13 +166,13 @@ const BASE: PipelineConfig = {
     sweepPriors: false,
     width: 128,
     depth: 2,
-    steps: 1500,
+    steps: 1000,
     batch: 256,
     lr: 1e-3,
     weightDecay: 0,
     divergence: "hutchinson",
   },
-  eval: { conditional: 200, unconditional: 500, subsetsPerSize: 5 },
+  eval: { conditional: 100, unconditional: 500, subsetsPerSize: 5 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
@@ -381,6 +384,7 @@ export function validate(cfg: PipelineConfig): void {
     );
   }
   positiveInt("modalities", cfg.modalities, 2);
+  positiveInt("backgroundSize", cfg.backgroundSize, 28);
   positiveInt("trainLimit", cfg.trainLimit, 2);
   positiveInt("testLimit", cfg.testLimit, 2);
   positiveInt("seed", cfg.seed, 0);

@@ -9,7 +9,7 @@ import { selectBackend } from "../backends.ts";
 import { openDataset } from "../data/mod.ts";
 import { type MultimodalDataset, subsetSplit } from "../data/dataset.ts";
 import { polyMnistDataset } from "../data/polymnist.ts";
-import { loadBackgrounds } from "../data/backgrounds.ts";
+import { loadBackgrounds, proceduralBackgrounds } from "../data/backgrounds.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
 import * as ops from "../ops/mod.ts";
 import { RunStore } from "../runs/store.ts";
@@ -59,7 +59,7 @@ export async function loadDataset(cfg: PipelineConfig): Promise<MultimodalDatase
   if (cfg.data === "polymnist" || cfg.data === "polymnist10") {
     const backgrounds = cfg.backgrounds
       ? await loadBackgrounds(cfg.backgrounds, cfg.modalities)
-      : undefined;
+      : proceduralBackgrounds(cfg.modalities, cfg.backgroundSize ?? 256);
     ds = await polyMnistDataset({ modalities: cfg.modalities, seed: cfg.seed, limit, backgrounds });
   } else {
     ds = await openDataset(cfg.data, { seed: cfg.seed, limit });
