@@ -4,6 +4,8 @@
  * Not a template engine: files are returned verbatim.
  */
 
+import { readAssetTextSync } from "../engine/assets.ts";
+
 const cache = new Map<string, string>();
 
 /**
@@ -18,7 +20,7 @@ const cache = new Map<string, string>();
 export function loadWgsl(name: string): string {
   let src = cache.get(name);
   if (src === undefined) {
-    src = Deno.readTextFileSync(new URL(`./kernels/${name}.wgsl`, import.meta.url));
+    src = readAssetTextSync(`gpu/kernels/${name}.wgsl`);
     cache.set(name, src);
   }
   return src;

@@ -60,6 +60,18 @@ Deno.test("imports point one way: routes → engine → gpu/wasm; app only from 
       if (["engine", "gpu", "wasm"].includes(from) && ["routes", "app", "cli"].includes(to)) {
         violations.push(`${rel} imports ${target} (${from}/ must not depend on ${to}/)`);
       }
+      // gpu/ and wasm/ sit below the engine: outside their tests they may use only the engine's
+      // leaf modules (the backend contract, the RNG spec, the asset resolver).
+      const leaves = ["engine/backend.ts", "engine/random.ts", "engine/assets.ts"];
+      if (
+        ["gpu", "wasm"].includes(from) && to === "engine" &&
+        !/(_test|_test_utils)\.ts$/.test(rel) &&
+        !leaves.includes(target)
+      ) {
+        violations.push(
+          `${rel} imports ${target} (gpu/ and wasm/ may use only ${leaves.join(", ")})`,
+        );
+      }
       if (to === "app" && !["routes", "app", "tests"].includes(from)) {
         violations.push(`${rel} imports ${target} (app/ is imported only by routes/)`);
       }

@@ -1,9 +1,11 @@
 /**
- * The one place where polyscore reads its built WebAssembly artifacts (`wasm/lib/`). Keep all
- * loading here so that an asset resolver can take it over later.
+ * The one place where polyscore reads its built WebAssembly artifacts (`wasm/lib/`), through the
+ * asset resolver (engine/assets.ts).
  *
  * @module
  */
+
+import { readAssetBytes } from "../engine/assets.ts";
 
 /**
  * Reads the bytes of a built artifact from `wasm/lib/`.
@@ -24,24 +26,6 @@ export async function loadWasmBytes(name: string): Promise<Uint8Array<ArrayBuffe
       }`,
     );
   }
-  const url = new URL("./lib/" + name, import.meta.url);
-  if (url.protocol === "file:") {
-    try {
-      return await Deno.readFile(url);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new Error(
-          `Cannot load wasm artifact: ${url.pathname} does not exist: run 'deno task wasm' to build it`,
-        );
-      }
-      throw error;
-    }
-  }
-  const response = await fetch(url);
-  if (!response.ok) {
-    throw new Error(
-      `Cannot load wasm artifact: fetching ${url} failed: status is ${response.status}`,
-    );
-  }
-  return new Uint8Array(await response.arrayBuffer());
+  // Through the one asset resolver, so a compiled binary finds the embedded copy.
+  return await readAssetBytes(`wasm/lib/${name}`);
 }

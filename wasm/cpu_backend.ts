@@ -20,6 +20,7 @@ import type {
   NormSpec,
   UnaryOp,
 } from "../engine/backend.ts";
+import { assetUrl } from "../engine/assets.ts";
 import { streamKey } from "../engine/random.ts";
 import { WasmHeap } from "./_cpu_heap.ts";
 import { loadWasmBytes } from "./_load.ts";
@@ -64,7 +65,7 @@ const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, bce_l
 export const PARALLEL_MIN = { elementwise: 1 << 15, matmul: 1 << 17, rows: 1 << 14 } as const;
 
 const STACK_BYTES = 256 * 1024;
-const WORKER_URL = new URL("./_cpu_worker.ts", import.meta.url);
+const WORKER_URL = assetUrl("wasm/_cpu_worker.ts");
 let modulePromise: Promise<[WebAssembly.Module, WebAssembly.Module | null]> | null = null;
 
 /**

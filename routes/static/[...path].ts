@@ -1,11 +1,11 @@
 /** GET /static/<path> — the files under static/ (CSS, bundled islands), nothing else. */
 
-import { fileURLToPath } from "node:url";
+import { assetPath } from "../../engine/assets.ts";
 import { resolveInside } from "../../engine/runs/files.ts";
 import { define } from "../_define.ts";
 import { HttpError } from "../_http.ts";
 
-const ROOT = fileURLToPath(new URL("../../static/", import.meta.url));
+const ROOT = assetPath("static");
 const TYPES: Record<string, string> = {
   css: "text/css; charset=utf-8",
   js: "text/javascript; charset=utf-8",
