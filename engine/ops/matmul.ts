@@ -135,6 +135,8 @@ function convCore(x: Tensor, weight: Tensor, g: ConvGeometry, o: number): Tensor
       transB: true,
       accumulate: false,
     });
+    // The first layer's input (the data) needs no gradient: skip a GEMM and a col2im.
+    if (!x.requiresGrad && !x.node) return [null, dw];
     const dcol = Tensor.empty(be, [ck, cols]);
     be.matmul(weight.buf, dyP.buf, dcol.buf, {
       m: ck,
