@@ -51,7 +51,9 @@ Deno.test("an MLP regression loss falls 10x in 200 Adam steps on the reference b
     if (s === 0) liveAfterFirst = be.liveBuffers;
   }
   if (be.liveBuffers !== liveAfterFirst) {
-    throw new Error(`buffers leak: ${liveAfterFirst} live after step 1, ${be.liveBuffers} after 200`);
+    throw new Error(
+      `buffers leak: ${liveAfterFirst} live after step 1, ${be.liveBuffers} after 200`,
+    );
   }
   if (!(losses[199] < losses[0] / 10)) {
     throw new Error(`loss ${losses[0]} → ${losses[199]}: less than 10x`);
