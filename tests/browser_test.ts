@@ -146,7 +146,9 @@ Deno.test({
       live.setStatus("done");
       await page.waitForSelector(".live-run .badge.status-done");
 
-      // Playground on the real sampler: observe m0, sample m1.
+      // Playground on the real sampler: observe m0, sample m1. The live page reloads itself
+      // 1.5 s after its run finishes, which would abort a navigation racing with it: wait for it.
+      await page.waitForEvent("load", { timeout: 10_000 });
       await page.goto(`${base}/playground?run=tiny`);
       await page.waitForSelector("html[data-hydrated]");
       await page.waitForSelector("#sample-button");
