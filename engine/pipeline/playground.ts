@@ -53,6 +53,7 @@ class Session implements PlaygroundSession {
     private aes: Autoencoder[],
     private lat: Latents,
     private priors: Map<string, { space: PriorSpace; gen: (steps: number) => LatentGenerator }>,
+    private ownsBackend: boolean,
   ) {
     this.modalities = ctx.dataset.modalities.map((s) => ({
       name: s.name,
@@ -159,6 +160,7 @@ class Session implements PlaygroundSession {
 
   dispose(): void {
     for (const ae of this.aes) ae.dispose();
+    if (this.ownsBackend) this.ctx.backend.destroy();
   }
 }
 
@@ -207,5 +209,5 @@ export async function openPlayground(
         ),
     });
   }
-  return new Session(ctx, aes, lat, priors);
+  return new Session(ctx, aes, lat, priors, !opts.backend);
 }

@@ -139,11 +139,15 @@ export async function runPipeline(
     store.event("info", stage, msg);
     if (!opts.quiet) console.error(`[${stage}] ${msg}`);
   };
+  // A backend this function selected is destroyed at the end (its worker threads would otherwise
+  // keep the process alive); one given by the caller stays the caller's.
+  let owned: Backend | null = null;
   try {
     const selected = opts.backend
       ? { backend: opts.backend, reason: `${opts.backend.name} (given by the caller)` }
       : await selectBackend(cfg.backend);
     const backend = selected.backend;
+    if (!opts.backend) owned = backend;
     store.setMeta("backend", backend.name);
     store.setMeta("version", VERSION);
     say(
@@ -308,6 +312,7 @@ export async function runPipeline(
     store.event("error", "run", (e as Error).message);
     store.setStatus("failed", (e as Error).message);
     store.close();
+    owned?.destroy();
     throw e;
   }
 
@@ -323,6 +328,7 @@ export async function runPipeline(
     }
     const out = { id: store.id, dir: store.dir, report };
     store.close();
+    owned?.destroy();
     return out;
   }
 }
