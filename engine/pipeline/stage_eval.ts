@@ -114,7 +114,7 @@ async function conditional(
         if (s.includes(m)) return;
         let sum = 0;
         for (let i = 0; i < n; i++) sum += scores[k++];
-        out.set(`${s.join("")}->${m}`, sum / n);
+        out.set(`${s.join(",")}->${m}`, sum / n);
       });
     }
     ctx.run.setStage(`eval/${gen.name}`, Math.min(1, (s0 + group.length) / subsets.length));
@@ -235,13 +235,15 @@ export async function evaluateMethod(
   for (let k = 1; k < mods; k++) {
     const vals = subsets.filter((s) => s.length === k).flatMap((s) =>
       Array.from({ length: mods }, (_, m) => m).filter((m) => !s.includes(m)).map((m) =>
-        cond.get(`${s.join("")}->${m}`)!
+        cond.get(`${s.join(",")}->${m}`)!
       )
     );
     if (vals.length) byGiven[String(k)] = vals.reduce((a, b) => a + b, 0) / vals.length;
   }
   const byTarget = Array.from({ length: mods }, (_, m) => {
-    const vals = subsets.filter((s) => !s.includes(m)).map((s) => cond.get(`${s.join("")}->${m}`)!);
+    const vals = subsets.filter((s) => !s.includes(m)).map((s) =>
+      cond.get(`${s.join(",")}->${m}`)!
+    );
     return vals.reduce((a, b) => a + b, 0) / Math.max(1, vals.length);
   });
   const unc = await unconditional(ctx, gen, lat, aes, scorers, seed + 7777);
