@@ -1,101 +1,34 @@
 /**
- * The engine trains: a small MLP and a small conv autoencoder on the f64 reference backend, the
- * loss falling by a stated factor within N steps.
+ * The engine trains on the f64 reference backend: the shared MLP and conv autoencoder problems
+ * (tests/_train_fixtures.ts), the loss falling by a stated factor within N steps, and no buffer
+ * leaking after the first step.
  */
 import { ReferenceBackend } from "../engine/reference/backend.ts";
-import { ConvAutoencoder } from "../engine/models/conv_vae.ts";
-import { Linear } from "../engine/nn/layers.ts";
-import { Init, Module } from "../engine/nn/module.ts";
-import * as ops from "../engine/ops/mod.ts";
-import { Adam } from "../engine/optim.ts";
-import { Rng } from "../engine/random.ts";
-import { backward, Tensor, tidy } from "../engine/tensor.ts";
+import { aeRun, mlpRun, type Run } from "./_train_fixtures.ts";
 
-const be = new ReferenceBackend();
-
-class Mlp extends Module {
-  l1: Linear;
-  l2: Linear;
-  constructor(init: Init) {
-    super();
-    this.l1 = this.child("l1", new Linear(init, 3, 16));
-    this.l2 = this.child("l2", new Linear(init, 16, 1));
-  }
-  forward(x: Tensor): Tensor {
-    return this.l2.forward(ops.tanh(this.l1.forward(x)));
-  }
-}
-
-Deno.test("an MLP regression loss falls 10x in 200 Adam steps on the reference backend", async () => {
-  const rng = new Rng(5);
-  const n = 32;
-  const xs = new Float64Array(n * 3), ys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < 3; j++) xs[i * 3 + j] = rng.normal();
-    ys[i] = Math.sin(xs[i * 3]) + 0.5 * xs[i * 3 + 1] * xs[i * 3 + 2];
-  }
-  const net = new Mlp(new Init(be, 1));
-  const opt = new Adam(net.parameters(), { lr: 1e-2 });
-  const x = Tensor.from(be, xs, [n, 3]), y = Tensor.from(be, ys, [n, 1]);
+async function train(make: (be: ReferenceBackend) => Run, steps: number) {
+  const be = new ReferenceBackend();
+  const run = make(be);
   const losses: number[] = [];
   let liveAfterFirst = 0;
-  for (let s = 0; s < 200; s++) {
-    const l = tidy(() => {
-      const loss = ops.mse(net.forward(x), y);
-      backward(loss, opt.params);
-      opt.update();
-      return loss;
-    });
-    losses.push(await l.item());
-    l.dispose();
+  for (let s = 0; s < steps; s++) {
+    losses.push((await run.step(true))!);
     if (s === 0) liveAfterFirst = be.liveBuffers;
   }
   if (be.liveBuffers !== liveAfterFirst) {
     throw new Error(
-      `buffers leak: ${liveAfterFirst} live after step 1, ${be.liveBuffers} after 200`,
+      `buffers leak: ${liveAfterFirst} live after step 1, ${be.liveBuffers} after ${steps}`,
     );
   }
-  if (!(losses[199] < losses[0] / 10)) {
-    throw new Error(`loss ${losses[0]} → ${losses[199]}: less than 10x`);
-  }
+  return { first: losses[0], last: losses[steps - 1] };
+}
+
+Deno.test("an MLP regression loss falls 10x in 200 Adam steps on the reference backend", async () => {
+  const { first, last } = await train(mlpRun, 200);
+  if (!(last < first / 10)) throw new Error(`loss ${first} → ${last}: less than 10x`);
 });
 
 Deno.test("a conv autoencoder reconstruction loss halves in 40 steps on the reference backend", async () => {
-  const rng = new Rng(9);
-  const n = 8;
-  const data = new Float64Array(n * 1 * 8 * 8);
-  for (let i = 0; i < n; i++) {
-    // Bright squares at random places: learnable structure.
-    const cx = 1 + rng.int(5), cy = 1 + rng.int(5);
-    for (let yy = 0; yy < 8; yy++) {
-      for (let xx = 0; xx < 8; xx++) {
-        data[i * 64 + yy * 8 + xx] = Math.abs(yy - cy) <= 1 && Math.abs(xx - cx) <= 1 ? 0.9 : 0.1;
-      }
-    }
-  }
-  const ae = new ConvAutoencoder(new Init(be, 2), [1, 8, 8], [4, 8], {
-    variant: "ae",
-    latent: 6,
-    likelihood: "gaussian",
-    beta: 0,
-    aeNoise: 0.01,
-    aeZWeight: 1e-5,
-  });
-  const opt = new Adam(ae.parameters(), { lr: 1e-2 });
-  const noise = new ops.RandomStream(3);
-  const x = Tensor.from(be, data, [n, 1, 8, 8]);
-  const losses: number[] = [];
-  for (let s = 0; s < 40; s++) {
-    const l = tidy(() => {
-      const { loss } = ae.loss(x, noise);
-      backward(loss, opt.params);
-      opt.update();
-      return loss;
-    });
-    losses.push(await l.item());
-    l.dispose();
-  }
-  if (!(losses[39] < losses[0] / 2)) {
-    throw new Error(`loss ${losses[0]} → ${losses[39]}: less than 2x`);
-  }
+  const { first, last } = await train(aeRun, 40);
+  if (!(last < first / 2)) throw new Error(`loss ${first} → ${last}: less than 2x`);
 });
