@@ -98,15 +98,20 @@ export class BatchOrder {
   }
 }
 
-/** Gathers modality m of the given tuples into a (B, …shape) f32 tensor in [0, 1]. */
+/**
+ * Gathers modality m of the given tuples into a (B, …shape) f32 tensor in [0, 1]. Training loops
+ * pass a `scratch` host buffer of at least B·size floats so a step allocates nothing on the host.
+ */
 export function batchTensor(
   backend: Backend,
   spec: ModalitySpec,
   data: Uint8Array,
   indices: ArrayLike<number>,
+  scratch?: Float32Array,
 ): Tensor {
   const n = sampleSize(spec);
-  const out = new Float32Array(indices.length * n);
+  const len = indices.length * n;
+  const out = scratch && scratch.length >= len ? scratch.subarray(0, len) : new Float32Array(len);
   const scale = spec.kind === "attributes" ? 1 : 1 / 255;
   for (let b = 0; b < indices.length; b++) {
     const src = indices[b] * n;

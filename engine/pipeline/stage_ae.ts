@@ -3,7 +3,7 @@
  * Images: conv, squared error on sigmoid outputs; masks: conv, Bernoulli; attributes: MLP,
  * Bernoulli. Then frozen; the latent is the posterior mean.
  */
-import type { ModalitySpec } from "../data/dataset.ts";
+import { type ModalitySpec, sampleSize } from "../data/dataset.ts";
 import { type Autoencoder, type AutoencoderConfig, ConvAutoencoder } from "../models/conv_vae.ts";
 import { MlpAutoencoder } from "../models/mlp_vae.ts";
 import { Init } from "../nn/module.ts";
@@ -45,6 +45,7 @@ export async function trainAutoencoders(ctx: PipelineContext): Promise<Autoencod
     const opt = new Adam(ae.parameters(), { lr: cfg.ae.lr, maxGradNorm: 100 });
     const noise = new RandomStream((cfg.seed * 31 + m) >>> 0);
     const order = new BatchOrder(ctx.train.count, cfg.ae.batch, cfg.seed, 100 + m);
+    const scratch = new Float32Array(cfg.ae.batch * sampleSize(spec));
     await trainStage(ctx, {
       stage: `ae/${spec.name}`,
       checkpoint: `ae_${spec.name}`,
@@ -57,7 +58,7 @@ export async function trainAutoencoders(ctx: PipelineContext): Promise<Autoencod
       unit: "img",
       unitsPerStep: cfg.ae.batch,
       step: (i) => {
-        const x = batchTensor(ctx.backend, spec, ctx.train.data[m], order.indices(i));
+        const x = batchTensor(ctx.backend, spec, ctx.train.data[m], order.indices(i), scratch);
         const l = ae.loss(x, noise);
         backward(l.loss, opt.params);
         opt.update();

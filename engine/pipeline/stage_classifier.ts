@@ -4,7 +4,7 @@
  * (CelebAMask-HQ). Masks and attribute vectors are scored directly against the truth (F1), so they
  * need none. Test accuracy is reported.
  */
-import type { ModalitySpec } from "../data/dataset.ts";
+import { type ModalitySpec, sampleSize } from "../data/dataset.ts";
 import { ConvClassifier } from "../models/classifier.ts";
 import { Init } from "../nn/module.ts";
 import * as ops from "../ops/mod.ts";
@@ -56,6 +56,7 @@ export async function trainClassifiers(
     );
     const opt = new Adam(clf.parameters(), { lr: cfg.classifier.lr });
     const order = new BatchOrder(ctx.train.count, cfg.classifier.batch, cfg.seed, 200 + m);
+    const scratch = new Float32Array(cfg.classifier.batch * sampleSize(spec));
     await trainStage(ctx, {
       stage: `classifier/${spec.name}`,
       checkpoint: `classifier_${spec.name}`,
@@ -69,7 +70,7 @@ export async function trainClassifiers(
       unitsPerStep: cfg.classifier.batch,
       step: (i) => {
         const idx = order.indices(i);
-        const x = batchTensor(ctx.backend, spec, ctx.train.data[m], idx);
+        const x = batchTensor(ctx.backend, spec, ctx.train.data[m], idx, scratch);
         const target = digits
           ? Tensor.from(ctx.backend, oneHot(Array.from(idx, (j) => ctx.train.labels[j]), classes), [
             idx.length,
