@@ -11,6 +11,7 @@
 export const COMPILE_INCLUDES = [
   "wasm/lib",
   "wasm/_cpu_worker.ts",
+  "wasm/_linalg_worker.ts",
   "gpu/kernels",
   "static",
   "engine/data/_png_write_worker.ts",

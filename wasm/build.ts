@@ -41,8 +41,14 @@ export const CRATES: CrateSpec[] = [
     name: "linalg",
     dir: "wasm/linalg",
     target: "wasm32-unknown-unknown",
-    rustflags: ["-C", "target-feature=+simd128"],
-    linkArgs: [],
+    // Shared imported memory, so that worker threads can run eigh's parallel regions (par.rs).
+    rustflags: ["-C", "target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals"],
+    linkArgs: [
+      "--shared-memory",
+      "--import-memory",
+      "--max-memory=4294967296",
+      "--export=__stack_pointer",
+    ],
     cargoArgs: [],
     artifact: "polyscore_linalg.wasm",
     output: "wasm/lib/linalg.wasm",

@@ -17,13 +17,14 @@
  * @module
  */
 
+import { assetUrl } from "../engine/assets.ts";
+import { createLinalgMemory, linalgImports, type LinalgWorkerInit } from "./_linalg_host.ts";
 import { loadWasmBytes } from "./_load.ts";
 
 /** File name of the linear-algebra artifact inside `wasm/lib/`. */
 export const LINALG_ARTIFACT = "linalg.wasm";
 
 interface LinalgExports {
-  memory: WebAssembly.Memory;
   linalg_alloc(len: number): number;
   linalg_free(ptr: number, len: number): void;
   linalg_eigh(a: number, n: number, values: number, vectors: number): number;
@@ -37,12 +38,16 @@ interface LinalgExports {
     transpose: number,
   ): number;
   linalg_spd_inverse(a: number, n: number, out: number, pivot: number): number;
+  linalg_stop_workers(): void;
+  linalg_worker_count(): number;
+  linalg_reset_workers(): void;
 }
 
-const wasm: LinalgExports = await (async () => {
-  const { instance } = await WebAssembly.instantiate(await loadWasmBytes(LINALG_ARTIFACT), {});
-  return instance.exports as unknown as LinalgExports;
-})();
+// One shared memory, so that worker threads (startLinalgThreads) can work on eigh's buffers.
+const memory = createLinalgMemory();
+const linalgModule = await WebAssembly.compile(await loadWasmBytes(LINALG_ARTIFACT));
+const wasm = new WebAssembly.Instance(linalgModule, linalgImports(memory))
+  .exports as unknown as LinalgExports;
 
 /** Thrown by {@linkcode eigh} when the QL/QR iteration does not converge (never seen in practice). */
 export class EighConvergenceError extends Error {
@@ -181,7 +186,7 @@ function withBuffers<T>(lengths: number[], body: (ptrs: number[]) => T): T {
 
 /** A view of a Wasm buffer; create it after the last allocation (memory growth detaches it). */
 function view(ptr: number, len: number): Float64Array {
-  return new Float64Array(wasm.memory.buffer, ptr, len);
+  return new Float64Array(memory.buffer, ptr, len);
 }
 
 /**
@@ -419,4 +424,113 @@ export function selectRanks(blocks: Float64Array[], epsilon: number): RankSelect
   const ranks = blocks.map(() => 0);
   for (let k = 0; k < keep; k++) ranks[entries[k].block]++;
   return { ranks, bound: 0.5 * tails[keep] };
+}
+
+/** Bytes of stack per worker thread (the kernels run in parallel regions use little). */
+const WORKER_STACK_BYTES = 64 * 1024;
+/** Most threads {@linkcode startLinalgThreads} accepts. */
+export const MAX_LINALG_THREADS = 16;
+
+interface LinalgPool {
+  workers: Worker[];
+  exited: Promise<unknown>[];
+  stacks: number[];
+}
+
+let pool: LinalgPool | null = null;
+
+/** Threads that {@linkcode eigh} shares its work with: 1 (the caller) plus the workers running. */
+export function linalgThreads(): number {
+  return 1 + (pool?.workers.length ?? 0);
+}
+
+/**
+ * Starts `threads − 1` worker threads that {@linkcode eigh} then shares its O(n³) loops with
+ * (the Householder updates, the formation of Qᵀ and the rotations of the eigenvectors); the
+ * caller's thread is the first. Results are bitwise identical for any number of threads: every
+ * chunk of work writes its own rows or columns and partial sums are combined in a fixed order.
+ * Workers spin for a few hundred microseconds after a region and then sleep; call
+ * {@linkcode stopLinalgThreads} when done (workers keep the process alive). Restarts the pool
+ * when one is running. Small matrices (n below ~100) run on the caller's thread only.
+ *
+ * @param threads total threads, an integer in 1..{@linkcode MAX_LINALG_THREADS}; default: the
+ *   machine's logical cores.
+ * @returns the number of threads now used.
+ * @throws {RangeError} for an invalid thread count.
+ * @example
+ * ```ts
+ * import { eigh, startLinalgThreads, stopLinalgThreads } from "./mod.ts";
+ * await startLinalgThreads(2);
+ * try {
+ *   eigh(new Float64Array(512 * 512).fill(1), 512);
+ * } finally {
+ *   await stopLinalgThreads();
+ * }
+ * ```
+ */
+export async function startLinalgThreads(
+  threads: number = navigator.hardwareConcurrency,
+): Promise<number> {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_LINALG_THREADS) {
+    throw new RangeError(
+      `Cannot start linalg threads: threads must be an integer in 1..${MAX_LINALG_THREADS}: ` +
+        `current value is ${threads}`,
+    );
+  }
+  await stopLinalgThreads();
+  const started: LinalgPool = { workers: [], exited: [], stacks: [] };
+  pool = started;
+  try {
+    for (let t = 1; t < threads; t++) {
+      const stack = wasm.linalg_alloc(WORKER_STACK_BYTES / 8);
+      started.stacks.push(stack);
+      const worker = new Worker(assetUrl("wasm/_linalg_worker.ts"), { type: "module" });
+      started.workers.push(worker);
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.onerror = (e) => {
+          e.preventDefault();
+          reject(new Error(`Cannot start linalg thread ${t}: ${e.message}`));
+        };
+        worker.onmessage = () => resolve();
+      });
+      started.exited.push(ready.then(() =>
+        new Promise((resolve) => {
+          worker.onmessage = resolve;
+        })
+      ));
+      const init: LinalgWorkerInit = {
+        module: linalgModule,
+        memory,
+        // 16-byte aligned top of the worker's region.
+        stackTop: (stack + WORKER_STACK_BYTES) & ~15,
+      };
+      worker.postMessage(init);
+      await ready;
+    }
+  } catch (err) {
+    await stopLinalgThreads();
+    throw err;
+  }
+  return linalgThreads();
+}
+
+/** Stops the workers of {@linkcode startLinalgThreads}; {@linkcode eigh} then runs on the caller's thread alone. */
+export async function stopLinalgThreads(): Promise<void> {
+  const current = pool;
+  if (current === null) return;
+  pool = null;
+  wasm.linalg_stop_workers();
+  // Workers that joined leave their loop and say so; one that failed to start never joined.
+  await Promise.race([
+    Promise.all(current.exited),
+    new Promise((resolve) => setTimeout(resolve, 2000)),
+  ]);
+  for (const w of current.workers) w.terminate();
+  if (wasm.linalg_worker_count() !== 0) {
+    throw new Error(
+      `Cannot stop linalg threads: ${wasm.linalg_worker_count()} worker(s) did not leave within 2 s`,
+    );
+  }
+  wasm.linalg_reset_workers();
+  for (const s of current.stacks) wasm.linalg_free(s, WORKER_STACK_BYTES / 8);
 }

@@ -11,6 +11,7 @@
 //! two contiguous rows) and transposed with the ascending sort at the end.
 
 use crate::kernels::{axpy, axpy2, dot, dot2, rotate_chains, syr2_symv_row, ChainBatch};
+use crate::par::for_each_chunk;
 
 /// Most QL/QR sweeps allowed per unreduced block, times its size (LAPACK `dsteqr` uses 30·n).
 const MAX_SWEEPS_PER_ROW: usize = 30;
@@ -96,14 +97,11 @@ pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) ->
     let mut e = vec![0.0; n];
     let mut tau = vec![0.0; n];
     tridiagonalize(a, n, &mut d, &mut e, &mut tau);
-    form_qt(a, n, &tau);
     // Rows of Qᵀ get a padded stride: the rotation chains walk down a column chunk, and a stride
     // of a multiple of 4 KiB (n = 512) maps every row to the same cache sets and defeats prefetch.
     let ld = n + 8;
     let mut z = vec![0.0; n * ld];
-    for i in 0..n {
-        z[i * ld..i * ld + n].copy_from_slice(&a[i * n..i * n + n]);
-    }
+    form_qt(a, n, &tau, &mut z, ld);
     let mut pool = ShiftPool::new(tridiagonal_values(&d, &e)?);
     tridiagonal_ql(&mut d, &mut e, Some((&mut z, ld)), Some(&mut pool))?;
 
@@ -120,166 +118,257 @@ pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) ->
     Ok(())
 }
 
-/// Reduces the lower triangle of `a` to tridiagonal form T = Qᵀ·A·Q with diagonal `d` and
-/// subdiagonal `e` (e[k] couples rows k and k+1, e[n-1] = 0). The Householder vector of step k is
-/// stored below the diagonal in column k (its leading 1 at row k+1), its scale in `tau[k]`.
+/// Reduces the symmetric matrix in the lower triangle of `a` to tridiagonal form T = Qᵀ·A·Q with
+/// diagonal `d` and subdiagonal `e` (e[k] couples rows k and k+1, e[n−1] = 0). The reflector of
+/// step k, H_k = I − tau[k]·v·vᵀ, is left in row k of `a` right of the diagonal (v_{k+1} = 1 at
+/// column k+1; that part of `a` is never read as matrix), and the diagonal is zeroed: row k from
+/// column k is then v padded with a leading 0, as [`form_qt`] reads it.
+///
+/// Step k works on the trailing block B = A[k+1.., k+1..]: its rows get the previous step's
+/// rank-2 update and are multiplied by v in one pass, shared by row chunks ([`symv_chunk`]). The
+/// next step's column (column 0 of B) is gathered by those chunks too, so the calling thread never
+/// walks a column of `a` (rows another core has in its cache).
 fn tridiagonalize(a: &mut [f64], n: usize, d: &mut [f64], e: &mut [f64], tau: &mut [f64]) {
     // Pending rank-2 update from the previous step, indexed like that step's trailing block.
     let mut vp = vec![0.0; n + 1];
     let mut wp = vec![0.0; n + 1];
     let mut v = vec![0.0; n];
     let mut p = vec![0.0; n];
+    let mut pbuf = vec![0.0; SYMV_MAX_CHUNKS * n];
+    // Column k of the current matrix from row k (col[0] is the diagonal), and B's column 0 as the
+    // chunks leave it (before this step's own update).
+    let mut col: Vec<f64> = (0..n).map(|i| a[i * n]).collect();
+    let mut colbuf = vec![0.0; n];
     let ap = a.as_mut_ptr();
     for k in 0..n.saturating_sub(1) {
         let m = n - k - 1; // (m) trailing block B = A[k+1.., k+1..]
         let b0 = k + 1;
-        d[k] = a[k * n + k];
-        // Householder reflector H = I − τ·v·vᵀ with H·x = (β, 0, …), x = A[k+1.., k].
-        let alpha = a[b0 * n + k];
-        let mut xnorm2 = 0.0;
-        for i in 1..m {
-            let x = a[(b0 + i) * n + k];
-            xnorm2 += x * x;
-        }
+        d[k] = col[0];
+        // Householder reflector H = I − τ·v·vᵀ with H·x = (β, 0, …), x = A[k+1.., k] = col[1..].
+        let x = &col[1..=m];
+        let alpha = x[0];
+        let xnorm2: f64 = x[1..].iter().map(|xi| xi * xi).sum();
         let t;
+        v[0] = 1.0;
         if xnorm2 == 0.0 {
             t = 0.0;
             e[k] = alpha;
-            v[0] = 1.0;
-            for i in 1..m {
-                v[i] = 0.0;
-                a[(b0 + i) * n + k] = 0.0;
+            for vi in v[1..m].iter_mut() {
+                *vi = 0.0;
             }
         } else {
             let beta = -hypot(alpha, xnorm2.sqrt()).copysign(alpha);
             t = (beta - alpha) / beta;
             let scale = 1.0 / (alpha - beta);
-            v[0] = 1.0;
-            for i in 1..m {
-                let x = &mut a[(b0 + i) * n + k];
-                *x *= scale;
-                v[i] = *x;
+            for (vi, xi) in v[1..m].iter_mut().zip(&x[1..]) {
+                *vi = xi * scale;
             }
             e[k] = beta;
         }
-        a[b0 * n + k] = 1.0;
         tau[k] = t;
+        a[k * n + b0..k * n + n].copy_from_slice(&v[..m]);
+        a[k * n + k] = 0.0;
 
-        // Apply the previous step's pending update to B and form p = B·v in the same pass.
-        for pi in p[..m].iter_mut() {
-            *pi = 0.0;
+        // Apply the previous step's pending update to B and form p = B·v in the same pass, in
+        // row chunks of about equal work, each accumulating into its own part of `pbuf`.
+        let chunks = symv_chunks(m);
+        let mut bounds = [0usize; SYMV_MAX_CHUNKS + 1];
+        for (c, b) in bounds.iter_mut().enumerate().take(chunks + 1) {
+            // Row i of the lower triangle costs ~i: equal work at m·√(c/chunks).
+            *b = if c == chunks { m } else { isqrt(m * m * c / chunks) };
         }
-        unsafe {
-            let vpp = vp.as_ptr().add(1);
-            let wpp = wp.as_ptr().add(1);
-            for i in 0..m {
-                let row = ap.add((b0 + i) * n + b0);
-                let vi = *vpp.add(i);
-                let wi = *wpp.add(i);
-                let s = syr2_symv_row(row, vpp, wpp, vi, wi, v.as_ptr(), v[i], p.as_mut_ptr(), i);
-                let diag = row.add(i);
-                *diag -= 2.0 * vi * wi;
-                p[i] += s + *diag * v[i];
+        let step = SymvStep {
+            a: ap,
+            n,
+            b0,
+            vp: unsafe { vp.as_ptr().add(1) },
+            wp: unsafe { wp.as_ptr().add(1) },
+            v: v.as_ptr(),
+            pbuf: pbuf.as_mut_ptr(),
+            col: colbuf.as_mut_ptr(),
+            bounds,
+        };
+        for_each_chunk(&step, chunks, symv_chunk);
+        for pj in p[..m].iter_mut() {
+            *pj = 0.0;
+        }
+        for c in 0..chunks {
+            let part = &pbuf[c * n..c * n + bounds[c + 1]];
+            for (pj, x) in p.iter_mut().zip(part) {
+                *pj += x;
             }
         }
         // w = τ·p − ½·τ²·(pᵀv)·v, so that H·B·H = B − v·wᵀ − w·vᵀ.
-        if t == 0.0 {
-            for i in 0..m {
-                vp[i] = v[i];
-                wp[i] = 0.0;
-            }
-        } else {
-            let mut pv = 0.0;
-            for i in 0..m {
-                p[i] *= t;
-                pv += p[i] * v[i];
-            }
-            let c = -0.5 * t * pv;
-            for i in 0..m {
-                vp[i] = v[i];
-                wp[i] = p[i] + c * v[i];
-            }
-            // Bring column k+1 (column 0 of B) up to date for the next reflector.
-            let (v0, w0) = (vp[0], wp[0]);
-            for i in 0..m {
-                a[(b0 + i) * n + b0] -= vp[i] * w0 + wp[i] * v0;
-            }
+        let mut pv = 0.0;
+        for i in 0..m {
+            p[i] *= t;
+            pv += p[i] * v[i];
+        }
+        let c = -0.5 * t * pv;
+        for i in 0..m {
+            vp[i] = v[i];
+            wp[i] = p[i] + c * v[i];
+        }
+        // The next column: B's column 0 with this step's update (its rows never see it later).
+        let (v0, w0) = (vp[0], wp[0]);
+        for i in 0..m {
+            col[i] = colbuf[i] - (vp[i] * w0 + wp[i] * v0);
         }
     }
-    d[n - 1] = a[(n - 1) * n + n - 1];
+    d[n - 1] = col[0];
+    a[(n - 1) * n + n - 1] = 0.0;
     e[n - 1] = 0.0;
     tau[n - 1] = 0.0;
 }
 
-/// Overwrites `a` (holding the reflectors from [`tridiagonalize`]) with Qᵀ = H_{n−2}·…·H_0,
-/// row-major, applying the reflectors from the right two at a time (one pass over each row for
-/// both).
-fn form_qt(a: &mut [f64], n: usize, tau: &[f64]) {
-    if n == 0 {
-        return;
+/// Most row chunks of one tridiagonalisation step.
+const SYMV_MAX_CHUNKS: usize = 8;
+
+/// Row chunks for a trailing block of order m: one below 96 (too little work to share; the
+/// count depends only on m, never on the threads, so results do not either).
+fn symv_chunks(m: usize) -> usize {
+    if m < 96 {
+        1
+    } else {
+        SYMV_MAX_CHUNKS
     }
-    let mut u = vec![0.0; n]; // reflector k, aligned at column k0
-    let mut w = vec![0.0; n]; // reflector k − 1, aligned at column k0
-    let ap = a.as_mut_ptr();
-    // Before H_k is applied, row and column k+1 of Qᵀ must be the unit vector (rows and columns
-    // ≤ k+1 are untouched by H_{n−2}, …, H_{k+1}); this also clears the consumed reflector k+1.
-    let unit = |a: &mut [f64], j: usize| {
-        for i in j..n {
-            a[j * n + i] = 0.0;
-            a[i * n + j] = 0.0;
+}
+
+/// ⌊√x⌋.
+fn isqrt(x: usize) -> usize {
+    let mut r = (x as f64).sqrt() as usize;
+    while r * r > x {
+        r -= 1;
+    }
+    while (r + 1) * (r + 1) <= x {
+        r += 1;
+    }
+    r
+}
+
+/// One step of [`tridiagonalize`] shared by row chunks: rows `bounds[c]..bounds[c + 1]` of the
+/// trailing block get the pending rank-2 update (`vp`, `wp`), their part of p = B·v goes to
+/// `pbuf[c·n..]` (entries < `bounds[c + 1]`), and their updated column-0 entries to `col`.
+struct SymvStep {
+    a: *mut f64,
+    n: usize,
+    b0: usize,
+    vp: *const f64,
+    wp: *const f64,
+    v: *const f64,
+    pbuf: *mut f64,
+    col: *mut f64,
+    bounds: [usize; SYMV_MAX_CHUNKS + 1],
+}
+
+// Chunks touch disjoint rows of `a` and disjoint parts of `pbuf` and `col`; the rest is read-only.
+unsafe impl Sync for SymvStep {}
+
+fn symv_chunk(s: &SymvStep, c: usize) {
+    let (r0, r1) = (s.bounds[c], s.bounds[c + 1]);
+    unsafe {
+        let p = s.pbuf.add(c * s.n);
+        for j in 0..r1 {
+            *p.add(j) = 0.0;
         }
-        a[j * n + j] = 1.0;
-    };
-    let mut k = n - 1; // next reflector to apply is k − 1 (reflector n−1 does not exist)
+        for i in r0..r1 {
+            let row = s.a.add((s.b0 + i) * s.n + s.b0);
+            let vi = *s.vp.add(i);
+            let wi = *s.wp.add(i);
+            let xi = *s.v.add(i);
+            let dot = syr2_symv_row(row, s.vp, s.wp, vi, wi, s.v, xi, p, i);
+            let diag = row.add(i);
+            *diag -= 2.0 * vi * wi;
+            *p.add(i) += dot + *diag * xi;
+            *s.col.add(i) = *row;
+        }
+    }
+}
+
+/// Writes Qᵀ = H_{n−2}·…·H_0 (the reflectors left in `a` by [`tridiagonalize`]) into the n rows
+/// of `z` (stride `ld`): starting from the identity, the reflectors are applied from the right two
+/// at a time (one pass over each row for both), rows shared by chunks.
+fn form_qt(a: &[f64], n: usize, tau: &[f64], z: &mut [f64], ld: usize) {
+    for r in 0..n {
+        let row = &mut z[r * ld..r * ld + n];
+        for x in row.iter_mut() {
+            *x = 0.0;
+        }
+        row[r] = 1.0;
+    }
+    let zp = z.as_mut_ptr();
+    let mut k = n.saturating_sub(1); // next reflector to apply is k − 1 (n − 1 does not exist)
     while k > 0 {
-        if k >= 2 {
-            // Apply H_{k−1} then H_{k−2}: Qᵀ ← Qᵀ·H_{k−1}·H_{k−2}, on rows and columns ≥ k0 = k−1.
-            let (k1, k2) = (k - 1, k - 2);
-            let k0 = k1; // = k2 + 1
-            let m = n - k0;
-            u[0] = 0.0;
-            for i in 1..m {
-                u[i] = a[(k0 + i) * n + k1];
+        // Apply H_{k−1} then H_{k−2}: Qᵀ ← Qᵀ·H_{k−1}·H_{k−2}, on rows and columns ≥ k0 = k−1
+        // (rows and columns below k0 are still the identity's). Alone for k = 1.
+        let k0 = k - 1;
+        let m = n - k0;
+        let pair = k >= 2;
+        let u = &a[k0 * n + k0..k0 * n + n]; // reflector k−1 with a leading 0
+        let w = if pair { &a[(k0 - 1) * n + k0..k0 * n] } else { u };
+        let step = ReflectPair {
+            z: zp,
+            ld,
+            n,
+            k0,
+            u: u.as_ptr(),
+            w: w.as_ptr(),
+            t1: tau[k0],
+            t2: if pair { tau[k0 - 1] } else { 0.0 },
+            uw: if pair { unsafe { dot(u.as_ptr(), w.as_ptr(), m) } } else { 0.0 },
+            pair,
+        };
+        // Chunks of REFLECT_ROWS rows at fixed (absolute) boundaries, so that a row stays with
+        // the thread that had it in the previous step.
+        let first = k0 / REFLECT_ROWS;
+        let chunks = (n + REFLECT_ROWS - 1) / REFLECT_ROWS - first;
+        for_each_chunk(&step, chunks, reflect_pair_chunk);
+        k = if pair { k - 2 } else { 0 };
+    }
+}
+
+/// Rows of Qᵀ per chunk of a [`form_qt`] step.
+const REFLECT_ROWS: usize = 32;
+
+/// One step of [`form_qt`] shared by row chunks: chunk c holds rows
+/// (⌊k0/REFLECT_ROWS⌋ + c)·REFLECT_ROWS.. (at least k0) of Qᵀ, whose columns k0.. are multiplied
+/// by H_{k0}·H_{k0−1} (reflectors `u`, `w` with scales `t1`, `t2`, uw = uᵀw), or by H_{k0}
+/// alone when `pair` is false.
+struct ReflectPair {
+    z: *mut f64,
+    ld: usize,
+    n: usize,
+    k0: usize,
+    u: *const f64,
+    w: *const f64,
+    t1: f64,
+    t2: f64,
+    uw: f64,
+    pair: bool,
+}
+
+// Chunks touch disjoint rows of `z`; the reflectors are read-only.
+unsafe impl Sync for ReflectPair {}
+
+fn reflect_pair_chunk(s: &ReflectPair, c: usize) {
+    let m = s.n - s.k0;
+    let r0 = ((s.k0 / REFLECT_ROWS + c) * REFLECT_ROWS).max(s.k0);
+    let r1 = ((s.k0 / REFLECT_ROWS + c + 1) * REFLECT_ROWS).min(s.n);
+    unsafe {
+        for r in r0..r1 {
+            let row = s.z.add(r * s.ld + s.k0);
+            if s.pair {
+                let (s1, s2) = dot2(row, s.u, s.w, m);
+                // x·H_{k−1} = x − α·u; then (x − α·u)·H_{k−2} = x − α·u − β·w.
+                let alpha = s.t1 * s1;
+                let beta = s.t2 * (s2 - alpha * s.uw);
+                axpy2(-alpha, s.u, -beta, s.w, row, m);
+            } else if s.t1 != 0.0 {
+                let s1 = dot(row, s.u, m);
+                axpy(-s.t1 * s1, s.u, row, m);
             }
-            for i in 0..m {
-                w[i] = a[(k0 + i) * n + k2];
-            }
-            unit(a, k1 + 1);
-            unit(a, k0);
-            let (t1, t2) = (tau[k1], tau[k2]);
-            let uw = unsafe { dot(u.as_ptr(), w.as_ptr(), m) };
-            unsafe {
-                for r in k0..n {
-                    let row = ap.add(r * n + k0);
-                    let (s1, s2) = dot2(row, u.as_ptr(), w.as_ptr(), m);
-                    // x·H_{k−1} = x − α·u; then (x − α·u)·H_{k−2} = x − α·u − β·w.
-                    let alpha = t1 * s1;
-                    let beta = t2 * (s2 - alpha * uw);
-                    axpy2(-alpha, u.as_ptr(), -beta, w.as_ptr(), row, m);
-                }
-            }
-            k -= 2;
-        } else {
-            // k = 1: only H_0 is left.
-            let m = n - 1;
-            for i in 0..m {
-                u[i] = a[(1 + i) * n];
-            }
-            unit(a, 1);
-            let t = tau[0];
-            if t != 0.0 {
-                unsafe {
-                    for r in 1..n {
-                        let row = ap.add(r * n + 1);
-                        let s = dot(row, u.as_ptr(), m);
-                        axpy(-t * s, u.as_ptr(), row, m);
-                    }
-                }
-            }
-            k = 0;
         }
     }
-    unit(a, 0);
 }
 
 /// Eigenvalues already known (from a first, vector-free pass), offered as shifts to the pass that
@@ -463,7 +552,7 @@ fn tridiagonal_ql(
                 }
                 batch.push(&rows[..=nrot], &cs[..nrot], &ss[..nrot]);
                 if batch.len() >= CHAINS_PER_BATCH {
-                    unsafe { rotate_chains(zz.as_mut_ptr(), n, &batch) };
+                    rotate_batch(zz, n, &batch);
                     batch.clear();
                 }
             }
@@ -479,7 +568,37 @@ fn tridiagonal_ql(
         }
     }
     if let Some((zz, _)) = z.as_mut() {
-        unsafe { rotate_chains(zz.as_mut_ptr(), n, &batch) };
+        rotate_batch(zz, n, &batch);
     }
     Ok(())
+}
+
+/// Columns of the eigenvector rows per chunk of [`rotate_batch`] (a multiple of 8).
+const ROTATE_COLS: usize = 32;
+
+/// A batch of rotation chains to apply to columns `c·ROTATE_COLS..` of the rows of `z`.
+struct RotateStep<'a> {
+    z: *mut f64,
+    cols: usize,
+    batch: &'a ChainBatch,
+}
+
+// Chunks touch disjoint columns of `z`; the batch is read-only.
+unsafe impl Sync for RotateStep<'_> {}
+
+/// Applies `batch` to the n columns of `z`, in column chunks shared with the workers.
+fn rotate_batch(z: &mut [f64], n: usize, batch: &ChainBatch) {
+    if batch.len() == 0 {
+        return;
+    }
+    let step = RotateStep {
+        z: z.as_mut_ptr(),
+        cols: n,
+        batch,
+    };
+    for_each_chunk(&step, (n + ROTATE_COLS - 1) / ROTATE_COLS, |s, c| {
+        let c0 = c * ROTATE_COLS;
+        let c1 = (c0 + ROTATE_COLS).min(s.cols);
+        unsafe { rotate_chains(s.z, c0, c1, s.batch) };
+    });
 }

@@ -275,8 +275,8 @@ impl ChainBatch {
     }
 }
 
-/// Applies a batch of chains of plane rotations, in order, to rows of a row-major matrix `cols`
-/// columns wide.
+/// Applies a batch of chains of plane rotations, in order, to columns `col0..col1` of rows of a
+/// row-major matrix.
 ///
 /// In one chain, `rows[0..=k]` are row offsets (in elements) and rotation `t` (t < k) acts on the
 /// pair (`rows[t + 1]`, `rows[t]`) with cosine `c[t]` and sine `s[t]`:
@@ -287,12 +287,12 @@ impl ChainBatch {
 /// before the next, so later chains find their rows in L1 cache.
 ///
 /// # Safety
-/// Every row offset + `cols` must lie inside `z`; rows within a chain must be distinct.
-pub unsafe fn rotate_chains(z: *mut f64, cols: usize, batch: &ChainBatch) {
-    let mut col = 0;
+/// Every row offset + `col1` must lie inside `z`; rows within a chain must be distinct.
+pub unsafe fn rotate_chains(z: *mut f64, col0: usize, col1: usize, batch: &ChainBatch) {
+    let mut col = col0;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        while col + 8 <= cols {
+        while col + 8 <= col1 {
             let base = z.add(col);
             for &(r0, c0, k) in batch.chains.iter() {
                 chain_strip8(
@@ -306,7 +306,7 @@ pub unsafe fn rotate_chains(z: *mut f64, cols: usize, batch: &ChainBatch) {
             col += 8;
         }
     }
-    while col < cols {
+    while col < col1 {
         let base = z.add(col);
         for &(r0, c0, k) in batch.chains.iter() {
             let rp = batch.rows.as_ptr().add(r0);

@@ -9,6 +9,7 @@
 mod chol;
 mod eigh;
 mod kernels;
+mod par;
 
 use core::slice;
 
