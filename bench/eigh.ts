@@ -1,17 +1,19 @@
 /**
  * Benchmark of the Wasm symmetric eigensolver (`wasm/mod.ts` `eigh`, values and vectors) against
  * `npm:ml-matrix` (JAMA's tred2 + tql2 in JavaScript) and, when Python with numpy is available,
- * `numpy.linalg.eigh` (LAPACK `dsyevd`, one thread) in a subprocess of the same run, on the same
+ * `numpy.linalg.eigh` (LAPACK `dsyevd`) in a subprocess of the same run, on the same
  * matrices: once with the LAPACK the system selects (`numpy-lapack`; Debian's alternatives pick
  * OpenBLAS when it is installed) and, when that is not netlib's reference LAPACK, once more with the
- * reference one (`numpy-reference-lapack`). numpy lines name the loaded libraries in `peer_lib`. Prints one JSON line per size and peer:
+ * reference one (`numpy-reference-lapack`). numpy lines name the loaded libraries in `peer_lib`.
+ * Each peer is measured at our thread count (`threads`; see {@linkcode runEighBench}). Prints one
+ * JSON line per size, peer and thread count:
  *
  * ```json
- * {"suite":"eigh","case":"512","metric":"ms","ours":120.5,"peer":2410.2,"peer_name":"ml-matrix","ratio":20.0}
+ * {"suite":"eigh","case":"512","metric":"ms","ours":52.1,"peer":248.3,"peer_name":"ml-matrix","ratio":4.77,"threads":2,"peer_threads":1}
  * ```
  *
  * `ratio` is peer time / our time (> 1: we are faster). Times are medians over repetitions after
- * warm-up; ours and ml-matrix are timed alternately, and ours is timed again right after the numpy
+ * warm-up; ours is timed in blocks before and after ml-matrix's, and again right after the numpy
  * subprocess, so that load from other processes affects both sides of a ratio alike. Run
  * `deno run -A bench/eigh.ts [n ...]`.
  *
@@ -19,7 +21,7 @@
  */
 
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { eigh } from "../wasm/mod.ts";
+import { eigh, startLinalgThreads, stopLinalgThreads } from "../wasm/mod.ts";
 
 /** Sizes measured by default. */
 export const EIGH_BENCH_SIZES = [64, 128, 256, 512];
@@ -33,6 +35,10 @@ export interface EighBenchLine {
   peer: number;
   peer_name: string;
   ratio: number;
+  /** Threads used by ours and by the peer (ml-matrix is single-threaded JavaScript). */
+  threads: number;
+  /** Threads the peer used, where it differs from ours (ml-matrix: always 1). */
+  peer_threads?: number;
   /** For numpy: the BLAS/LAPACK shared libraries it had loaded. */
   peer_lib?: string;
 }
@@ -68,32 +74,51 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }
 
-function timeOnce(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
+const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * Collects garbage when V8 allows it (`--v8-flags=--expose-gc`, as `deno task bench` runs) and
+ * waits 50 ms, so that garbage left by the previous block (ml-matrix allocates arrays of arrays)
+ * is not marked and swept by V8's background threads while the next block is timed, taking a
+ * core from our worker thread (measured at n = 512 on 2 threads: ours 67 ms right after
+ * ml-matrix calls, 48–52 ms in a block of its own).
+ */
+async function settle(): Promise<void> {
+  gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function timeBlock(reps: number, fn: () => void): number[] {
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return times;
 }
 
 /**
- * Median times of `a` and `b`, measured alternately (a, b, a, b, …) after warm-up, so that load
- * from other processes affects both alike.
+ * Median times of `a` and `b` after warm-up, in blocks a, b, a (each after {@linkcode settle}):
+ * `a`'s median is over both of its blocks, which bracket `b`'s, so that load from other processes
+ * affects both alike, while neither side's calls run between the other's.
  */
-function timeAlternating(
+async function timeBracketed(
   reps: number,
   warmup: number,
   a: () => void,
   b: () => void,
-): [number, number] {
+): Promise<[number, number]> {
   for (let r = 0; r < warmup; r++) {
     a();
     b();
   }
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    ta.push(timeOnce(a));
-    tb.push(timeOnce(b));
-  }
+  await settle();
+  const ta = timeBlock(Math.ceil(reps / 2), a);
+  await settle();
+  const tb = timeBlock(reps, b);
+  await settle();
+  ta.push(...timeBlock(Math.ceil(reps / 2), a));
   return [median(ta), median(tb)];
 }
 
@@ -154,12 +179,13 @@ interface NumpyTimings {
 }
 
 /**
- * Times numpy.linalg.eigh on the same matrices (single-threaded BLAS) in a subprocess; with
+ * Times numpy.linalg.eigh on the same matrices (BLAS with `threadCount` threads) in a subprocess; with
  * `libraryPath`, the dynamic loader searches those directories first (to pick a LAPACK).
  */
 async function timeNumpy(
   python: string,
   matrices: Map<number, Float64Array>,
+  threadCount: number,
   libraryPath?: string[],
 ): Promise<NumpyTimings> {
   const dir = await Deno.makeTempDir({ prefix: "polyscore-eigh-bench-" });
@@ -168,7 +194,7 @@ async function timeNumpy(
       await Deno.writeFile(`${dir}/${n}.f64`, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     }
     const sizes = [...matrices.keys()];
-    const threads = "1";
+    const threads = String(threadCount);
     const output = await new Deno.Command(python, {
       args: [
         "-c",
@@ -215,7 +241,13 @@ function checkSameSpectrum(ours: ArrayLike<number>, peer: ArrayLike<number>, who
   }
 }
 
-function line(n: number, ours: number, peer: number, peerName: string): EighBenchLine {
+function line(
+  n: number,
+  ours: number,
+  peer: number,
+  peerName: string,
+  threads: number,
+): EighBenchLine {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     suite: "eigh",
@@ -225,65 +257,85 @@ function line(n: number, ours: number, peer: number, peerName: string): EighBenc
     peer: round(peer),
     peer_name: peerName,
     ratio: round(peer / ours),
+    threads,
   };
 }
 
 /**
- * Runs the eigh bench and prints its JSON lines to stdout.
+ * Runs the eigh bench and prints its JSON lines to stdout: ours on one thread against every peer
+ * on one thread, then (on a machine with several cores) ours on all cores
+ * ({@linkcode startLinalgThreads}) against ml-matrix (single-threaded JavaScript, marked
+ * `peer_threads: 1`) and against numpy with as many BLAS threads. Netlib's reference LAPACK and
+ * BLAS are single-threaded, so they are only compared with ours on one thread.
  *
  * @param sizes matrix orders to measure (default {@linkcode EIGH_BENCH_SIZES}).
+ * @param threads thread counts to measure ours at (default 1 and, when larger, the machine's
+ *   logical cores).
  * @returns the lines printed.
  */
-export async function runEighBench(sizes: number[] = EIGH_BENCH_SIZES): Promise<EighBenchLine[]> {
+export async function runEighBench(
+  sizes: number[] = EIGH_BENCH_SIZES,
+  threads: number[] = [...new Set([1, navigator.hardwareConcurrency])],
+): Promise<EighBenchLine[]> {
   const matrices = new Map(sizes.map((n) => [n, benchMatrix(n, 1234 + n)]));
   const lines: EighBenchLine[] = [];
-  const ourValues = new Map<number, Float64Array>();
-  for (const [n, a] of matrices) {
-    ourValues.set(n, eigh(a, n).values);
-    const m = new Matrix(
-      Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, i * n + n))),
-    );
-    let peerValues: number[] = [];
-    const [ours, peer] = timeAlternating(repetitions(n), 2, () => eigh(a, n), () => {
-      const evd = new EigenvalueDecomposition(m, { assumeSymmetric: true });
-      peerValues = evd.realEigenvalues;
-      void evd.eigenvectorMatrix;
-    });
-    checkSameSpectrum(ourValues.get(n)!, peerValues, "ml-matrix");
-    const l = line(n, ours, peer, "ml-matrix");
+  const emit = (l: EighBenchLine) => {
     console.log(JSON.stringify(l));
     lines.push(l);
-  }
-  const python = await findNumpyPython();
-  if (python === null) {
-    console.error("eigh bench: no python3 with numpy found; skipping the numpy-lapack peer");
+  };
+  const ourValues = new Map<number, Float64Array>();
+  try {
+    for (const t of threads) {
+      await startLinalgThreads(t);
+      for (const [n, a] of matrices) {
+        ourValues.set(n, eigh(a, n).values);
+        const m = new Matrix(
+          Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, i * n + n))),
+        );
+        let peerValues: number[] = [];
+        const [ours, peer] = await timeBracketed(repetitions(n), 2, () => eigh(a, n), () => {
+          const evd = new EigenvalueDecomposition(m, { assumeSymmetric: true });
+          peerValues = evd.realEigenvalues;
+          void evd.eigenvectorMatrix;
+        });
+        checkSameSpectrum(ourValues.get(n)!, peerValues, "ml-matrix");
+        emit({ ...line(n, ours, peer, "ml-matrix", t), ...(t > 1 ? { peer_threads: 1 } : {}) });
+      }
+    }
+    const python = await findNumpyPython();
+    if (python === null) {
+      console.error("eigh bench: no python3 with numpy found; skipping the numpy-lapack peer");
+      return lines;
+    }
+    // numpy as installed (whatever LAPACK Debian's alternatives select), then, when the system
+    // default is another library, numpy on netlib's reference LAPACK.
+    const runs: [string, string[] | undefined][] = [["numpy-lapack", undefined]];
+    const hasReference = REFERENCE_LAPACK_DIRS.every((dir) => {
+      try {
+        return Deno.statSync(dir).isDirectory;
+      } catch {
+        return false;
+      }
+    });
+    if (hasReference) runs.push(["numpy-reference-lapack", REFERENCE_LAPACK_DIRS]);
+    for (const [peerName, libraryPath] of runs) {
+      for (const t of libraryPath ? [1] : threads) {
+        const numpy = await timeNumpy(python, matrices, t, libraryPath);
+        if (libraryPath && lines.some((l) => l.peer_lib === numpy.lib)) continue; // same library
+        await startLinalgThreads(t);
+        for (const [n, a] of matrices) {
+          const result = numpy.results.get(n)!;
+          checkSameSpectrum(ourValues.get(n)!, result.values, "numpy");
+          // Our time again, right after numpy's, so both see the same machine load.
+          const [ours] = await timeBracketed(repetitions(n), 1, () => eigh(a, n), () => {});
+          emit({ ...line(n, ours, result.ms, peerName, t), peer_lib: numpy.lib });
+        }
+      }
+    }
     return lines;
+  } finally {
+    await stopLinalgThreads();
   }
-  // numpy as installed (whatever LAPACK Debian's alternatives select), then, when the system
-  // default is another library, numpy on netlib's reference LAPACK.
-  const runs: [string, string[] | undefined][] = [["numpy-lapack", undefined]];
-  const hasReference = REFERENCE_LAPACK_DIRS.every((dir) => {
-    try {
-      return Deno.statSync(dir).isDirectory;
-    } catch {
-      return false;
-    }
-  });
-  if (hasReference) runs.push(["numpy-reference-lapack", REFERENCE_LAPACK_DIRS]);
-  for (const [peerName, libraryPath] of runs) {
-    const numpy = await timeNumpy(python, matrices, libraryPath);
-    if (libraryPath && lines.some((l) => l.peer_lib === numpy.lib)) continue; // same library
-    for (const [n, a] of matrices) {
-      const result = numpy.results.get(n)!;
-      checkSameSpectrum(ourValues.get(n)!, result.values, "numpy");
-      // Our time again, right after numpy's, so both see the same machine load.
-      const [ours] = timeAlternating(repetitions(n), 1, () => eigh(a, n), () => {});
-      const l = { ...line(n, ours, result.ms, peerName), peer_lib: numpy.lib };
-      console.log(JSON.stringify(l));
-      lines.push(l);
-    }
-  }
-  return lines;
 }
 
 if (import.meta.main) {

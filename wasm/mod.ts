@@ -158,16 +158,23 @@ function checkSymmetric(
   }
   if (tol === Infinity) return;
   const limit = tol * maxAbs;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      const lo = a[i * n + j];
-      const up = a[j * n + i];
-      if (!Number.isFinite(up)) throw notFinite(action, "a", j, i, up);
-      if (Math.abs(lo - up) > limit) {
-        throw new RangeError(
-          `Cannot ${action}: a is not symmetric: a[${i}, ${j}] is ${lo} but a[${j}, ${i}] is ${up}` +
-            ` (tolerance ${tol} relative to max |a_ij| = ${maxAbs})`,
-        );
+  // In 32×32 tiles, so that reading the upper triangle down its columns stays in cache (a plain
+  // row-by-row walk took 0.5–3 ms at n = 512).
+  const TILE = 32;
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    for (let j0 = 0; j0 <= i0; j0 += TILE) {
+      for (let i = i0; i < Math.min(i0 + TILE, n); i++) {
+        for (let j = j0; j < Math.min(j0 + TILE, i); j++) {
+          const lo = a[i * n + j];
+          const up = a[j * n + i];
+          if (!Number.isFinite(up)) throw notFinite(action, "a", j, i, up);
+          if (Math.abs(lo - up) > limit) {
+            throw new RangeError(
+              `Cannot ${action}: a is not symmetric: a[${i}, ${j}] is ${lo} but a[${j}, ${i}] is ` +
+                `${up} (tolerance ${tol} relative to max |a_ij| = ${maxAbs})`,
+            );
+          }
+        }
       }
     }
   }
@@ -187,6 +194,16 @@ function withBuffers<T>(lengths: number[], body: (ptrs: number[]) => T): T {
 /** A view of a Wasm buffer; create it after the last allocation (memory growth detaches it). */
 function view(ptr: number, len: number): Float64Array {
   return new Float64Array(memory.buffer, ptr, len);
+}
+
+/**
+ * A copy of a Wasm buffer in ordinary (unshared) memory. Copied as bytes: V8 copies a shared
+ * Float64Array element by element (`slice` of 2 MB: 1.2 ms), bytes with memcpy (0.16 ms).
+ */
+function copyOut(ptr: number, len: number): Float64Array {
+  const out = new Float64Array(len);
+  new Uint8Array(out.buffer).set(new Uint8Array(memory.buffer, ptr, len * 8));
+  return out;
 }
 
 /**
@@ -213,7 +230,7 @@ export function eigh(a: Float64Array, n: number, options?: SymmetricOptions): Ei
     view(pa, n * n).set(a);
     const status = wasm.linalg_eigh(pa, n, pv, pz);
     if (status !== 0) throw new EighConvergenceError(status - 1, n);
-    return { values: view(pv, n).slice(), vectors: view(pz, n * n).slice() };
+    return { values: copyOut(pv, n), vectors: copyOut(pz, n * n) };
   });
 }
 
@@ -240,7 +257,7 @@ export function cholesky(a: Float64Array, n: number, options?: SymmetricOptions)
     if (status !== 0) {
       throw new NotPositiveDefiniteError("compute cholesky", status - 1, view(pp, 1)[0]);
     }
-    return view(pl, n * n).slice();
+    return copyOut(pl, n * n);
   });
 }
 
@@ -310,7 +327,7 @@ export function solveTriangular(
     if (status !== 0) {
       throw new RangeError(`Cannot ${action}: t is singular: t[${status - 1}, ${status - 1}] is 0`);
     }
-    return view(pb, n * nrhs).slice();
+    return copyOut(pb, n * nrhs);
   });
 }
 
@@ -338,7 +355,7 @@ export function spdInverse(a: Float64Array, n: number, options?: SymmetricOption
     if (status !== 0) {
       throw new NotPositiveDefiniteError("compute spdInverse", status - 1, view(pp, 1)[0]);
     }
-    return view(po, n * n).slice();
+    return copyOut(po, n * n);
   });
 }
 

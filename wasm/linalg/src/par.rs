@@ -66,30 +66,69 @@ static mut JOB: Job = Job {
 /// Runs `body(args, c)` for every c in 0..chunks (chunks ≤ [`MAX_CHUNKS`]), shared with the
 /// joined workers. `body` must be safe to run concurrently on different chunks.
 pub fn for_each_chunk<A: Sync>(args: &A, chunks: usize, body: fn(&A, usize)) {
-    if chunks <= 1 || WORKERS.load(SeqCst) == 0 {
-        for c in 0..chunks {
-            body(args, c);
-        }
-        return;
-    }
+    unsafe { start(args, chunks, body) }.join();
+}
+
+/// A region started by [`start`] and not yet joined by the calling thread.
+#[must_use = "a started region must be joined"]
+pub struct Pending {
+    job: Job,
+    chunks: usize,
+    /// The region's generation, or None when the calling thread runs it alone at the join.
+    gen: Option<u32>,
+}
+
+/// Publishes a region for the workers to start on, and returns at once; the calling thread does
+/// other work and then [`Pending::join`]s it (running the chunks still unclaimed). Only one region
+/// may be pending at a time. With no worker joined, all chunks run at the join.
+///
+/// # Safety
+/// `args` must stay valid and unchanged until the join.
+pub unsafe fn start<A: Sync>(args: *const A, chunks: usize, body: fn(&A, usize)) -> Pending {
     debug_assert!(chunks <= MAX_CHUNKS);
-    unsafe {
+    let job = Job {
         // Both are (i32, i32) -> () in wasm; the pointer is cast back to &A inside `body`.
-        JOB = Job {
-            body: core::mem::transmute::<fn(&A, usize), unsafe fn(*const (), usize)>(body),
-            args: args as *const A as *const (),
+        body: core::mem::transmute::<fn(&A, usize), unsafe fn(*const (), usize)>(body),
+        args: args as *const (),
+    };
+    if chunks <= 1 || WORKERS.load(SeqCst) == 0 {
+        return Pending {
+            job,
+            chunks,
+            gen: None,
         };
     }
+    JOB = job;
     DONE.store(0, SeqCst);
     let gen = GEN.load(SeqCst).wrapping_add(1);
     CLAIM.store(((gen as u64) << 32) | chunks as u64, SeqCst);
     GEN.store(gen, SeqCst);
     if SLEEPERS.load(SeqCst) > 0 {
-        unsafe { linalg_notify(&GEN) };
+        linalg_notify(&GEN);
     }
-    unsafe { work(gen, false) };
-    while (DONE.load(SeqCst) as usize) < chunks {
-        core::hint::spin_loop();
+    Pending {
+        job,
+        chunks,
+        gen: Some(gen),
+    }
+}
+
+impl Pending {
+    /// Runs the chunks no worker has claimed and waits for the others.
+    pub fn join(self) {
+        match self.gen {
+            None => {
+                for c in 0..self.chunks {
+                    unsafe { (self.job.body)(self.job.args, c) };
+                }
+            }
+            Some(gen) => {
+                unsafe { work(gen, false) };
+                while (DONE.load(SeqCst) as usize) < self.chunks {
+                    core::hint::spin_loop();
+                }
+            }
+        }
     }
 }
 
