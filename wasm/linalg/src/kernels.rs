@@ -390,14 +390,13 @@ pub unsafe fn reflect2_rows2(
     uw: f64,
     len: usize,
 ) {
-    let (mut a0, mut b0, mut a1, mut b1) = (0.0, 0.0, 0.0, 0.0);
-    let mut i = 0;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
+    let (mut a0, mut b0, mut a1, mut b1, mut i) = {
         let mut va0 = f64x2_splat(0.0);
         let mut vb0 = f64x2_splat(0.0);
         let mut va1 = f64x2_splat(0.0);
         let mut vb1 = f64x2_splat(0.0);
+        let mut i = 0;
         while i + 2 <= len {
             let uu = v128_load(u.add(i) as *const v128);
             let ww = v128_load(w.add(i) as *const v128);
@@ -409,11 +408,11 @@ pub unsafe fn reflect2_rows2(
             vb1 = f64x2_add(vb1, f64x2_mul(r1, ww));
             i += 2;
         }
-        a0 = f64x2_extract_lane::<0>(va0) + f64x2_extract_lane::<1>(va0);
-        b0 = f64x2_extract_lane::<0>(vb0) + f64x2_extract_lane::<1>(vb0);
-        a1 = f64x2_extract_lane::<0>(va1) + f64x2_extract_lane::<1>(va1);
-        b1 = f64x2_extract_lane::<0>(vb1) + f64x2_extract_lane::<1>(vb1);
-    }
+        let sum = |v: v128| f64x2_extract_lane::<0>(v) + f64x2_extract_lane::<1>(v);
+        (sum(va0), sum(vb0), sum(va1), sum(vb1), i)
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let (mut a0, mut b0, mut a1, mut b1, mut i) = (0.0, 0.0, 0.0, 0.0, 0);
     while i < len {
         a0 += *x0.add(i) * *u.add(i);
         b0 += *x0.add(i) * *w.add(i);
