@@ -235,8 +235,9 @@ pub struct ChainBatch {
     pub c: Vec<f64>,
     /// Sines of all chains, k per chain.
     pub s: Vec<f64>,
-    /// (first row index, first rotation index, rotation count) per chain.
-    pub chains: Vec<(usize, usize, usize)>,
+    /// (first row index, first rotation index, rotation count, whether its rows are the start
+    /// of the previous chain's rows) per chain.
+    pub chains: Vec<(usize, usize, usize, bool)>,
 }
 
 impl ChainBatch {
@@ -255,7 +256,17 @@ impl ChainBatch {
         if c.is_empty() {
             return;
         }
-        self.chains.push((self.rows.len(), self.c.len(), c.len()));
+        // The next sweep of a block usually covers the same rows, or one fewer after a deflation:
+        // such a pair of chains can be applied in one pass (see `chain_pair_strip8`).
+        let follows = match self.chains.last() {
+            // (Compared element by element: a slice `==` calls memcmp from compiler_builtins,
+            // which is not built for shared memory and so cannot be linked; see wasm/README.md.)
+            Some(&(r0, _, k, _)) => {
+                c.len() <= k && self.rows[r0..=r0 + c.len()].iter().zip(rows).all(|(x, y)| x == y)
+            }
+            None => false,
+        };
+        self.chains.push((self.rows.len(), self.c.len(), c.len(), follows));
         self.rows.extend_from_slice(rows);
         self.c.extend_from_slice(c);
         self.s.extend_from_slice(s);
@@ -284,7 +295,10 @@ impl ChainBatch {
 /// row `rows[0]` and ends in row `rows[k]`. This is the QL sweep's update of the eigenvector rows.
 /// Fusing a chain keeps the travelling row in registers, so each row is read and written once;
 /// and since columns are independent, all chains of the batch are applied to one 8-column strip
-/// before the next, so later chains find their rows in L1 cache.
+/// before the next, so later chains find their rows in L1 cache. A chain whose rows start the
+/// previous chain's is applied together with it ([`chain_pair_strip8`]), two rotations per load
+/// and store. Every element sees the same operations in the same order either way, so the result
+/// does not depend on the fusion.
 ///
 /// # Safety
 /// Every row offset + `col1` must lie inside `z`; rows within a chain must be distinct.
@@ -294,21 +308,30 @@ pub unsafe fn rotate_chains(z: *mut f64, col0: usize, col1: usize, batch: &Chain
     {
         while col + 8 <= col1 {
             let base = z.add(col);
-            for &(r0, c0, k) in batch.chains.iter() {
-                chain_strip8(
-                    base,
-                    batch.rows.as_ptr().add(r0),
-                    batch.c.as_ptr().add(c0),
-                    batch.s.as_ptr().add(c0),
-                    k,
-                );
+            let chains = &batch.chains;
+            let mut j = 0;
+            while j < chains.len() {
+                let (r0, c0, k, _) = chains[j];
+                let rp = batch.rows.as_ptr().add(r0);
+                let (cp, sp) = (batch.c.as_ptr().add(c0), batch.s.as_ptr().add(c0));
+                match chains.get(j + 1) {
+                    Some(&(_, c1, k1, true)) => {
+                        let (cq, sq) = (batch.c.as_ptr().add(c1), batch.s.as_ptr().add(c1));
+                        chain_pair_strip8(base, rp, cp, sp, k, cq, sq, k1);
+                        j += 2;
+                    }
+                    _ => {
+                        chain_strip8(base, rp, cp, sp, k);
+                        j += 1;
+                    }
+                }
             }
             col += 8;
         }
     }
     while col < col1 {
         let base = z.add(col);
-        for &(r0, c0, k) in batch.chains.iter() {
+        for &(r0, c0, k, _) in batch.chains.iter() {
             let rp = batch.rows.as_ptr().add(r0);
             let cp = batch.c.as_ptr().add(c0);
             let sp = batch.s.as_ptr().add(c0);
@@ -323,6 +346,80 @@ pub unsafe fn rotate_chains(z: *mut f64, col0: usize, col1: usize, batch: &Chain
             *base.add(*rp.add(k)) = a;
         }
         col += 1;
+    }
+}
+
+/// Two chains on the 8 columns starting at `base`: chain A (`ka` rotations `ca`, `sa` over the
+/// rows at `rp`) and then chain B (`kb` ≤ `ka` rotations `cb`, `sb` over the first kb + 1 of
+/// those rows), in one pass: B's step u needs A's final row u + 1, which A produces (in registers)
+/// at its step u + 1, so B runs one step behind A and each row is loaded and stored once.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn chain_pair_strip8(
+    base: *mut f64,
+    rp: *const usize,
+    ca: *const f64,
+    sa: *const f64,
+    ka: usize,
+    cb: *const f64,
+    sb: *const f64,
+    kb: usize,
+) {
+    const V: usize = 4;
+    let row = |t: usize| base.add(*rp.add(t));
+    let mut a = [f64x2_splat(0.0); V];
+    let mut b = [f64x2_splat(0.0); V];
+    for (q, aq) in a.iter_mut().enumerate() {
+        *aq = v128_load(row(0).add(2 * q) as *const v128);
+    }
+    // B's step u: rotate B's carry with x (A's final row u + 1); the new row u is stored.
+    let b_step = |u: usize, x: &[v128; V], b: &mut [v128; V]| {
+        let vc = f64x2_splat(*cb.add(u));
+        let vs = f64x2_splat(*sb.add(u));
+        let dst = row(u);
+        for q in 0..V {
+            let out = f64x2_add(f64x2_mul(vs, x[q]), f64x2_mul(vc, b[q]));
+            v128_store(dst.add(2 * q) as *mut v128, out);
+            b[q] = f64x2_sub(f64x2_mul(vc, x[q]), f64x2_mul(vs, b[q]));
+        }
+    };
+    for t in 0..ka {
+        // A's step t gives A's final row t (e).
+        let vc = f64x2_splat(*ca.add(t));
+        let vs = f64x2_splat(*sa.add(t));
+        let src = row(t + 1);
+        let mut e = [f64x2_splat(0.0); V];
+        for q in 0..V {
+            let x = v128_load(src.add(2 * q) as *const v128);
+            e[q] = f64x2_add(f64x2_mul(vs, x), f64x2_mul(vc, a[q]));
+            a[q] = f64x2_sub(f64x2_mul(vc, x), f64x2_mul(vs, a[q]));
+        }
+        if t == 0 {
+            b = e; // B starts from A's row 0
+        } else if t <= kb {
+            b_step(t - 1, &e, &mut b);
+        } else {
+            let dst = row(t); // past B's rows: A's result is final
+            for (q, eq) in e.iter().enumerate() {
+                v128_store(dst.add(2 * q) as *mut v128, *eq);
+            }
+        }
+        if t == kb && t > 0 {
+            let last = row(kb); // B's carry ends in its last row
+            for (q, bq) in b.iter().enumerate() {
+                v128_store(last.add(2 * q) as *mut v128, *bq);
+            }
+        }
+    }
+    // A's carry ends in row ka: final for A, and B's last input when kb = ka.
+    if kb == ka {
+        b_step(ka - 1, &a, &mut b);
+        a = b;
+    }
+    let last = row(ka);
+    for (q, aq) in a.iter().enumerate() {
+        v128_store(last.add(2 * q) as *mut v128, *aq);
     }
 }
 
