@@ -11,7 +11,7 @@
 //! two contiguous rows) and transposed with the ascending sort at the end.
 
 use crate::kernels::{
-    axpy, axpy2, dot, dot2, reflect2_rows2, rotate_chains, syr2_symv_row, ChainBatch,
+    axpy, axpy2, dot, dot2, reflect2_rows, rotate_chains, syr2_symv_row, ChainBatch,
 };
 use crate::par::{for_each_chunk, start, Pending};
 
@@ -386,6 +386,9 @@ fn form_qt(a: &[f64], n: usize, tau: &[f64], z: &mut [f64], ld: usize, side: &Va
     for_each_chunk(&job, blocks + 1, form_qt_chunk);
 }
 
+/// Rows of Qᵀ that [`form_qt`] multiplies by a reflector pair together (loading it once).
+const FORM_QT_ROWS: usize = 4;
+
 /// Rows of Qᵀ per chunk of [`form_qt`].
 const REFLECT_ROWS: usize = 16;
 
@@ -431,9 +434,14 @@ fn form_qt_chunk(s: &FormQt, c: usize) {
             if pair {
                 let w = s.a.add((k0 - 1) * n + k0);
                 let t2 = *s.tau.add(k0 - 1);
+                while r + FORM_QT_ROWS <= r1 {
+                    let x0 = s.z.add(r * s.ld + k0);
+                    reflect2_rows::<FORM_QT_ROWS>(x0, s.ld, u, w, t1, t2, uw, m);
+                    r += FORM_QT_ROWS;
+                }
                 while r + 2 <= r1 {
                     let x0 = s.z.add(r * s.ld + k0);
-                    reflect2_rows2(x0, x0.add(s.ld), u, w, t1, t2, uw, m);
+                    reflect2_rows::<2>(x0, s.ld, u, w, t1, t2, uw, m);
                     r += 2;
                 }
             }

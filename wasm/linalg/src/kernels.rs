@@ -469,17 +469,18 @@ unsafe fn chain_strip8(base: *mut f64, rp: *const usize, cp: *const f64, sp: *co
     v128_store(last.add(6) as *mut v128, a3);
 }
 
-/// [`dot2`] and then [`axpy2`] for a pair of reflectors on two rows at once (loading u and w once
-/// for both): for each row x, s1 = x·u, s2 = x·w, α = t1·s1, β = t2·(s2 − α·uw), x −= α·u + β·w,
-/// which multiplies x by (I − t1·u·uᵀ)(I − t2·w·wᵀ).
+/// [`dot2`] and then [`axpy2`] for a pair of reflectors on `R` rows at once (loading u and w
+/// once for all): for each row x, s1 = x·u, s2 = x·w, α = t1·s1, β = t2·(s2 − α·uw),
+/// x −= α·u + β·w, which multiplies x by (I − t1·u·uᵀ)(I − t2·w·wᵀ). Rows are `ld` apart.
 ///
 /// # Safety
-/// `x0`, `x1` valid for `len` reads and writes, `u`, `w` for `len` reads; no overlaps.
+/// The R rows (x, x + ld, …) valid for `len` reads and writes, `u`, `w` for `len` reads; no
+/// overlaps.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn reflect2_rows2(
-    x0: *mut f64,
-    x1: *mut f64,
+pub unsafe fn reflect2_rows<const R: usize>(
+    x: *mut f64,
+    ld: usize,
     u: *const f64,
     w: *const f64,
     t1: f64,
@@ -487,60 +488,70 @@ pub unsafe fn reflect2_rows2(
     uw: f64,
     len: usize,
 ) {
+    let row = |r: usize| x.add(r * ld);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    let (mut a0, mut b0, mut a1, mut b1, mut i) = {
-        let mut va0 = f64x2_splat(0.0);
-        let mut vb0 = f64x2_splat(0.0);
-        let mut va1 = f64x2_splat(0.0);
-        let mut vb1 = f64x2_splat(0.0);
+    let (mut su, mut sw, mut i) = {
+        let mut vu = [f64x2_splat(0.0); R];
+        let mut vw = [f64x2_splat(0.0); R];
         let mut i = 0;
         while i + 2 <= len {
             let uu = v128_load(u.add(i) as *const v128);
             let ww = v128_load(w.add(i) as *const v128);
-            let r0 = v128_load(x0.add(i) as *const v128);
-            let r1 = v128_load(x1.add(i) as *const v128);
-            va0 = f64x2_add(va0, f64x2_mul(r0, uu));
-            vb0 = f64x2_add(vb0, f64x2_mul(r0, ww));
-            va1 = f64x2_add(va1, f64x2_mul(r1, uu));
-            vb1 = f64x2_add(vb1, f64x2_mul(r1, ww));
+            for r in 0..R {
+                let xr = v128_load(row(r).add(i) as *const v128);
+                vu[r] = f64x2_add(vu[r], f64x2_mul(xr, uu));
+                vw[r] = f64x2_add(vw[r], f64x2_mul(xr, ww));
+            }
             i += 2;
         }
         let sum = |v: v128| f64x2_extract_lane::<0>(v) + f64x2_extract_lane::<1>(v);
-        (sum(va0), sum(vb0), sum(va1), sum(vb1), i)
+        let mut su = [0.0; R];
+        let mut sw = [0.0; R];
+        for r in 0..R {
+            su[r] = sum(vu[r]);
+            sw[r] = sum(vw[r]);
+        }
+        (su, sw, i)
     };
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    let (mut a0, mut b0, mut a1, mut b1, mut i) = (0.0, 0.0, 0.0, 0.0, 0);
+    let (mut su, mut sw, mut i) = ([0.0; R], [0.0; R], 0);
     while i < len {
-        a0 += *x0.add(i) * *u.add(i);
-        b0 += *x0.add(i) * *w.add(i);
-        a1 += *x1.add(i) * *u.add(i);
-        b1 += *x1.add(i) * *w.add(i);
+        for r in 0..R {
+            su[r] += *row(r).add(i) * *u.add(i);
+            sw[r] += *row(r).add(i) * *w.add(i);
+        }
         i += 1;
     }
-    let alpha0 = t1 * a0;
-    let beta0 = t2 * (b0 - alpha0 * uw);
-    let alpha1 = t1 * a1;
-    let beta1 = t2 * (b1 - alpha1 * uw);
+    let mut alpha = [0.0; R];
+    let mut beta = [0.0; R];
+    for r in 0..R {
+        alpha[r] = t1 * su[r];
+        beta[r] = t2 * (sw[r] - alpha[r] * uw);
+    }
     let mut i = 0;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        let (na0, nb0) = (f64x2_splat(-alpha0), f64x2_splat(-beta0));
-        let (na1, nb1) = (f64x2_splat(-alpha1), f64x2_splat(-beta1));
+        let mut na = [f64x2_splat(0.0); R];
+        let mut nb = [f64x2_splat(0.0); R];
+        for r in 0..R {
+            na[r] = f64x2_splat(-alpha[r]);
+            nb[r] = f64x2_splat(-beta[r]);
+        }
         while i + 2 <= len {
             let uu = v128_load(u.add(i) as *const v128);
             let ww = v128_load(w.add(i) as *const v128);
-            let r0 = v128_load(x0.add(i) as *const v128);
-            let r1 = v128_load(x1.add(i) as *const v128);
-            let d0 = f64x2_add(f64x2_mul(na0, uu), f64x2_mul(nb0, ww));
-            let d1 = f64x2_add(f64x2_mul(na1, uu), f64x2_mul(nb1, ww));
-            v128_store(x0.add(i) as *mut v128, f64x2_add(r0, d0));
-            v128_store(x1.add(i) as *mut v128, f64x2_add(r1, d1));
+            for r in 0..R {
+                let p = row(r).add(i);
+                let d = f64x2_add(f64x2_mul(na[r], uu), f64x2_mul(nb[r], ww));
+                v128_store(p as *mut v128, f64x2_add(v128_load(p as *const v128), d));
+            }
             i += 2;
         }
     }
     while i < len {
-        *x0.add(i) += -alpha0 * *u.add(i) + -beta0 * *w.add(i);
-        *x1.add(i) += -alpha1 * *u.add(i) + -beta1 * *w.add(i);
+        for r in 0..R {
+            *row(r).add(i) += -alpha[r] * *u.add(i) + -beta[r] * *w.add(i);
+        }
         i += 1;
     }
 }
