@@ -11,7 +11,8 @@
 //! two contiguous rows) and transposed with the ascending sort at the end.
 
 use crate::kernels::{
-    axpy, axpy2, dot, dot2, reflect2_rows, rotate_chains, syr2_symv_row, ChainBatch,
+    axpy, axpy2, dot, dot2, reflect2_rows, rotate_chains, syr2_symv_row, syr2_symv_row2,
+    ChainBatch,
 };
 use crate::par::{for_each_chunk, start, Pending};
 
@@ -335,11 +336,34 @@ fn symv_chunk(s: &SymvStep, c: usize) {
         for j in 0..r1 {
             *p.add(j) = 0.0;
         }
-        for i in r0..r1 {
-            let row = s.a.add((s.b0 + i) * s.n + s.b0);
-            let vi = *s.vp.add(i);
-            let wi = *s.wp.add(i);
-            let xi = *s.v.add(i);
+        let row = |i: usize| s.a.add((s.b0 + i) * s.n + s.b0);
+        let coef = |i: usize| (*s.vp.add(i), *s.wp.add(i), *s.v.add(i));
+        let mut i = r0;
+        // Rows in pairs (v, w, x and p loaded once for both), over their common columns < i.
+        while i + 2 <= r1 {
+            let (row0, row1) = (row(i), row(i + 1));
+            let ((vi0, wi0, xi0), (vi1, wi1, xi1)) = (coef(i), coef(i + 1));
+            let (dot0, mut dot1) =
+                syr2_symv_row2(row0, row1, s.vp, s.wp, coef(i), coef(i + 1), s.v, p, i);
+            // Row i + 1, column i.
+            let r = row1.add(i);
+            *r -= vi1 * *s.wp.add(i) + wi1 * *s.vp.add(i);
+            dot1 += *r * xi0;
+            *p.add(i) += *r * xi1;
+            // The diagonals, and each row's own entry of p.
+            let d0 = row0.add(i);
+            *d0 -= 2.0 * vi0 * wi0;
+            *p.add(i) += dot0 + *d0 * xi0;
+            let d1 = row1.add(i + 1);
+            *d1 -= 2.0 * vi1 * wi1;
+            *p.add(i + 1) += dot1 + *d1 * xi1;
+            *s.col.add(i) = *row0;
+            *s.col.add(i + 1) = *row1;
+            i += 2;
+        }
+        if i < r1 {
+            let row = row(i);
+            let (vi, wi, xi) = coef(i);
             let dot = syr2_symv_row(row, s.vp, s.wp, vi, wi, s.v, xi, p, i);
             let diag = row.add(i);
             *diag -= 2.0 * vi * wi;

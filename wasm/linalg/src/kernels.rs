@@ -225,6 +225,72 @@ pub unsafe fn syr2_symv_row(
     }
 }
 
+/// [`syr2_symv_row`] for two consecutive rows at once, over their common `len` columns (loading
+/// v, w, x and y once for both): `row0[j] -= vi0·w[j] + wi0·v[j]`, likewise row1 with vi1, wi1;
+/// returns (Σ row0[j]·x[j], Σ row1[j]·x[j]) over the updated rows and adds
+/// `row0[j]·xi0 + row1[j]·xi1` to `y[j]`.
+///
+/// # Safety
+/// As [`syr2_symv_row`], for both rows.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn syr2_symv_row2(
+    row0: *mut f64,
+    row1: *mut f64,
+    v: *const f64,
+    w: *const f64,
+    (vi0, wi0, xi0): (f64, f64, f64),
+    (vi1, wi1, xi1): (f64, f64, f64),
+    x: *const f64,
+    y: *mut f64,
+    len: usize,
+) -> (f64, f64) {
+    let mut j = 0;
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let (mut s0, mut s1) = {
+        let (v_0, w_0, x_0) = (f64x2_splat(vi0), f64x2_splat(wi0), f64x2_splat(xi0));
+        let (v_1, w_1, x_1) = (f64x2_splat(vi1), f64x2_splat(wi1), f64x2_splat(xi1));
+        let mut acc0 = f64x2_splat(0.0);
+        let mut acc1 = f64x2_splat(0.0);
+        while j + 2 <= len {
+            let vv = v128_load(v.add(j) as *const v128);
+            let ww = v128_load(w.add(j) as *const v128);
+            let xx = v128_load(x.add(j) as *const v128);
+            let r0 = f64x2_sub(
+                v128_load(row0.add(j) as *const v128),
+                f64x2_add(f64x2_mul(v_0, ww), f64x2_mul(w_0, vv)),
+            );
+            let r1 = f64x2_sub(
+                v128_load(row1.add(j) as *const v128),
+                f64x2_add(f64x2_mul(v_1, ww), f64x2_mul(w_1, vv)),
+            );
+            v128_store(row0.add(j) as *mut v128, r0);
+            v128_store(row1.add(j) as *mut v128, r1);
+            acc0 = f64x2_add(acc0, f64x2_mul(r0, xx));
+            acc1 = f64x2_add(acc1, f64x2_mul(r1, xx));
+            let yy = v128_load(y.add(j) as *const v128);
+            let t = f64x2_add(f64x2_mul(r0, x_0), f64x2_mul(r1, x_1));
+            v128_store(y.add(j) as *mut v128, f64x2_add(yy, t));
+            j += 2;
+        }
+        let sum = |a: v128| f64x2_extract_lane::<0>(a) + f64x2_extract_lane::<1>(a);
+        (sum(acc0), sum(acc1))
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let (mut s0, mut s1) = (0.0, 0.0);
+    while j < len {
+        let r0 = *row0.add(j) - (vi0 * *w.add(j) + wi0 * *v.add(j));
+        let r1 = *row1.add(j) - (vi1 * *w.add(j) + wi1 * *v.add(j));
+        *row0.add(j) = r0;
+        *row1.add(j) = r1;
+        s0 += r0 * *x.add(j);
+        s1 += r1 * *x.add(j);
+        *y.add(j) += r0 * xi0 + r1 * xi1;
+        j += 1;
+    }
+    (s0, s1)
+}
+
 /// A batch of rotation chains for [`rotate_chains`]: chain j rotates rows
 /// `rows[row_start[j]..=row_start[j] + k]` with the `k` cosines and sines at
 /// `c[rot_start[j]..]`, `s[rot_start[j]..]`.
