@@ -41,6 +41,7 @@ interface LinalgExports {
   linalg_stop_workers(): void;
   linalg_worker_count(): number;
   linalg_reset_workers(): void;
+  linalg_debug_fail_worker(): void;
 }
 
 // One shared memory, so that worker threads (startLinalgThreads) can work on eigh's buffers.
@@ -228,7 +229,7 @@ export function eigh(a: Float64Array, n: number, options?: SymmetricOptions): Ei
   checkSymmetric("compute eigh", a, n, options);
   return withBuffers([n * n, n, n * n], ([pa, pv, pz]) => {
     view(pa, n * n).set(a);
-    const status = wasm.linalg_eigh(pa, n, pv, pz);
+    const status = guardWorkers("compute eigh", () => wasm.linalg_eigh(pa, n, pv, pz));
     if (status !== 0) throw new EighConvergenceError(status - 1, n);
     return { values: copyOut(pv, n), vectors: copyOut(pz, n * n) };
   });
@@ -448,10 +449,16 @@ const WORKER_STACK_BYTES = 64 * 1024;
 /** Most threads {@linkcode startLinalgThreads} accepts. */
 export const MAX_LINALG_THREADS = 16;
 
+/** A message from a worker (`_linalg_worker.ts`). */
+type WorkerMessage = { kind: "ready" } | { kind: "exited" } | { kind: "failed"; message: string };
+
 interface LinalgPool {
   workers: Worker[];
-  exited: Promise<unknown>[];
+  /** Resolve when each worker has left its loop (exited or failed). */
+  left: Promise<void>[];
   stacks: number[];
+  /** Why a worker failed, once one has. */
+  failure: string | null;
 }
 
 let pool: LinalgPool | null = null;
@@ -461,14 +468,33 @@ export function linalgThreads(): number {
   return 1 + (pool?.workers.length ?? 0);
 }
 
+/** Runs `call` (a call into Wasm); a trap while workers run means one of them failed. */
+function guardWorkers<T>(action: string, call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    const current = pool;
+    if (!(err instanceof WebAssembly.RuntimeError) || current === null) throw err;
+    // The pool is unusable now: stop it (asynchronously) and say what happened.
+    void stopLinalgThreads().catch(() => {});
+    throw new Error(
+      `Cannot ${action}: a linalg worker thread failed` +
+        `${current.failure ? ` (${current.failure})` : ""}; the worker threads were stopped, ` +
+        `so later calls run on this thread (call startLinalgThreads again to retry)`,
+      { cause: err },
+    );
+  }
+}
+
 /**
  * Starts `threads − 1` worker threads that {@linkcode eigh} then shares its O(n³) loops with
  * (the Householder updates, the formation of Qᵀ and the rotations of the eigenvectors); the
  * caller's thread is the first. Results are bitwise identical for any number of threads: every
  * chunk of work writes its own rows or columns and partial sums are combined in a fixed order.
- * Workers spin for a few hundred microseconds after a region and then sleep; call
- * {@linkcode stopLinalgThreads} when done (workers keep the process alive). Restarts the pool
- * when one is running. Small matrices (n below ~100) run on the caller's thread only.
+ * Workers spin for a few hundred microseconds after a region and then sleep. They keep the process
+ * alive, so call {@linkcode stopLinalgThreads} when done, or use {@linkcode withLinalgThreads}.
+ * Restarts the pool when one is running. Small matrices (n below ~100) run on the caller's
+ * thread only.
  *
  * @param threads total threads, an integer in 1..{@linkcode MAX_LINALG_THREADS}; default: the
  *   machine's logical cores.
@@ -495,7 +521,7 @@ export async function startLinalgThreads(
     );
   }
   await stopLinalgThreads();
-  const started: LinalgPool = { workers: [], exited: [], stacks: [] };
+  const started: LinalgPool = { workers: [], left: [], stacks: [], failure: null };
   pool = started;
   try {
     for (let t = 1; t < threads; t++) {
@@ -503,18 +529,25 @@ export async function startLinalgThreads(
       started.stacks.push(stack);
       const worker = new Worker(assetUrl("wasm/_linalg_worker.ts"), { type: "module" });
       started.workers.push(worker);
-      const ready = new Promise<void>((resolve, reject) => {
+      let ready!: () => void;
+      let left!: () => void;
+      const isReady = new Promise<void>((resolve, reject) => {
+        ready = resolve;
         worker.onerror = (e) => {
           e.preventDefault();
+          started.failure ??= e.message;
           reject(new Error(`Cannot start linalg thread ${t}: ${e.message}`));
+          left();
         };
-        worker.onmessage = () => resolve();
       });
-      started.exited.push(ready.then(() =>
-        new Promise((resolve) => {
-          worker.onmessage = resolve;
-        })
-      ));
+      started.left.push(new Promise<void>((resolve) => left = resolve));
+      worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+        if (e.data.kind === "ready") ready();
+        else {
+          if (e.data.kind === "failed") started.failure ??= e.data.message;
+          left();
+        }
+      };
       const init: LinalgWorkerInit = {
         module: linalgModule,
         memory,
@@ -522,7 +555,7 @@ export async function startLinalgThreads(
         stackTop: (stack + WORKER_STACK_BYTES) & ~15,
       };
       worker.postMessage(init);
-      await ready;
+      await isReady;
     }
   } catch (err) {
     await stopLinalgThreads();
@@ -531,23 +564,72 @@ export async function startLinalgThreads(
   return linalgThreads();
 }
 
-/** Stops the workers of {@linkcode startLinalgThreads}; {@linkcode eigh} then runs on the caller's thread alone. */
-export async function stopLinalgThreads(): Promise<void> {
+/**
+ * Stops the workers of {@linkcode startLinalgThreads} (no-op when none run); {@linkcode eigh}
+ * then runs on the caller's thread alone.
+ *
+ * @throws {Error} when a worker did not leave its loop within 2 s (it is terminated anyway).
+ */
+export function stopLinalgThreads(): Promise<void> {
+  if (stopping) return stopping;
   const current = pool;
-  if (current === null) return;
+  if (current === null) return Promise.resolve();
   pool = null;
+  stopping = stopPool(current).finally(() => stopping = null);
+  return stopping;
+}
+
+/** The stop in progress, if any (a second call waits for it). */
+let stopping: Promise<void> | null = null;
+
+async function stopPool(current: LinalgPool): Promise<void> {
   wasm.linalg_stop_workers();
   // Workers that joined leave their loop and say so; one that failed to start never joined.
-  await Promise.race([
-    Promise.all(current.exited),
-    new Promise((resolve) => setTimeout(resolve, 2000)),
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const inTime = await Promise.race([
+    Promise.all(current.left).then(() => true),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), 2000)),
   ]);
+  clearTimeout(timer);
   for (const w of current.workers) w.terminate();
-  if (wasm.linalg_worker_count() !== 0) {
+  if (!inTime || wasm.linalg_worker_count() !== 0) {
     throw new Error(
       `Cannot stop linalg threads: ${wasm.linalg_worker_count()} worker(s) did not leave within 2 s`,
     );
   }
   wasm.linalg_reset_workers();
   for (const s of current.stacks) wasm.linalg_free(s, WORKER_STACK_BYTES / 8);
+}
+
+/**
+ * Runs `body` with {@linkcode eigh} on `threads` threads, and stops the workers afterwards
+ * (whatever `body` does).
+ *
+ * @param threads as {@linkcode startLinalgThreads}.
+ * @param body the work; may be async.
+ * @returns what `body` returns.
+ * @example
+ * ```ts
+ * import { eigh, withLinalgThreads } from "./mod.ts";
+ * const { values } = await withLinalgThreads(2, () => eigh(new Float64Array([2, 1, 1, 2]), 2));
+ * ```
+ */
+export async function withLinalgThreads<T>(
+  threads: number,
+  body: () => T | Promise<T>,
+): Promise<T> {
+  await startLinalgThreads(threads);
+  try {
+    return await body();
+  } finally {
+    await stopLinalgThreads();
+  }
+}
+
+/**
+ * Test hook: makes the next chunk of work a worker thread claims trap, to exercise the failure
+ * path of {@linkcode eigh} (which then throws and stops the workers). Not for other uses.
+ */
+export function debugFailNextWorkerChunk(): void {
+  wasm.linalg_debug_fail_worker();
 }

@@ -44,6 +44,11 @@ static WORKERS: AtomicU32 = AtomicU32::new(0);
 static SLEEPERS: AtomicU32 = AtomicU32::new(0);
 /// Set by [`linalg_stop_workers`]; cleared by [`linalg_reset_workers`] once all have left.
 static QUIT: AtomicU32 = AtomicU32::new(0);
+/// Set by [`linalg_worker_failed`] when a worker left [`linalg_worker`] with an exception: the
+/// chunk it held is lost, so the main thread traps instead of waiting for it forever.
+static FAILED: AtomicU32 = AtomicU32::new(0);
+/// Test hook ([`linalg_debug_fail_worker`]): the next chunk a worker claims traps.
+static FAIL_NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// Spins of an idle worker before it sleeps: a few hundred microseconds, longer than the serial
 /// work between two regions of eigh (a QL batch of sweeps), shorter than anything a user notices.
@@ -125,6 +130,9 @@ impl Pending {
             Some(gen) => {
                 unsafe { work(gen, false) };
                 while (DONE.load(SeqCst) as usize) < self.chunks {
+                    if FAILED.load(SeqCst) != 0 {
+                        core::arch::wasm32::unreachable();
+                    }
                     core::hint::spin_loop();
                 }
             }
@@ -152,6 +160,9 @@ unsafe fn work(gen: u32, from_back: bool) {
             (v + (1 << 16), front)
         };
         if CLAIM.compare_exchange(v, next, SeqCst, SeqCst).is_ok() {
+            if from_back && FAIL_NEXT.swap(0, SeqCst) != 0 {
+                core::arch::wasm32::unreachable();
+            }
             (job.body)(job.args, chunk as usize);
             DONE.fetch_add(1, SeqCst);
         }
@@ -214,8 +225,25 @@ pub extern "C" fn linalg_worker_count() -> u32 {
     WORKERS.load(SeqCst)
 }
 
-/// Clears the stop request once [`linalg_worker_count`] is 0, so that new workers can join.
+/// Clears the stop request (and a failure) once [`linalg_worker_count`] is 0, so that new workers
+/// can join.
 #[no_mangle]
 pub extern "C" fn linalg_reset_workers() {
     QUIT.store(0, SeqCst);
+    FAILED.store(0, SeqCst);
+    FAIL_NEXT.store(0, SeqCst);
+}
+
+/// Called by a worker whose [`linalg_worker`] ended in an exception (a trap): leaves the pool and
+/// makes the main thread trap at its next wait rather than wait for the lost chunk.
+#[no_mangle]
+pub extern "C" fn linalg_worker_failed() {
+    WORKERS.fetch_sub(1, SeqCst);
+    FAILED.store(1, SeqCst);
+}
+
+/// Test hook: the next chunk a worker claims traps (to exercise [`linalg_worker_failed`]).
+#[no_mangle]
+pub extern "C" fn linalg_debug_fail_worker() {
+    FAIL_NEXT.store(1, SeqCst);
 }
