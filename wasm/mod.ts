@@ -38,6 +38,7 @@ interface LinalgExports {
     transpose: number,
   ): number;
   linalg_spd_inverse(a: number, n: number, out: number, pivot: number): number;
+  linalg_tridiagonal_values(d: number, e: number, n: number): number;
   linalg_stop_workers(): void;
   linalg_worker_count(): number;
   linalg_reset_workers(): void;
@@ -357,6 +358,59 @@ export function spdInverse(a: Float64Array, n: number, options?: SymmetricOption
       throw new NotPositiveDefiniteError("compute spdInverse", status - 1, view(pp, 1)[0]);
     }
     return copyOut(po, n * n);
+  });
+}
+
+/**
+ * All eigenvalues of a symmetric tridiagonal matrix, without eigenvectors: the root-free QL/QR
+ * iteration of Pal, Walker and Kahan (LAPACK `dsterf`), which eigh uses for its shifts. The input
+ * is scaled by a power of two first (exact), so any finite entries are safe.
+ *
+ * @param d (n) the diagonal.
+ * @param e (n − 1) the off-diagonal; e[i] couples rows i and i + 1.
+ * @returns the n eigenvalues in ascending order.
+ * @throws {TypeError} when `d` or `e` is not a Float64Array of the right length.
+ * @throws {RangeError} for a non-finite entry.
+ * @throws {EighConvergenceError} when the iteration does not converge.
+ * @example
+ * ```ts
+ * import { tridiagonalEigenvalues } from "./mod.ts";
+ * tridiagonalEigenvalues(new Float64Array([2, 2]), new Float64Array([1])); // [1, 3]
+ * ```
+ */
+export function tridiagonalEigenvalues(d: Float64Array, e: Float64Array): Float64Array {
+  const action = "compute tridiagonal eigenvalues";
+  checkArray(action, "d", d, d?.length ?? 0, "n");
+  const n = d.length;
+  const m = Math.max(n - 1, 0);
+  checkArray(action, "e", e, m, `n - 1 = ${n} - 1`);
+  let maxAbs = 0;
+  for (const [name, x] of [["d", d], ["e", e]] as const) {
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) {
+        throw new RangeError(
+          `Cannot ${action}: ${name}[${i}] is not finite: current value is ${x[i]}`,
+        );
+      }
+      maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+    }
+  }
+  if (maxAbs === 0) return new Float64Array(n);
+  // Scale by 2^-k, which brings max |entry| into [0.5, 1): exact both ways. Applied as two
+  // halves, since 2^±k alone overflows for subnormal or huge entries.
+  const k = Math.floor(Math.log2(maxAbs)) + 1;
+  const [k1, k2] = [Math.trunc(k / 2), k - Math.trunc(k / 2)];
+  return withBuffers([n, n], ([pd, pe]) => {
+    const dv = view(pd, n);
+    const ev = view(pe, n);
+    for (let i = 0; i < n; i++) dv[i] = d[i] * 2 ** -k1 * 2 ** -k2;
+    for (let i = 0; i < m; i++) ev[i] = e[i] * 2 ** -k1 * 2 ** -k2;
+    ev[n - 1] = 0;
+    const status = wasm.linalg_tridiagonal_values(pd, pe, n);
+    if (status !== 0) throw new EighConvergenceError(status - 1, n);
+    const out = copyOut(pd, n).sort();
+    for (let i = 0; i < n; i++) out[i] = out[i] * 2 ** k1 * 2 ** k2;
+    return out;
   });
 }
 

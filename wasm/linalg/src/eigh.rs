@@ -15,6 +15,7 @@ use crate::kernels::{
     ChainBatch,
 };
 use crate::par::{for_each_chunk, start, Pending};
+use crate::sterf::tridiagonal_values;
 
 /// Most QL/QR sweeps allowed per unreduced block, times its size (LAPACK `dsteqr` uses 30·n).
 const MAX_SWEEPS_PER_ROW: usize = 30;
@@ -125,7 +126,6 @@ pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) ->
         d: dv.as_mut_ptr(),
         e: ev.as_mut_ptr(),
         n,
-        work: &mut work,
         status: &mut status,
     };
     form_qt(a, n, &tau, &mut z, ld, &side);
@@ -488,13 +488,12 @@ fn form_qt_chunk(s: &FormQt, c: usize) {
     }
 }
 
-/// The eigenvalues of a tridiagonal matrix without vectors (QL/QR on copies of d and e, in
-/// buffers allocated beforehand, since it may run on a worker thread, which must not allocate).
+/// The eigenvalues of a tridiagonal matrix without vectors (root-free QL/QR on copies of d and
+/// e made beforehand, since it may run on a worker thread, which must not allocate).
 struct ValuesJob {
     d: *mut f64,
     e: *mut f64,
     n: usize,
-    work: *mut QlWork,
     /// 0, or 1 + the index that did not converge.
     status: *mut usize,
 }
@@ -504,7 +503,7 @@ impl ValuesJob {
         unsafe {
             let d = core::slice::from_raw_parts_mut(self.d, self.n);
             let e = core::slice::from_raw_parts_mut(self.e, self.n);
-            *self.status = match tridiagonal_ql(d, e, None, None, &mut *self.work) {
+            *self.status = match tridiagonal_values(d, e) {
                 Ok(()) => 0,
                 Err(i) => i + 1,
             };

@@ -10,6 +10,7 @@ mod chol;
 mod eigh;
 mod kernels;
 mod par;
+mod sterf;
 
 use core::slice;
 
@@ -118,5 +119,22 @@ pub unsafe extern "C" fn linalg_spd_inverse(
             *pivot = s;
             i as u32 + 1
         }
+    }
+}
+
+/// Eigenvalues (into `d`, in no particular order) of the symmetric tridiagonal matrix with
+/// diagonal `d` (n) and off-diagonal `e` (n; e[i] couples i and i+1, e[n−1] ignored; destroyed),
+/// which the caller has scaled so that its entries are at most 1 in magnitude. Returns 0, or
+/// i + 1 when the iteration did not converge at index i.
+///
+/// # Safety
+/// `d` and `e` hold n f64 each; distinct.
+#[no_mangle]
+pub unsafe extern "C" fn linalg_tridiagonal_values(d: *mut f64, e: *mut f64, n: usize) -> u32 {
+    let d = slice::from_raw_parts_mut(d, n);
+    let e = slice::from_raw_parts_mut(e, n);
+    match sterf::tridiagonal_values(d, e) {
+        Ok(()) => 0,
+        Err(i) => i as u32 + 1,
     }
 }
