@@ -11,8 +11,7 @@
 //! two contiguous rows) and transposed with the ascending sort at the end.
 
 use crate::kernels::{
-    axpy, axpy2, dot, dot2, reflect2_rows, rotate_chains, syr2_symv_row, syr2_symv_row2,
-    ChainBatch,
+    axpy, axpy2, dot, dot2, reflect2_rows, rotate_chains, syr2_symv_row, syr2_symv_row2, ChainBatch,
 };
 use crate::par::{for_each_chunk, start, Pending};
 use crate::sterf::tridiagonal_values;
@@ -133,7 +132,13 @@ pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) ->
         return Err(status - 1);
     }
     let mut pool = ShiftPool::new(dv);
-    tridiagonal_ql(&mut d, &mut e, Some((&mut z, ld)), Some(&mut pool), &mut work)?;
+    tridiagonal_ql(
+        &mut d,
+        &mut e,
+        Some((&mut z, ld)),
+        Some(&mut pool),
+        &mut work,
+    )?;
 
     let (u1, u2) = (pow2(e_scale / 2), pow2(e_scale - e_scale / 2));
     let mut order: Vec<usize> = (0..n).collect();
@@ -148,7 +153,11 @@ pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) ->
         order: &order,
         out: vectors.as_mut_ptr(),
     };
-    for_each_chunk(&job, (n + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE, transpose_chunk);
+    for_each_chunk(
+        &job,
+        (n + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE,
+        transpose_chunk,
+    );
     Ok(())
 }
 
@@ -240,7 +249,11 @@ fn tridiagonalize(a: &mut [f64], n: usize, d: &mut [f64], e: &mut [f64], tau: &m
         let mut bounds = [0usize; SYMV_MAX_CHUNKS + 1];
         for (c, b) in bounds.iter_mut().enumerate().take(chunks + 1) {
             // Row i of the lower triangle costs ~i: equal work at m·√(c/chunks).
-            *b = if c == chunks { m } else { isqrt(m * m * c / chunks) };
+            *b = if c == chunks {
+                m
+            } else {
+                isqrt(m * m * c / chunks)
+            };
         }
         let step = SymvStep {
             a: ap,
@@ -390,7 +403,13 @@ fn form_qt(a: &[f64], n: usize, tau: &[f64], z: &mut [f64], ld: usize, side: &Va
         let pair = k >= 2;
         let uw = if pair {
             let m = n - k0;
-            unsafe { dot(a.as_ptr().add(k0 * n + k0), a.as_ptr().add((k0 - 1) * n + k0), m) }
+            unsafe {
+                dot(
+                    a.as_ptr().add(k0 * n + k0),
+                    a.as_ptr().add((k0 - 1) * n + k0),
+                    m,
+                )
+            }
         } else {
             0.0
         };
@@ -555,7 +574,6 @@ impl ShiftPool {
     }
 }
 
-
 /// Scratch buffers of [`tridiagonal_ql`] for order n.
 struct QlWork {
     bd: Vec<f64>,
@@ -641,7 +659,11 @@ fn tridiagonal_ql(
                 0.0
             };
         }
-        let block_tol = if n >= WIDE_SPLIT_MIN_LEN { WIDE_SPLIT_TOL } else { SPLIT_TOL };
+        let block_tol = if n >= WIDE_SPLIT_MIN_LEN {
+            WIDE_SPLIT_TOL
+        } else {
+            SPLIT_TOL
+        };
         let max_sweeps = MAX_SWEEPS_PER_ROW * len;
         let mut sweeps = 0;
         let mut sweeps_here = 0;
@@ -752,7 +774,11 @@ fn tridiagonal_ql(
             cols: n,
             batch: &batches[cur],
         };
-        for_each_chunk(&steps[cur], (n + ROTATE_COLS - 1) / ROTATE_COLS, rotate_chunk);
+        for_each_chunk(
+            &steps[cur],
+            (n + ROTATE_COLS - 1) / ROTATE_COLS,
+            rotate_chunk,
+        );
     }
     Ok(())
 }

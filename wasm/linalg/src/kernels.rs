@@ -328,11 +328,16 @@ impl ChainBatch {
             // (Compared element by element: a slice `==` calls memcmp from compiler_builtins,
             // which is not built for shared memory and so cannot be linked; see wasm/README.md.)
             Some(&(r0, _, k, _)) => {
-                c.len() <= k && self.rows[r0..=r0 + c.len()].iter().zip(rows).all(|(x, y)| x == y)
+                c.len() <= k
+                    && self.rows[r0..=r0 + c.len()]
+                        .iter()
+                        .zip(rows)
+                        .all(|(x, y)| x == y)
             }
             None => false,
         };
-        self.chains.push((self.rows.len(), self.c.len(), c.len(), follows));
+        self.chains
+            .push((self.rows.len(), self.c.len(), c.len(), follows));
         self.rows.extend_from_slice(rows);
         self.c.extend_from_slice(c);
         self.s.extend_from_slice(s);

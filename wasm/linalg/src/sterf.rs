@@ -128,7 +128,11 @@ fn ql(
             let alpha = d[i];
             gamma = c * (alpha - sigma) - s * oldgam;
             d[i + 1] = oldgam + (alpha - gamma);
-            p = if c != 0.0 { gamma * gamma / c } else { oldc * bb };
+            p = if c != 0.0 {
+                gamma * gamma / c
+            } else {
+                oldc * bb
+            };
         }
         e[l] = s * p;
         d[l] = sigma + gamma;
@@ -196,7 +200,11 @@ fn qr(
             let alpha = d[i + 1];
             gamma = c * (alpha - sigma) - s * oldgam;
             d[i] = oldgam + (alpha - gamma);
-            p = if c != 0.0 { gamma * gamma / c } else { oldc * bb };
+            p = if c != 0.0 {
+                gamma * gamma / c
+            } else {
+                oldc * bb
+            };
         }
         e[l - 1] = s * p;
         d[l] = sigma + gamma;
