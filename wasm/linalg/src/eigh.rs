@@ -132,13 +132,7 @@ pub fn eigh(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) ->
         return Err(status - 1);
     }
     let mut pool = ShiftPool::new(dv);
-    tridiagonal_ql(
-        &mut d,
-        &mut e,
-        Some((&mut z, ld)),
-        Some(&mut pool),
-        &mut work,
-    )?;
+    tridiagonal_ql(&mut d, &mut e, (&mut z, ld), &mut pool, &mut work)?;
 
     let (u1, u2) = (pow2(e_scale / 2), pow2(e_scale - e_scale / 2));
     let mut order: Vec<usize> = (0..n).collect();
@@ -598,15 +592,15 @@ impl QlWork {
 }
 
 /// Implicit QL/QR iteration on the tridiagonal (d, e) (e[i] couples i and i+1), applying every
-/// rotation to the rows of `z` (n rows of stride `ld`, rows = eigenvectors) when given. Like
+/// rotation to the rows of `z` (n rows of stride `ld`, rows = eigenvectors). Like
 /// LAPACK `dsteqr`, each unreduced block is iterated from its end with the smaller diagonal entry
 /// (QL when that is the top, QR otherwise), which keeps graded matrices accurate. Shifts are
 /// Wilkinson's, or the nearest eigenvalue of `pool` on the first sweep for each eigenvalue.
 fn tridiagonal_ql(
     d: &mut [f64],
     e: &mut [f64],
-    mut z: Option<(&mut [f64], usize)>,
-    mut pool: Option<&mut ShiftPool>,
+    (z, ld): (&mut [f64], usize),
+    pool: &mut ShiftPool,
     work: &mut QlWork,
 ) -> Result<(), usize> {
     let n = d.len();
@@ -638,9 +632,7 @@ fn tridiagonal_ql(
         let (l, lend) = (l1, m);
         l1 = m + 1;
         if lend == l {
-            if let Some(p) = pool.as_deref_mut() {
-                p.take_nearest(d[l]);
-            }
+            pool.take_nearest(d[l]);
             continue;
         }
         let len = lend - l + 1;
@@ -679,9 +671,7 @@ fn tridiagonal_ql(
                 mm += 1;
             }
             if mm == ll {
-                if let Some(p) = pool.as_deref_mut() {
-                    p.take_nearest(bd[ll]);
-                }
+                pool.take_nearest(bd[ll]);
                 ll += 1;
                 sweeps_here = 0;
                 continue;
@@ -697,10 +687,8 @@ fn tridiagonal_ql(
             let sigma = bd[ll] - be[ll] / (g + r.copysign(g));
             g = bd[mm] - sigma;
             if sweeps_here == 1 {
-                if let Some(p) = pool.as_deref() {
-                    if let Some(i) = p.nearest(sigma) {
-                        g = bd[mm] - p.values[i];
-                    }
+                if let Some(i) = pool.nearest(sigma) {
+                    g = bd[mm] - pool.values[i];
                 }
             }
             let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
@@ -732,27 +720,25 @@ fn tridiagonal_ql(
                 nrot += 1;
                 rows[nrot] = map[i];
             }
-            if let Some((zz, ld)) = z.as_mut() {
-                for row in rows[..=nrot].iter_mut() {
-                    *row *= *ld;
+            for row in rows[..=nrot].iter_mut() {
+                *row *= ld;
+            }
+            batches[cur].push(&rows[..=nrot], &cs[..nrot], &ss[..nrot]);
+            if batches[cur].len() >= CHAINS_PER_BATCH {
+                // Start this batch on the workers, and go on finding the next one meanwhile
+                // (batches are still applied in order: the previous one is joined first).
+                if let Some(p) = in_flight.take() {
+                    p.join();
                 }
-                batches[cur].push(&rows[..=nrot], &cs[..nrot], &ss[..nrot]);
-                if batches[cur].len() >= CHAINS_PER_BATCH {
-                    // Start this batch on the workers, and go on finding the next one meanwhile
-                    // (batches are still applied in order: the previous one is joined first).
-                    if let Some(p) = in_flight.take() {
-                        p.join();
-                    }
-                    steps[cur] = RotateStep {
-                        z: zz.as_mut_ptr(),
-                        cols: n,
-                        batch: &batches[cur],
-                    };
-                    let chunks = (n + ROTATE_COLS - 1) / ROTATE_COLS;
-                    in_flight = Some(unsafe { start(&steps[cur], chunks, rotate_chunk) });
-                    cur ^= 1;
-                    batches[cur].clear();
-                }
+                steps[cur] = RotateStep {
+                    z: z.as_mut_ptr(),
+                    cols: n,
+                    batch: &batches[cur],
+                };
+                let chunks = (n + ROTATE_COLS - 1) / ROTATE_COLS;
+                in_flight = Some(unsafe { start(&steps[cur], chunks, rotate_chunk) });
+                cur ^= 1;
+                batches[cur].clear();
             }
             if underflow {
                 continue;
@@ -768,9 +754,9 @@ fn tridiagonal_ql(
     if let Some(p) = in_flight.take() {
         p.join();
     }
-    if let (Some((zz, _)), true) = (z.as_mut(), batches[cur].len() > 0) {
+    if batches[cur].len() > 0 {
         steps[cur] = RotateStep {
-            z: zz.as_mut_ptr(),
+            z: z.as_mut_ptr(),
             cols: n,
             batch: &batches[cur],
         };
