@@ -9,7 +9,7 @@
  * JSON line per size, peer and thread count:
  *
  * ```json
- * {"suite":"eigh","case":"512","metric":"ms","ours":52.1,"peer":248.3,"peer_name":"ml-matrix","ratio":4.77,"threads":2,"peer_threads":1}
+ * {"suite":"eigh","case":"512","metric":"ms","ours":37.247,"peer":257.647,"peer_name":"ml-matrix","ratio":6.917,"threads":2,"peer_threads":1}
  * ```
  *
  * `ratio` is peer time / our time (> 1: we are faster). Times are medians over repetitions after
