@@ -24,7 +24,7 @@ export function createLinalgMemory(): WebAssembly.Memory {
 export function linalgImports(memory: WebAssembly.Memory): WebAssembly.Imports {
   // The control words live in the module's static data, inside the initial pages, so a view made
   // now stays valid however the memory grows.
-  const words = new Int32Array(memory.buffer as SharedArrayBuffer);
+  const words = new Int32Array(memory.buffer);
   return {
     env: {
       memory,
