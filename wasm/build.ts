@@ -35,20 +35,27 @@ export interface CrateSpec {
   output: string;
 }
 
+/**
+ * Flags of a crate whose module worker threads instantiate over one shared, imported memory (up to
+ * 4 GiB), each thread setting its own `__stack_pointer`.
+ */
+const THREADED_RUSTFLAGS = ["-C", "target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals"];
+const THREADED_LINK_ARGS = [
+  "--shared-memory",
+  "--import-memory",
+  "--max-memory=4294967296",
+  "--export=__stack_pointer",
+];
+
 /** Every crate `deno task wasm` builds. Add new crates here. */
 export const CRATES: CrateSpec[] = [
   {
     name: "linalg",
     dir: "wasm/linalg",
     target: "wasm32-unknown-unknown",
-    // Shared imported memory, so that worker threads can run eigh's parallel regions (par.rs).
-    rustflags: ["-C", "target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals"],
-    linkArgs: [
-      "--shared-memory",
-      "--import-memory",
-      "--max-memory=4294967296",
-      "--export=__stack_pointer",
-    ],
+    // Threaded, so that workers can run eigh's parallel regions (par.rs).
+    rustflags: THREADED_RUSTFLAGS,
+    linkArgs: THREADED_LINK_ARGS,
     cargoArgs: [],
     artifact: "polyscore_linalg.wasm",
     output: "wasm/lib/linalg.wasm",
@@ -57,14 +64,9 @@ export const CRATES: CrateSpec[] = [
     name: "cpu",
     dir: "wasm/cpu",
     target: "wasm32-unknown-unknown",
-    rustflags: ["-C", "target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals"],
-    linkArgs: [
-      "--shared-memory",
-      "--import-memory",
-      "--max-memory=4294967296",
-      "--export=__stack_pointer",
-      "--export=__heap_base",
-    ],
+    rustflags: THREADED_RUSTFLAGS,
+    // The TS allocator owns the heap above __heap_base.
+    linkArgs: [...THREADED_LINK_ARGS, "--export=__heap_base"],
     cargoArgs: [],
     artifact: "cpu.wasm",
     output: "wasm/lib/cpu.wasm",
