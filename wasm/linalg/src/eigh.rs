@@ -1,11 +1,13 @@
 //! Symmetric eigendecomposition: Householder tridiagonalisation (LAPACK `dsytd2`, lower, with the
 //! rank-2 update of step k fused with the matrix-vector product of step k+1), explicit formation of
-//! Qᵀ in place (`dorg2l` order), and the implicit QL/QR iteration with Wilkinson shifts on the
+//! Qᵀ from the reflectors, and the implicit QL/QR iteration with Wilkinson shifts on the
 //! tridiagonal matrix (`dsteqr`), whose plane rotations are applied to the rows of Qᵀ in fused
 //! chains, several sweeps at a time. The eigenvalues are first found by a cheap vector-free pass
-//! and then offered as ("perfect") shifts to the pass that accumulates vectors, which cuts the
-//! sweeps, and so the O(n³) rotation work, by about 40% (1052 → 644 at n = 512, random matrix);
-//! Wilkinson shifts take over whenever such a shift does not deflate.
+//! (root-free QL/QR, `sterf.rs`, run alongside the formation of Qᵀ) and then offered as ("perfect")
+//! shifts to the pass that accumulates vectors, which cuts the sweeps, and so the O(n³) rotation
+//! work, by about 40% (1052 → 644 at n = 512, random matrix); Wilkinson shifts take over whenever
+//! such a shift does not deflate. The O(n³) loops run as parallel regions (`par.rs`), on worker
+//! threads when some are running, with results that do not depend on the number of threads.
 //!
 //! Storage is row-major. Eigenvectors are kept as rows while iterating (so every rotation combines
 //! two contiguous rows) and transposed with the ascending sort at the end.

@@ -40,7 +40,7 @@ static CLAIM: AtomicU64 = AtomicU64::new(0);
 static DONE: AtomicU32 = AtomicU32::new(0);
 /// Workers inside [`linalg_worker`].
 static WORKERS: AtomicU32 = AtomicU32::new(0);
-/// Workers blocked in ``Atomics.wait` (the main thread notifies only when there are some).
+/// Workers blocked in `Atomics.wait` (the main thread notifies only when there are some).
 static SLEEPERS: AtomicU32 = AtomicU32::new(0);
 /// Set by [`linalg_stop_workers`]; cleared by [`linalg_reset_workers`] once all have left.
 static QUIT: AtomicU32 = AtomicU32::new(0);
