@@ -43,6 +43,7 @@ interface LinalgExports {
   linalg_worker_count(): number;
   linalg_reset_workers(): void;
   linalg_debug_fail_worker(): void;
+  linalg_workers_failed(): number;
 }
 
 // One shared memory, so that worker threads (startLinalgThreads) can work on eigh's buffers.
@@ -522,13 +523,15 @@ export function linalgThreads(): number {
   return 1 + (pool?.workers.length ?? 0);
 }
 
-/** Runs `call` (a call into Wasm); a trap while workers run means one of them failed. */
+/** Runs `call` (a call into Wasm), turning the trap that follows a worker's failure into an error. */
 function guardWorkers<T>(action: string, call: () => T): T {
   try {
     return call();
   } catch (err) {
     const current = pool;
-    if (!(err instanceof WebAssembly.RuntimeError) || current === null) throw err;
+    const workerFailed = err instanceof WebAssembly.RuntimeError &&
+      wasm.linalg_workers_failed() !== 0;
+    if (!workerFailed || current === null) throw err;
     // The pool is unusable now: stop it (asynchronously) and say what happened.
     void stopLinalgThreads().catch(() => {});
     throw new Error(

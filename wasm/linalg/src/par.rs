@@ -242,6 +242,12 @@ pub extern "C" fn linalg_worker_failed() {
     FAILED.store(1, SeqCst);
 }
 
+/// Whether a worker has failed since the pool started (see [`linalg_worker_failed`]).
+#[no_mangle]
+pub extern "C" fn linalg_workers_failed() -> u32 {
+    FAILED.load(SeqCst)
+}
+
 /// Test hook: the next chunk a worker claims traps (to exercise [`linalg_worker_failed`]).
 #[no_mangle]
 pub extern "C" fn linalg_debug_fail_worker() {
