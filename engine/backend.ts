@@ -136,15 +136,7 @@ export interface Backend {
   copyBlocks(
     src: DeviceBuffer,
     dst: DeviceBuffer,
-    spec: {
-      outer: number;
-      inner: number;
-      srcStride: number;
-      dstStride: number;
-      srcOffset: number;
-      dstOffset: number;
-      accumulate: boolean;
-    },
+    spec: CopyBlocksSpec,
   ): void;
   /** out = f(x), n elements. */
   unary(op: UnaryOp, x: DeviceBuffer, out: DeviceBuffer, n: number, alpha?: number): void;
@@ -302,6 +294,18 @@ export interface Backend {
     cols: number,
     c: { snr: number; alpha: number },
   ): void;
+}
+
+/** Geometry of `copyBlocks`: `outer` blocks of `inner` elements; see `Backend.copyBlocks`. */
+export interface CopyBlocksSpec {
+  outer: number;
+  inner: number;
+  srcStride: number;
+  dstStride: number;
+  srcOffset: number;
+  dstOffset: number;
+  /** Add into dst instead of overwriting it. */
+  accumulate: boolean;
 }
 
 /** Geometry of `normForward`/`normBackward`; see `Backend.normForward`. */

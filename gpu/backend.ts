@@ -17,6 +17,7 @@ import type {
   BinaryOp,
   BroadcastSpec,
   ConvGeometry,
+  CopyBlocksSpec,
   DeviceBuffer,
   MatmulSpec,
   NormSpec,
@@ -231,15 +232,7 @@ export class WebGpuBackend implements Backend {
   copyBlocks(
     src: DeviceBuffer,
     dst: DeviceBuffer,
-    spec: {
-      outer: number;
-      inner: number;
-      srcStride: number;
-      dstStride: number;
-      srcOffset: number;
-      dstOffset: number;
-      accumulate: boolean;
-    },
+    spec: CopyBlocksSpec,
   ): void {
     this.#check();
     encodeCopyBlocks(this.recorder, this.#buf(src), this.#buf(dst), spec);

@@ -15,6 +15,7 @@ import type {
   BinaryOp,
   BroadcastSpec,
   ConvGeometry,
+  CopyBlocksSpec,
   DeviceBuffer,
   MatmulSpec,
   NormSpec,
@@ -269,15 +270,7 @@ export class WasmCpuBackend implements Backend {
   copyBlocks(
     src: DeviceBuffer,
     dst: DeviceBuffer,
-    s: {
-      outer: number;
-      inner: number;
-      srcStride: number;
-      dstStride: number;
-      srcOffset: number;
-      dstOffset: number;
-      accumulate: boolean;
-    },
+    s: CopyBlocksSpec,
   ): void {
     this.#run(
       "copy_blocks",

@@ -11,6 +11,7 @@ import type {
   BinaryOp,
   BroadcastSpec,
   ConvGeometry,
+  CopyBlocksSpec,
   DeviceBuffer,
   MatmulSpec,
   NormSpec,
@@ -81,15 +82,7 @@ export class ReferenceBackend implements Backend {
   copyBlocks(
     src: DeviceBuffer,
     dst: DeviceBuffer,
-    s: {
-      outer: number;
-      inner: number;
-      srcStride: number;
-      dstStride: number;
-      srcOffset: number;
-      dstOffset: number;
-      accumulate: boolean;
-    },
+    s: CopyBlocksSpec,
   ): void {
     const a = d(src), o = d(dst);
     for (let i = 0; i < s.outer; i++) {
