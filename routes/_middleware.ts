@@ -3,8 +3,8 @@
  * check against DNS rebinding when bound to loopback, and security headers on every answer.
  */
 
-import { define } from "./_define.ts";
-import { errorResponse } from "./_http.ts";
+import { define } from "../server/define.ts";
+import { errorResponse } from "../server/http.ts";
 
 const MAX_URL = 4096;
 

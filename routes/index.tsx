@@ -1,8 +1,8 @@
 /** The runs list (home page). */
 
-import { listRuns, type RunSummary } from "../engine/runs/store.ts";
+import { listRuns, type RunSummary } from "../polyscore/runs/store.ts";
 import { RunsTable } from "../app/components/RunsTable.tsx";
-import { define } from "./_define.ts";
+import { define } from "../server/define.ts";
 
 export const handler = define.handlers<RunSummary[]>({
   GET(ctx) {

@@ -1,10 +1,10 @@
 /** The sampling playground page: pick a finished run; the island does the rest. */
 
-import { listRuns } from "../engine/runs/store.ts";
+import { listRuns } from "../polyscore/runs/store.ts";
 import { Playground, type PlaygroundProps } from "../app/islands/Playground.tsx";
-import { define } from "./_define.ts";
-import { HttpError, runIdParam } from "./_http.ts";
-import { runDir } from "./_runs.ts";
+import { define } from "../server/define.ts";
+import { HttpError, runIdParam } from "../server/http.ts";
+import { runDir } from "../server/runs.ts";
 
 export const handler = define.handlers<PlaygroundProps>({
   async GET(ctx) {

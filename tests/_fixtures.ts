@@ -5,8 +5,8 @@
  * model results: nothing here claims to be a trained model.
  */
 
-import { encodePng } from "../engine/data/png.ts";
-import { RunStore } from "../engine/runs/store.ts";
+import { encodePng } from "../polyscore/data/png.ts";
+import { RunStore } from "../polyscore/runs/store.ts";
 
 /** A seeded LCG in [0, 1). */
 export function lcg(seed: number): () => number {

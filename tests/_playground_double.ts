@@ -1,11 +1,11 @@
 /**
- * A test double of engine/pipeline/playground.ts for server tests (queueing, validation, load): a
+ * A test double of polyscore/pipeline/playground.ts for server tests (queueing, validation, load): a
  * deterministic "sampler" that blends the observed test examples with seeded noise after a delay.
  * It exercises the server's plumbing only; the real sampler is tested with a real tiny run in
  * tests/browser_test.ts.
  */
 
-import type { PlaygroundSession, SamplerProvider } from "../routes/_playground.ts";
+import type { PlaygroundSession, SamplerProvider } from "../server/playground.ts";
 import { lcg } from "./_fixtures.ts";
 
 /** Counters the tests read. */

@@ -4,7 +4,7 @@
  * the same weights and data.
  */
 import type { Backend } from "../engine/backend.ts";
-import { ConvAutoencoder } from "../engine/models/conv_vae.ts";
+import { ConvAutoencoder } from "../polyscore/models/conv_vae.ts";
 import { Linear } from "../engine/nn/layers.ts";
 import { Init, Module } from "../engine/nn/module.ts";
 import * as ops from "../engine/ops/mod.ts";

@@ -8,8 +8,8 @@
 
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { RunStore } from "../engine/runs/store.ts";
-import { createServer } from "../routes/_server.ts";
+import { RunStore } from "../polyscore/runs/store.ts";
+import { createDashboard } from "../cli/dashboard.ts";
 import { trainLoop } from "./_fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -71,7 +71,7 @@ Deno.test({
     const t0 = performance.now();
     await trainTiny(root, "tiny");
     const trainSeconds = (performance.now() - t0) / 1000;
-    const app = createServer({ runsRoot: root, pollMs: 200 });
+    const app = createDashboard({ runsRoot: root, pollMs: 200 });
     const ac = new AbortController();
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },

@@ -1,8 +1,19 @@
 /**
- * Dependency direction, checked by scanning import specifiers (std's lint:circular idea): routes →
- * engine → gpu / wasm. engine, gpu and wasm never import routes/, app/ or cli/; app/ is imported only
- * by routes/ (and app/ itself, and tests); islands never import gpu/, wasm/ or engine/ (they run in the
- * browser) nor node: modules.
+ * Dependency direction, checked by scanning import specifiers (std's lint:circular idea). The
+ * layers, lowest first; a module imports only its own folder and the layers below it:
+ *
+ *   engine          the compute engine (contract, RNG, tensors, ops, nn, optim, reference)
+ *   gpu  wasm       the backends and the linear-algebra library (never each other)
+ *   polyscore       the method: data, models, SDE, reduction, methods, evaluation, pipeline, runs
+ *   app             dashboard components and islands
+ *   server          router, HTTP helpers, state, playground host
+ *   routes  bench   route files; benchmarks
+ *   cli             the composition root (backend choice, the dashboard's assembly, commands)
+ *   tests           integration tests
+ *
+ * Two more rules: polyscore/ never imports a backend (gpu/, wasm/cpu/): the composition root
+ * chooses it; islands run in the browser, so they import only app/ and npm packages, never node:.
+ * Unit tests beside their code (`*_test.ts`, `_test_utils.ts`) may import anything.
  */
 
 import assert from "node:assert/strict";
@@ -10,11 +21,16 @@ import { fileURLToPath } from "node:url";
 import { dirname, join, relative, resolve } from "node:path";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SKIP = new Set(["node_modules", "runs", "target", ".git", "test-artifacts", "static", "lib"]);
+/** Skipped anywhere: dependencies and build output. */
+const SKIP = new Set(["node_modules", "target", ".git", "lib"]);
+/** Skipped at the root only (polyscore/runs/ and routes/static/ are sources). */
+const SKIP_ROOT = new Set(["runs", "test-artifacts", "static", "dist"]);
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const e of Deno.readDirSync(dir)) {
-    if (SKIP.has(e.name) || e.name.startsWith(".")) continue;
+    if (SKIP.has(e.name) || (dir === ROOT && SKIP_ROOT.has(e.name)) || e.name.startsWith(".")) {
+      continue;
+    }
     const p = join(dir, e.name);
     if (e.isDirectory) sourceFiles(p, out);
     else if (/\.(ts|tsx)$/.test(e.name)) out.push(p);
@@ -32,53 +48,82 @@ export function specifiers(text: string): string[] {
   return out;
 }
 
-function topDir(file: string): string {
-  return relative(ROOT, file).split("/")[0];
-}
-
 Deno.test("specifiers() finds static, re-export, side-effect and dynamic imports", () => {
   const src =
     `import a from "./a.ts";\nimport type { B } from "../b.ts";\nexport * from "./c.ts";\nimport "./d.ts";\nconst e = await import("./e.ts");\n// import x from "./commented.ts";\n`;
   assert.deepEqual(specifiers(src), ["./a.ts", "../b.ts", "./c.ts", "./d.ts", "./e.ts"]);
 });
 
-Deno.test("imports point one way: routes → engine → gpu/wasm; app only from routes; islands stay in the browser", () => {
-  const violations: string[] = [];
-  const files = sourceFiles(ROOT);
-  assert.ok(files.length > 20, "found the sources");
-  for (const file of files) {
-    const rel = relative(ROOT, file);
-    const from = topDir(file);
-    const isIsland = rel.startsWith("app/islands/") || rel === "app/island.tsx";
-    for (const spec of specifiers(Deno.readTextFileSync(file))) {
-      if (isIsland && spec.startsWith("node:")) {
-        violations.push(`${rel} imports ${spec} (islands run in the browser)`);
-      }
-      if (!spec.startsWith(".")) continue;
-      const target = relative(ROOT, resolve(dirname(file), spec));
-      const to = target.split("/")[0];
-      if (["engine", "gpu", "wasm"].includes(from) && ["routes", "app", "cli"].includes(to)) {
-        violations.push(`${rel} imports ${target} (${from}/ must not depend on ${to}/)`);
-      }
-      // gpu/ and wasm/ sit below the engine: outside their tests they may use only the engine's
-      // leaf modules (the backend contract, the RNG spec, the asset resolver).
-      const leaves = ["engine/backend.ts", "engine/random.ts", "engine/assets.ts"];
-      if (
-        ["gpu", "wasm"].includes(from) && to === "engine" &&
-        !/(_test|_test_utils)\.ts$/.test(rel) &&
-        !leaves.includes(target)
-      ) {
-        violations.push(
-          `${rel} imports ${target} (gpu/ and wasm/ may use only ${leaves.join(", ")})`,
-        );
-      }
-      if (to === "app" && !["routes", "app", "tests"].includes(from)) {
-        violations.push(`${rel} imports ${target} (app/ is imported only by routes/)`);
-      }
-      if (isIsland && ["gpu", "wasm", "engine", "routes", "cli"].includes(to)) {
-        violations.push(`${rel} imports ${target} (islands never import ${to}/)`);
-      }
+/** The layers, lowest first: a folder may import folders of lower rank only. */
+export const LAYERS: readonly (readonly string[])[] = [
+  ["engine"],
+  ["gpu", "wasm"],
+  ["polyscore"],
+  ["app"],
+  ["server"],
+  ["routes", "bench"],
+  ["cli"],
+  ["tests"],
+];
+
+function rankOf(top: string): number {
+  return LAYERS.findIndex((l) => l.includes(top));
+}
+
+/**
+ * Violations of the layer order by one file (path relative to the root) importing `specs`.
+ * Exported so the rule itself is tested on made-up files.
+ */
+export function layerViolations(rel: string, specs: string[]): string[] {
+  const out: string[] = [];
+  const from = rel.split("/")[0];
+  if (!rel.includes("/")) return out; // root files (none today) are outside the layers
+  const isTest = /(_test\.tsx?|_test_utils\.ts)$/.test(rel);
+  const isIsland = rel.startsWith("app/islands/") || rel === "app/island.tsx";
+  const fromRank = rankOf(from);
+  if (fromRank < 0) out.push(`${rel} is in ${from}/, which is not a layer (add it to LAYERS)`);
+  for (const spec of specs) {
+    if (isIsland && spec.startsWith("node:")) {
+      out.push(`${rel} imports ${spec} (islands run in the browser)`);
+    }
+    if (!spec.startsWith(".")) continue;
+    const target = relative(ROOT, resolve(ROOT, dirname(rel), spec));
+    const to = target.split("/")[0];
+    if (isIsland && to !== "app") out.push(`${rel} imports ${target} (islands import only app/)`);
+    if (isTest || to === from || fromRank < 0) continue;
+    const toRank = rankOf(to);
+    if (toRank < 0 || toRank >= fromRank) {
+      out.push(`${rel} imports ${target} (${from}/ may import only layers below it)`);
+    } else if (from === "polyscore" && (to === "gpu" || target.startsWith("wasm/cpu/"))) {
+      out.push(`${rel} imports ${target} (the backend is chosen in cli/, not in polyscore/)`);
     }
   }
+  return out;
+}
+
+Deno.test("layerViolations() flags upward, sideways and backend imports, and island node: imports", () => {
+  assert.deepEqual(layerViolations("polyscore/pipeline/run.ts", ["../../engine/tensor.ts"]), []);
+  assert.deepEqual(layerViolations("polyscore/eval/frechet.ts", ["../../wasm/linalg/mod.ts"]), []);
+  assert.equal(layerViolations("engine/tensor.ts", ["../polyscore/data/png.ts"]).length, 1);
+  assert.equal(layerViolations("gpu/backend.ts", ["../wasm/cpu/backend.ts"]).length, 1);
+  assert.equal(layerViolations("polyscore/pipeline/run.ts", ["../../gpu/backend.ts"]).length, 1);
+  assert.equal(layerViolations("polyscore/pipeline/run.ts", ["../../wasm/cpu/mod.ts"]).length, 1);
+  assert.equal(layerViolations("server/server.ts", ["../routes/_app.tsx"]).length, 1);
+  assert.equal(layerViolations("routes/index.tsx", ["../bench/mod.ts"]).length, 1);
+  assert.equal(layerViolations("app/islands/Playground.tsx", ["node:fs"]).length, 1);
+  assert.equal(
+    layerViolations("app/islands/Playground.tsx", ["../../polyscore/runs/view.ts"]).length,
+    1,
+  );
+  assert.equal(layerViolations("newdir/x.ts", []).length, 1);
+  assert.deepEqual(layerViolations("engine/sde_test.ts", ["../wasm/cpu/mod.ts"]), []);
+});
+
+Deno.test("imports follow the layers: engine < gpu, wasm < polyscore < app < server < routes, bench < cli < tests", () => {
+  const files = sourceFiles(ROOT);
+  assert.ok(files.length > 20, "found the sources");
+  const violations = files.flatMap((file) =>
+    layerViolations(relative(ROOT, file), specifiers(Deno.readTextFileSync(file)))
+  );
   assert.deepEqual(violations, []);
 });

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { createServer } from "../routes/_server.ts";
+import { createDashboard } from "../cli/dashboard.ts";
 import { makeDoneRun } from "./_fixtures.ts";
 import { playgroundDouble } from "./_playground_double.ts";
 
@@ -60,7 +60,7 @@ Deno.test({
     const root = Deno.makeTempDirSync({ prefix: "load_runs_" });
     makeDoneRun(root, "run-1");
     const sampler = playgroundDouble({ delayMs: 5 });
-    const app = createServer({ runsRoot: root, sampler, maxQueue: 8 });
+    const app = createDashboard({ runsRoot: root, sampler, maxQueue: 8 });
     const ac = new AbortController();
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },

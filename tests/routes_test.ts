@@ -5,9 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { RunStore } from "../engine/runs/store.ts";
+import { RunStore } from "../polyscore/runs/store.ts";
 import { build } from "../app/build.ts";
-import { createServer, type DashboardServer } from "../routes/_server.ts";
+import { createDashboard } from "../cli/dashboard.ts";
+import type { DashboardServer } from "../server/server.ts";
 import { makeDoneRun, trainLoop } from "./_fixtures.ts";
 import { playgroundDouble } from "./_playground_double.ts";
 
@@ -17,7 +18,7 @@ function setup(opts: { maxQueue?: number; delayMs?: number } = {}) {
   const root = Deno.makeTempDirSync({ prefix: "routes_" });
   makeDoneRun(root, "done-1");
   const sampler = playgroundDouble({ delayMs: opts.delayMs });
-  const server = createServer({ runsRoot: root, sampler, maxQueue: opts.maxQueue, pollMs: 30 });
+  const server = createDashboard({ runsRoot: root, sampler, maxQueue: opts.maxQueue, pollMs: 30 });
   return { root, sampler, server };
 }
 
@@ -410,7 +411,7 @@ Deno.test("playground: one sampler at a time; a full queue answers 429", async (
 
 Deno.test("HEAD, unknown routes and a foreign Host header", async () => {
   const root = Deno.makeTempDirSync();
-  const server = createServer({
+  const server = createDashboard({
     runsRoot: root,
     sampler: playgroundDouble(),
     allowedHosts: ["localhost", "127.0.0.1"],
@@ -442,7 +443,7 @@ Deno.test("the committed island bundle, uPlot CSS and route manifest are fresh",
 Deno.test("playground: a run the sampler cannot open is a 409 with the reason, not a crash", async () => {
   const root = Deno.makeTempDirSync();
   makeDoneRun(root, "no-checkpoints");
-  const server = createServer({ runsRoot: root, pollMs: 30 }); // the real pipeline provider
+  const server = createDashboard({ runsRoot: root, pollMs: 30 }); // the real pipeline provider
   try {
     const r = await get(server, "/api/playground/no-checkpoints");
     assert.equal(r.status, 409, JSON.stringify(r.body));

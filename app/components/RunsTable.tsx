@@ -1,6 +1,6 @@
 /** The runs list: one row per run with status, preset, stage, progress, backend, start, key metrics. */
 
-import type { RunSummary } from "../../engine/runs/store.ts";
+import type { RunSummary } from "../../polyscore/runs/store.ts";
 
 function fmt(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);

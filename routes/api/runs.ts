@@ -1,8 +1,8 @@
 /** GET /api/runs — the runs list as JSON. */
 
-import { listRuns } from "../../engine/runs/store.ts";
-import { define } from "../_define.ts";
-import { json } from "../_http.ts";
+import { listRuns } from "../../polyscore/runs/store.ts";
+import { define } from "../../server/define.ts";
+import { json } from "../../server/http.ts";
 
 export const handler = define.handlers({
   GET(ctx) {

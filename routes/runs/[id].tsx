@@ -1,14 +1,14 @@
 /** The run page: live curves, sample grids, coherence, accuracies, reduction, config. */
 
-import type { RunView } from "../../engine/runs/view.ts";
+import type { RunView } from "../../polyscore/runs/view.ts";
 import { CoherencePanel } from "../../app/components/CoherencePanel.tsx";
 import { ConfigView } from "../../app/components/ConfigView.tsx";
 import { ReductionPanel } from "../../app/components/ReductionPanel.tsx";
 import { ReportTables } from "../../app/components/ReportTables.tsx";
 import { SampleGrid } from "../../app/components/SampleGrid.tsx";
 import { LiveRun } from "../../app/islands/LiveRun.tsx";
-import { define } from "../_define.ts";
-import { runView } from "../_runs.ts";
+import { define } from "../../server/define.ts";
+import { runView } from "../../server/runs.ts";
 
 export const handler = define.handlers<RunView>({
   GET(ctx) {

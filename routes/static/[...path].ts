@@ -1,9 +1,9 @@
 /** GET /static/<path> — the files under static/ (CSS, bundled islands), nothing else. */
 
 import { assetPath } from "../../engine/assets.ts";
-import { resolveInside } from "../../engine/runs/files.ts";
-import { define } from "../_define.ts";
-import { HttpError } from "../_http.ts";
+import { resolveInside } from "../../polyscore/runs/files.ts";
+import { define } from "../../server/define.ts";
+import { HttpError } from "../../server/http.ts";
 
 const ROOT = assetPath("static");
 const TYPES: Record<string, string> = {

@@ -1,8 +1,8 @@
 /** GET /api/playground/:id — the sampler's modalities, test-set size and methods for a run. */
 
-import { define } from "../../_define.ts";
-import { json } from "../../_http.ts";
-import { runDir } from "../../_runs.ts";
+import { define } from "../../../server/define.ts";
+import { json } from "../../../server/http.ts";
+import { runDir } from "../../../server/runs.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {

@@ -1,8 +1,8 @@
 /** GET /api/runs/:id — one run's summary, meta, config and report as JSON. */
 
-import { define } from "../../_define.ts";
-import { json } from "../../_http.ts";
-import { runView } from "../../_runs.ts";
+import { define } from "../../../server/define.ts";
+import { json } from "../../../server/http.ts";
+import { runView } from "../../../server/runs.ts";
 
 export const handler = define.handlers({
   GET(ctx) {

@@ -3,7 +3,7 @@
 //! Every exported kernel works on byte offsets into one shared `WebAssembly.Memory` and takes
 //! `(tid, nt)` last and is called once per thread of a job; the threads claim chunks of the work
 //! from a shared counter (`claims`), so the same call runs on the main thread alone (`0, 1`) or
-//! split across workers (`wasm/cpu_backend.ts`), however late a worker starts.
+//! split across workers (`wasm/cpu/backend.ts`), however late a worker starts.
 //! The spec of every kernel is `engine/reference/backend.ts`; the TS side validates nothing here.
 //! Not here: allocation (the TS allocator owns the heap above `__heap_base`) and threading.
 #![no_std]

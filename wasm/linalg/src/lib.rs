@@ -1,7 +1,7 @@
 //! polyscore_linalg: dense f64 symmetric eigendecomposition, Cholesky factorisation, triangular
 //! solves and SPD inversion, exported to WebAssembly as plain `extern "C"` functions.
 //!
-//! Calling convention (see `wasm/mod.ts`, the only caller): the host allocates f64 buffers with
+//! Calling convention (see `wasm/linalg/mod.ts`, the only caller): the host allocates f64 buffers with
 //! [`linalg_alloc`], copies inputs in, calls a routine, copies outputs out and frees the buffers
 //! with [`linalg_free`]. Sizes are element counts. Every routine returns 0 on success or a positive
 //! status described on the routine; inputs are validated by the host before the call.

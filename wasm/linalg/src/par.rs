@@ -15,7 +15,7 @@
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 
 // `memory.atomic.wait32` / `notify` are unstable in Rust 1.63's core::arch, so the host provides
-// them (`Atomics.wait` / `Atomics.notify` on the shared memory; see wasm/mod.ts).
+// them (`Atomics.wait` / `Atomics.notify` on the shared memory; see wasm/linalg/mod.ts).
 #[link(wasm_import_module = "env")]
 extern "C" {
     /// Blocks while the i32 at byte offset `ptr` equals `expected`.

@@ -1,10 +1,10 @@
 /** GET /api/playground/:id/example?modality=&index= — a test example of one modality as PNG. */
 
-import { encodePng } from "../../../../engine/data/png.ts";
-import { arrayToImage } from "../../../../engine/runs/images.ts";
-import { define } from "../../../_define.ts";
-import { intParam } from "../../../_http.ts";
-import { runDir } from "../../../_runs.ts";
+import { encodePng } from "../../../../polyscore/data/png.ts";
+import { arrayToImage } from "../../../../polyscore/runs/images.ts";
+import { define } from "../../../../server/define.ts";
+import { intParam } from "../../../../server/http.ts";
+import { runDir } from "../../../../server/runs.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {

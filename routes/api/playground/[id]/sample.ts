@@ -5,13 +5,13 @@
  * `{ outputs: [{ modality, name, kind, images: dataUrl[], values? }], ms }`.
  */
 
-import { encodePng } from "../../../../engine/data/png.ts";
-import { arrayToImage, bytesToArray } from "../../../../engine/runs/images.ts";
-import { define } from "../../../_define.ts";
-import { HttpError, intParam, json, readJsonObject } from "../../../_http.ts";
-import type { PlaygroundSession } from "../../../_playground.ts";
-import { runDir } from "../../../_runs.ts";
-import type { Limits } from "../../../_state.ts";
+import { encodePng } from "../../../../polyscore/data/png.ts";
+import { arrayToImage, bytesToArray } from "../../../../polyscore/runs/images.ts";
+import { define } from "../../../../server/define.ts";
+import { HttpError, intParam, json, readJsonObject } from "../../../../server/http.ts";
+import type { PlaygroundSession } from "../../../../server/playground.ts";
+import { runDir } from "../../../../server/runs.ts";
+import type { Limits } from "../../../../server/state.ts";
 
 interface SampleRequest {
   method: string;

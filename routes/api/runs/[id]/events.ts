@@ -6,10 +6,10 @@
  * (Last-Event-ID) with nothing repeated. At most limits.maxStreams streams at once (429 beyond).
  */
 
-import { deriveStatus, RunStore } from "../../../../engine/runs/store.ts";
-import { define } from "../../../_define.ts";
-import { HttpError, intParam } from "../../../_http.ts";
-import { runDir } from "../../../_runs.ts";
+import { deriveStatus, RunStore } from "../../../../polyscore/runs/store.ts";
+import { define } from "../../../../server/define.ts";
+import { HttpError, intParam } from "../../../../server/http.ts";
+import { runDir } from "../../../../server/runs.ts";
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

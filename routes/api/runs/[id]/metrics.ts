@@ -3,10 +3,10 @@
  * `{ rows: [rowid, stage, step, name, value][], cursor }` (value null when not finite).
  */
 
-import { RunStore } from "../../../../engine/runs/store.ts";
-import { define } from "../../../_define.ts";
-import { HttpError, intParam, json } from "../../../_http.ts";
-import { runDir } from "../../../_runs.ts";
+import { RunStore } from "../../../../polyscore/runs/store.ts";
+import { define } from "../../../../server/define.ts";
+import { HttpError, intParam, json } from "../../../../server/http.ts";
+import { runDir } from "../../../../server/runs.ts";
 
 export const handler = define.handlers({
   GET(ctx) {

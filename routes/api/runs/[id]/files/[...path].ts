@@ -3,10 +3,10 @@
  * (never the database or checkpoints); the path is validated to stay inside the run folder.
  */
 
-import { resolveInside } from "../../../../../engine/runs/files.ts";
-import { define } from "../../../../_define.ts";
-import { HttpError } from "../../../../_http.ts";
-import { runDir } from "../../../../_runs.ts";
+import { resolveInside } from "../../../../../polyscore/runs/files.ts";
+import { define } from "../../../../../server/define.ts";
+import { HttpError } from "../../../../../server/http.ts";
+import { runDir } from "../../../../../server/runs.ts";
 
 const TYPES: Record<string, string> = {
   png: "image/png",

@@ -1,0 +1,453 @@
+/**
+ * The pipeline's one configuration schema: presets plus dotted overrides ("prior.steps=4000"),
+ * validated with errors that name the key, the value and what is allowed.
+ */
+
+/** Settings of the unimodal autoencoders (stage 1). */
+export interface AeConfig {
+  variant: "vae" | "ae";
+  latent: number;
+  /** Conv channels per stride-2 stage (image/mask), or MLP widths (attributes). */
+  hidden: number[];
+  /** KL weight (VAE). */
+  beta: number;
+  /** AE decoder-input noise std and latent-norm weight. */
+  aeNoise: number;
+  aeZWeight: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  /** Final learning rate as a fraction of lr (cosine decay). */
+  lrFinal: number;
+}
+
+/** Settings of the evaluation classifiers (stage 2). */
+export interface ClassifierConfig {
+  hidden: number[];
+  features: number;
+  steps: number;
+  batch: number;
+  lr: number;
+}
+
+/** Settings of a joint score prior (stage 3; the same for SBM-AE, SBM-SRR and the control). */
+export interface PriorConfig {
+  width: number;
+  blocks: number;
+  embed: number;
+  /** Width of the time MLP and of each block's time projection (cheaper than the full width). */
+  timeWidth: number;
+  /** "score": the network outputs s (official); "noise": it predicts ε and s = −out/σ(t). */
+  output: "score" | "noise";
+  steps: number;
+  batch: number;
+  lr: number;
+  beta0: number;
+  beta1: number;
+  /** PC sampler steps N, corrector target SNR, how observed latents are re-imposed. */
+  sampleSteps: number;
+  snr: number;
+  observedNoise: "fresh" | "code_quirk" | "clean";
+  /** Corrector step size from batch-pooled norms (official) or per row. */
+  correctorNorm: "batch" | "row";
+  /**
+   * Extra Langevin steps at the last time with the observations re-imposed: they remove most of
+   * replacement conditioning's bias (polyscore/sde/pc_sampler_test.ts); each costs one network call.
+   */
+  finalCorrectorSteps: number;
+}
+
+/** Settings of the score-ratio reduction (SBM-SRR). */
+export interface ReductionConfig {
+  enabled: boolean;
+  /** ε as a fraction of ½ tr H (default), or an absolute ε when `epsilonAbsolute` > 0. */
+  epsilonFraction: number;
+  epsilonAbsolute: number;
+  /** Fixed per-modality ranks (overrides ε) — empty for ε-based selection. */
+  ranks: number[];
+  /** Fractions for the ε sweep reported beside the chosen ε (empty: no sweep). */
+  sweep: number[];
+  /**
+   * Also train and evaluate a reduced prior at every ε of the sweep (same budget as the others), so
+   * the report gives coherence against ε and total rank. Costs one prior per ε.
+   */
+  sweepPriors: boolean;
+  width: number;
+  depth: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  /** Decoupled weight decay of the score-ratio network (all parameters, the linear part too). */
+  weightDecay: number;
+  divergence: "exact" | "hutchinson";
+}
+
+/** Settings of the evaluation (stage 4). */
+export interface EvalConfig {
+  /** Test tuples used for conditional coherence (per subset). */
+  conditional: number;
+  /** Unconditional samples (coherence and Fréchet distance). */
+  unconditional: number;
+  /** For M > 5: subsets sampled per number of given modalities. */
+  subsetsPerSize: number;
+}
+
+/** The whole pipeline. */
+export interface PipelineConfig {
+  preset: string;
+  /** Dataset: a preset name of polyscore/data ("polymnist", …) or a folder. */
+  data: string;
+  /** For generated PolyMNIST: number of modalities (overrides the data preset's). */
+  modalities: number;
+  /** Cap on train tuples and on test tuples. */
+  trainLimit: number;
+  testLimit: number;
+  backgrounds: string;
+  /** Side of the procedural backgrounds (px): larger ones give smoother 28×28 crops. */
+  backgroundSize: number;
+  backend: "auto" | "webgpu" | "wasm" | "reference";
+  seed: number;
+  /** Seeds of the prior training + sampling (mean ± std over them); autoencoders use `seed`. */
+  seeds: number;
+  ae: AeConfig;
+  classifier: ClassifierConfig;
+  prior: PriorConfig;
+  reduction: ReductionConfig;
+  eval: EvalConfig;
+}
+
+const BASE: PipelineConfig = {
+  preset: "quick",
+  data: "polymnist",
+  modalities: 5,
+  trainLimit: 20000,
+  testLimit: 2000,
+  backgrounds: "",
+  backgroundSize: 512,
+  backend: "auto",
+  seed: 1,
+  seeds: 1,
+  ae: {
+    variant: "vae",
+    latent: 32,
+    hidden: [16, 32, 64],
+    beta: 0.1,
+    aeNoise: 0.01,
+    aeZWeight: 1e-5,
+    steps: 1000,
+    batch: 64,
+    lr: 2e-3,
+    lrFinal: 0.05,
+  },
+  classifier: { hidden: [16, 32, 64], features: 128, steps: 1200, batch: 64, lr: 2e-3 },
+  prior: {
+    width: 256,
+    blocks: 4,
+    embed: 64,
+    timeWidth: 64,
+    output: "score",
+    steps: 3500,
+    batch: 256,
+    lr: 3e-3,
+    beta0: 1,
+    beta1: 5,
+    sampleSteps: 100,
+    snr: 0.16,
+    observedNoise: "fresh",
+    correctorNorm: "batch",
+    finalCorrectorSteps: 20,
+  },
+  reduction: {
+    enabled: true,
+    epsilonFraction: 0.05,
+    epsilonAbsolute: 0,
+    ranks: [],
+    sweep: [0.01, 0.02, 0.05, 0.1, 0.2],
+    sweepPriors: false,
+    width: 128,
+    depth: 2,
+    steps: 1000,
+    batch: 256,
+    lr: 1e-3,
+    weightDecay: 0,
+    divergence: "hutchinson",
+  },
+  eval: { conditional: 100, unconditional: 500, subsetsPerSize: 5 },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+
+/** Presets: each a set of overrides of the base. */
+export const PRESETS: Record<string, { about: string; overrides: DeepPartial<PipelineConfig> }> = {
+  quick: {
+    about:
+      "the whole pipeline on generated PolyMNIST (5 modalities, 20k/2k tuples) in ≤ 10 min on 2 cores",
+    overrides: {},
+  },
+  tiny: {
+    about: "a smoke run: 2 modalities, a few hundred tuples, seconds (CI, demos)",
+    overrides: {
+      modalities: 2,
+      trainLimit: 384,
+      testLimit: 64,
+      ae: { latent: 8, hidden: [8, 16], steps: 150, batch: 32 },
+      classifier: { hidden: [8, 16], features: 32, steps: 150, batch: 32 },
+      prior: { width: 64, blocks: 1, embed: 16, steps: 300, batch: 64, sampleSteps: 20 },
+      reduction: {
+        width: 32,
+        depth: 1,
+        steps: 100,
+        batch: 64,
+        sweep: [0.05, 0.2],
+        divergence: "exact",
+      },
+      eval: { conditional: 16, unconditional: 32, subsetsPerSize: 2 },
+    },
+  },
+  polymnist: {
+    about: "PolyMNIST, 5 modalities, all 60k/10k tuples, longer training",
+    overrides: {
+      trainLimit: 60000,
+      testLimit: 10000,
+      seeds: 3,
+      ae: { steps: 6000 },
+      classifier: { steps: 2000 },
+      prior: { steps: 20000 },
+      reduction: { steps: 5000 },
+      eval: { conditional: 1000, unconditional: 2000 },
+    },
+  },
+  extended: {
+    about: "Extended PolyMNIST, 10 modalities, 60k/10k tuples",
+    overrides: {
+      modalities: 10,
+      trainLimit: 60000,
+      testLimit: 10000,
+      seeds: 3,
+      ae: { steps: 6000 },
+      classifier: { steps: 2000 },
+      prior: { steps: 20000, width: 512 },
+      reduction: { steps: 5000 },
+      eval: { conditional: 500, unconditional: 2000, subsetsPerSize: 5 },
+    },
+  },
+  celeba: {
+    about: "CelebAMask-HQ from a local copy (--data DIR): image 64×64, mask, 18 attributes",
+    overrides: {
+      data: "",
+      trainLimit: 30000,
+      testLimit: 2000,
+      ae: { latent: 64, hidden: [32, 64, 128, 128], steps: 6000 },
+      classifier: { hidden: [32, 64, 128, 128], features: 256, steps: 2000 },
+      prior: { steps: 20000, width: 512, beta0: 0.1, beta1: 20 },
+      reduction: { steps: 5000 },
+    },
+  },
+};
+
+/** Allowed values of the enumerated keys. */
+const CHOICES: Record<string, readonly string[]> = {
+  backend: ["auto", "webgpu", "wasm", "reference"],
+  "ae.variant": ["vae", "ae"],
+  "prior.observedNoise": ["fresh", "code_quirk", "clean"],
+  "prior.correctorNorm": ["batch", "row"],
+  "prior.output": ["score", "noise"],
+  "reduction.divergence": ["exact", "hutchinson"],
+};
+
+/** Thrown for any invalid configuration; the message names the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function merge<T>(base: T, over: unknown): T {
+  if (over === undefined) return base;
+  if (Array.isArray(base) || typeof base !== "object" || base === null) return over as T;
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
+    out[k] = merge((base as Record<string, unknown>)[k], v);
+  }
+  return out as T;
+}
+
+/** Resolves a preset and `key=value` overrides into a validated config. */
+export function resolveConfig(
+  preset: string,
+  overrides: Record<string, string> = {},
+): PipelineConfig {
+  const p = PRESETS[preset];
+  if (!p) {
+    throw new ConfigError(
+      `Cannot use preset "${preset}": allowed values are ${Object.keys(PRESETS).join(", ")}`,
+    );
+  }
+  const cfg = merge(structuredClone(BASE), structuredClone(p.overrides));
+  cfg.preset = preset;
+  for (const [key, raw] of Object.entries(overrides)) setKey(cfg, key, raw);
+  validate(cfg);
+  return cfg;
+}
+
+/** Sets one dotted key from its string form, parsed by the type of the current value. */
+export function setKey(cfg: PipelineConfig, key: string, raw: string): void {
+  const path = key.split(".");
+  let obj = cfg as unknown as Record<string, unknown>;
+  for (const part of path.slice(0, -1)) {
+    const next = obj[part];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) {
+      throw new ConfigError(
+        `Cannot set "${key}": unknown key; keys are ${listKeys(cfg).join(", ")}`,
+      );
+    }
+    obj = next as Record<string, unknown>;
+  }
+  const last = path[path.length - 1];
+  if (!(last in obj)) {
+    throw new ConfigError(`Cannot set "${key}": unknown key; keys are ${listKeys(cfg).join(", ")}`);
+  }
+  const cur = obj[last];
+  let val: unknown;
+  if (typeof cur === "number") {
+    val = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(val)) {
+      throw new ConfigError(`Cannot set "${key}": expected a number: current value is "${raw}"`);
+    }
+  } else if (typeof cur === "boolean") {
+    if (raw !== "true" && raw !== "false") {
+      throw new ConfigError(
+        `Cannot set "${key}": expected true or false: current value is "${raw}"`,
+      );
+    }
+    val = raw === "true";
+  } else if (Array.isArray(cur)) {
+    val = raw.trim() === "" ? [] : raw.split(",").map((s) => Number(s));
+    if ((val as number[]).some((v) => !Number.isFinite(v))) {
+      throw new ConfigError(
+        `Cannot set "${key}": expected comma-separated numbers: current value is "${raw}"`,
+      );
+    }
+  } else {
+    val = raw;
+  }
+  obj[last] = val;
+}
+
+/** Every settable dotted key. */
+export function listKeys(cfg: PipelineConfig = BASE): string[] {
+  const out: string[] = [];
+  const walk = (o: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        walk(v as Record<string, unknown>, `${prefix}${k}.`);
+      } else out.push(prefix + k);
+    }
+  };
+  walk(cfg as unknown as Record<string, unknown>, "");
+  return out;
+}
+
+function positiveInt(key: string, v: number, min = 1): void {
+  if (!Number.isInteger(v) || v < min) {
+    throw new ConfigError(
+      `Invalid config: ${key} must be an integer >= ${min}: current value is ${v}`,
+    );
+  }
+}
+
+function positive(key: string, v: number, allowZero = false): void {
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+    throw new ConfigError(
+      `Invalid config: ${key} must be ${allowZero ? ">= 0" : "> 0"}: current value is ${v}`,
+    );
+  }
+}
+
+/** Checks every value; throws a ConfigError naming the first bad key. */
+export function validate(cfg: PipelineConfig): void {
+  for (const [key, allowed] of Object.entries(CHOICES)) {
+    const v = key.split(".").reduce(
+      (o: unknown, k) => (o as Record<string, unknown>)[k],
+      cfg,
+    ) as string;
+    if (!allowed.includes(v)) {
+      throw new ConfigError(
+        `Invalid config: ${key} must be one of ${allowed.join(", ")}: current value is "${v}"`,
+      );
+    }
+  }
+  if (!cfg.data) {
+    throw new ConfigError(
+      `Invalid config: data is empty: the ${cfg.preset} preset needs --data DIR (a local dataset folder)`,
+    );
+  }
+  positiveInt("modalities", cfg.modalities, 2);
+  positiveInt("backgroundSize", cfg.backgroundSize, 28);
+  positiveInt("trainLimit", cfg.trainLimit, 2);
+  positiveInt("testLimit", cfg.testLimit, 2);
+  positiveInt("seed", cfg.seed, 0);
+  positiveInt("seeds", cfg.seeds);
+  positiveInt("ae.latent", cfg.ae.latent);
+  positiveInt("ae.steps", cfg.ae.steps);
+  positiveInt("ae.batch", cfg.ae.batch);
+  positive("ae.lr", cfg.ae.lr);
+  positive("ae.beta", cfg.ae.beta, true);
+  if (cfg.ae.hidden.length === 0) {
+    throw new ConfigError("Invalid config: ae.hidden must list at least one width");
+  }
+  cfg.ae.hidden.forEach((h, i) => positiveInt(`ae.hidden[${i}]`, h));
+  positiveInt("classifier.steps", cfg.classifier.steps);
+  positiveInt("classifier.batch", cfg.classifier.batch);
+  positiveInt("classifier.features", cfg.classifier.features);
+  positive("classifier.lr", cfg.classifier.lr);
+  positiveInt("prior.width", cfg.prior.width);
+  positiveInt("prior.blocks", cfg.prior.blocks);
+  positiveInt("prior.timeWidth", cfg.prior.timeWidth);
+  positiveInt("prior.embed", cfg.prior.embed, 2);
+  if (cfg.prior.embed % 2) {
+    throw new ConfigError(
+      `Invalid config: prior.embed must be even: current value is ${cfg.prior.embed}`,
+    );
+  }
+  positiveInt("prior.steps", cfg.prior.steps);
+  positiveInt("prior.batch", cfg.prior.batch);
+  positive("prior.lr", cfg.prior.lr);
+  positive("prior.beta0", cfg.prior.beta0);
+  if (!(cfg.prior.beta1 > cfg.prior.beta0)) {
+    throw new ConfigError(
+      `Invalid config: prior.beta1 must exceed prior.beta0 (${cfg.prior.beta0}): current value is ${cfg.prior.beta1}`,
+    );
+  }
+  positiveInt("prior.sampleSteps", cfg.prior.sampleSteps);
+  positive("prior.snr", cfg.prior.snr, true);
+  positiveInt("prior.finalCorrectorSteps", cfg.prior.finalCorrectorSteps, 0);
+  positive("reduction.epsilonFraction", cfg.reduction.epsilonFraction);
+  if (cfg.reduction.epsilonFraction >= 1) {
+    throw new ConfigError(
+      `Invalid config: reduction.epsilonFraction must be < 1: current value is ${cfg.reduction.epsilonFraction}`,
+    );
+  }
+  positive("reduction.epsilonAbsolute", cfg.reduction.epsilonAbsolute, true);
+  if (cfg.reduction.ranks.length && cfg.reduction.ranks.length !== cfg.modalities) {
+    throw new ConfigError(
+      `Invalid config: reduction.ranks must give one rank per modality (${cfg.modalities}): current value is [${cfg.reduction.ranks}]`,
+    );
+  }
+  cfg.reduction.ranks.forEach((r, i) => {
+    if (!Number.isInteger(r) || r < 1 || r > cfg.ae.latent) {
+      throw new ConfigError(
+        `Invalid config: reduction.ranks[${i}] must be an integer in [1, ${cfg.ae.latent}]: current value is ${r}`,
+      );
+    }
+  });
+  positiveInt("reduction.steps", cfg.reduction.steps);
+  positiveInt("reduction.width", cfg.reduction.width);
+  positiveInt("reduction.depth", cfg.reduction.depth);
+  positiveInt("reduction.batch", cfg.reduction.batch);
+  positive("reduction.lr", cfg.reduction.lr);
+  positiveInt("eval.conditional", cfg.eval.conditional);
+  positiveInt("eval.unconditional", cfg.eval.unconditional, 2);
+  positiveInt("eval.subsetsPerSize", cfg.eval.subsetsPerSize);
+}

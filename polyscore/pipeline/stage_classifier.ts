@@ -1,0 +1,183 @@
+/**
+ * Stage 2: the evaluation "oracles", one per image modality, trained on real data: a digit
+ * classifier when the dataset has classes (PolyMNIST), else an attribute predictor from the image
+ * (CelebAMask-HQ). Masks and attribute vectors are scored directly against the truth (F1), so they
+ * need none. Test accuracy is reported.
+ */
+import { type ModalitySpec, sampleSize } from "../data/dataset.ts";
+import { ConvClassifier } from "../models/classifier.ts";
+import { Init } from "../../engine/nn/module.ts";
+import * as ops from "../../engine/ops/mod.ts";
+import { RandomStream } from "../../engine/ops/random.ts";
+import { Adam, cosineLr } from "../../engine/optim.ts";
+import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
+import { BatchOrder, batchTensor, chunks, type PipelineContext } from "./context.ts";
+import { trainStage } from "./train_stage.ts";
+
+/** How a modality's generated samples are scored. */
+export type Scorer =
+  | { kind: "digit"; clf: ConvClassifier }
+  | { kind: "attributes-from-image"; clf: ConvClassifier; attrModality: number }
+  | { kind: "direct" };
+
+/** One-hot rows of labels, (B, K). */
+export function oneHot(labels: ArrayLike<number>, k: number): Float32Array {
+  const out = new Float32Array(labels.length * k);
+  for (let i = 0; i < labels.length; i++) out[i * k + labels[i]] = 1;
+  return out;
+}
+
+function attributeModality(ctx: PipelineContext): number {
+  return ctx.dataset.modalities.findIndex((s) => s.kind === "attributes");
+}
+
+/** Trains (or restores) the scorer of every modality; returns them with their test accuracy. */
+export async function trainClassifiers(
+  ctx: PipelineContext,
+): Promise<{ scorers: Scorer[]; accuracy: (number | null)[] }> {
+  const { cfg, dataset } = ctx;
+  const scorers: Scorer[] = [];
+  const accuracy: (number | null)[] = [];
+  const attrM = attributeModality(ctx);
+  for (const [m, spec] of dataset.modalities.entries()) {
+    const digits = dataset.numClasses > 0;
+    if (spec.kind !== "image" || (!digits && attrM < 0)) {
+      scorers.push({ kind: "direct" });
+      accuracy.push(null);
+      continue;
+    }
+    const classes = digits ? dataset.numClasses : dataset.modalities[attrM].shape[0];
+    const clf = new ConvClassifier(
+      new Init(ctx.backend, cfg.seed * 2000 + m),
+      spec.shape,
+      cfg.classifier.hidden,
+      cfg.classifier.features,
+      classes,
+    );
+    const opt = new Adam(clf.parameters(), { lr: cfg.classifier.lr });
+    const order = new BatchOrder(ctx.train.count, cfg.classifier.batch, cfg.seed, 200 + m);
+    const scratch = new Float32Array(cfg.classifier.batch * sampleSize(spec));
+    await trainStage(ctx, {
+      stage: `classifier/${spec.name}`,
+      checkpoint: `classifier_${spec.name}`,
+      module: clf,
+      opt,
+      noise: new RandomStream(0),
+      steps: cfg.classifier.steps,
+      metrics: ["loss"],
+      lrAt: (i) => cosineLr(i, cfg.classifier.steps, cfg.classifier.lr, 0.05),
+      unit: "img",
+      unitsPerStep: cfg.classifier.batch,
+      step: (i) => {
+        const idx = order.indices(i);
+        const x = batchTensor(ctx.backend, spec, ctx.train.data[m], idx, scratch);
+        const target = digits
+          ? Tensor.from(ctx.backend, oneHot(Array.from(idx, (j) => ctx.train.labels[j]), classes), [
+            idx.length,
+            classes,
+          ])
+          : batchTensor(ctx.backend, dataset.modalities[attrM], ctx.train.data[attrM], idx);
+        const logits = clf.forward(x);
+        const loss = digits ? ops.crossEntropy(logits, target) : ops.bceWithLogits(logits, target);
+        backward(loss, opt.params);
+        opt.update();
+        return { loss };
+      },
+    });
+    opt.dispose();
+    const scorer: Scorer = digits
+      ? { kind: "digit", clf }
+      : { kind: "attributes-from-image", clf, attrModality: attrM };
+    scorers.push(scorer);
+    const acc = await scoreReal(ctx, m, spec, scorer);
+    accuracy.push(acc);
+    ctx.run.metric(`classifier/${spec.name}`, cfg.classifier.steps, { test_accuracy: acc });
+    ctx.log(`classifier/${spec.name}`, `test accuracy ${acc.toFixed(4)}`);
+  }
+  return { scorers, accuracy };
+}
+
+/** Mean score of the scorer on the real test images of modality m. */
+async function scoreReal(
+  ctx: PipelineContext,
+  m: number,
+  spec: ModalitySpec,
+  scorer: Scorer,
+): Promise<number> {
+  let total = 0;
+  for (const idx of chunks(ctx.test.count, 256)) {
+    const scores = await scoreBatch(
+      ctx,
+      scorer,
+      spec,
+      (be) => batchTensor(be, spec, ctx.test.data[m], idx),
+      idx,
+    );
+    total += scores.reduce((a, b) => a + b, 0);
+  }
+  return total / ctx.test.count;
+}
+
+/**
+ * Per-sample scores in [0, 1] of a batch of modality samples against test tuples `idx`: digit
+ * accuracy (0/1), or sample-wise F1 of predicted attributes / mask pixels (sklearn's
+ * average="samples" convention: both empty → 0).
+ */
+export async function scoreBatch(
+  ctx: PipelineContext,
+  scorer: Scorer,
+  spec: ModalitySpec,
+  samples: (be: PipelineContext["backend"]) => Tensor,
+  idx: ArrayLike<number>,
+  m?: number,
+): Promise<number[]> {
+  if (scorer.kind === "digit") {
+    const logits = tidy(() => noGrad(() => scorer.clf.forward(samples(ctx.backend))));
+    const v = await logits.data();
+    logits.dispose();
+    const k = scorer.clf.classes;
+    return Array.from(idx, (t, b) => {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (v[b * k + j] > v[b * k + best]) best = j;
+      return best === ctx.test.labels[t] ? 1 : 0;
+    });
+  }
+  if (scorer.kind === "attributes-from-image") {
+    const logits = tidy(() => noGrad(() => scorer.clf.forward(samples(ctx.backend))));
+    const v = await logits.data();
+    logits.dispose();
+    const a = scorer.clf.classes, truth = ctx.test.data[scorer.attrModality];
+    return Array.from(
+      idx,
+      (t, b) => f1(Array.from({ length: a }, (_, j) => v[b * a + j] > 0), truth, t * a, a),
+    );
+  }
+  const x = tidy(() => samples(ctx.backend));
+  const v = await x.data();
+  x.dispose();
+  const n = spec.shape.reduce((p, q) => p * q, 1);
+  const truth = ctx.test.data[m!];
+  const thr = spec.kind === "attributes" ? 0.5 : 127.5 / 255;
+  return Array.from(
+    idx,
+    (t, b) =>
+      f1(
+        Array.from({ length: n }, (_, j) => v[b * n + j] > thr),
+        truth,
+        t * n,
+        n,
+        spec.kind !== "attributes",
+      ),
+  );
+}
+
+function f1(pred: boolean[], truth: Uint8Array, off: number, n: number, u8 = false): number {
+  let tp = 0, fp = 0, fn = 0;
+  for (let j = 0; j < n; j++) {
+    const t = u8 ? truth[off + j] > 127 : truth[off + j] > 0;
+    if (pred[j] && t) tp++;
+    else if (pred[j]) fp++;
+    else if (t) fn++;
+  }
+  return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+}

@@ -1,0 +1,173 @@
+/**
+ * Stage 3: joint score priors, one per method, with equal training budgets:
+ * - "sbm-ae": over the raw concatenated latents z (as the official code: not normalised);
+ * - "whitened": over the per-modality whitened latents u (full rank, the control that separates
+ *   whitening's effect from the reduction's);
+ * - "sbm-srr": over the reduced coordinates y = Wᵀu.
+ * Each is a residual-MLP noise-conditional score network trained by denoising score matching on
+ * the VP-SDE, then used by the PC sampler with the observed modalities re-imposed every step.
+ */
+import type { Backend } from "../../engine/backend.ts";
+import { ScoreMlp } from "../models/score_mlp.ts";
+import { Init } from "../../engine/nn/module.ts";
+import { RandomStream } from "../../engine/ops/random.ts";
+import { Adam, cosineLr } from "../../engine/optim.ts";
+import type { ReductionMaps } from "../reduction/reduce.ts";
+import { dsmLoss } from "../sde/dsm.ts";
+import { pcSample } from "../sde/pc_sampler.ts";
+import { VpSde } from "../sde/vpsde.ts";
+import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
+import { BatchOrder, type PipelineContext } from "./context.ts";
+import type { LatentGenerator } from "./stage_eval.ts";
+import { trainStage } from "./train_stage.ts";
+
+/** The space a prior lives in: its per-modality dims and the maps to and from latents z. */
+export interface PriorSpace {
+  name: string;
+  /** Model-space dims per modality (d_m for z/u, r_m for y). */
+  dims: number[];
+  /** z (B, D) → model space (B, Σ dims); null = identity. */
+  maps: ReductionMaps | null;
+}
+
+/** Model-space data (n, Σ dims) from latents z (n, D): y = maps.project(z), in chunks. */
+export async function toModelSpace(
+  backend: Backend,
+  space: PriorSpace,
+  z: Float32Array,
+  n: number,
+  d: number,
+): Promise<Float32Array> {
+  if (!space.maps) return z;
+  const r = space.dims.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(n * r);
+  const chunk = 4096;
+  for (let s = 0; s < n; s += chunk) {
+    const rows = Math.min(chunk, n - s);
+    const y = tidy(() =>
+      noGrad(() =>
+        space.maps!.project(Tensor.from(backend, z.subarray(s * d, (s + rows) * d), [rows, d]))
+      )
+    );
+    out.set(await y.data(), s * r);
+    y.dispose();
+  }
+  return out;
+}
+
+/** A trained prior and the SDE it was trained on. */
+export interface Prior {
+  space: PriorSpace;
+  model: ScoreMlp;
+  sde: VpSde;
+}
+
+/** Trains (or restores) the prior of one method for one seed on model-space data (n, R). */
+export async function trainPrior(
+  ctx: PipelineContext,
+  space: PriorSpace,
+  data: Float32Array,
+  n: number,
+  seed: number,
+): Promise<Prior> {
+  const { cfg } = ctx;
+  const p = cfg.prior;
+  const dim = space.dims.reduce((a, b) => a + b, 0);
+  const sde = new VpSde({ beta0: p.beta0, beta1: p.beta1 });
+  const model = new ScoreMlp(new Init(ctx.backend, seed * 7 + 3), {
+    dim,
+    width: p.width,
+    blocks: p.blocks,
+    timeEmbedDim: p.embed,
+    timeWidth: p.timeWidth,
+    output: p.output,
+    sde,
+  });
+  const opt = new Adam(model.parameters(), { lr: p.lr, maxGradNorm: 1 });
+  const noise = new RandomStream((seed * 131 + 17) >>> 0);
+  const order = new BatchOrder(n, Math.min(p.batch, n), seed, 300);
+  const batch = order.batch;
+  const rows = new Float32Array(batch * dim);
+  const tag = cfg.seeds > 1 ? `${space.name}/s${seed}` : space.name;
+  await trainStage(ctx, {
+    stage: `prior/${tag}`,
+    checkpoint: `prior_${tag.replace("/", "_")}`,
+    module: model,
+    opt,
+    noise,
+    steps: p.steps,
+    metrics: ["loss"],
+    lrAt: (i) => cosineLr(i, p.steps, p.lr, 0.05, Math.min(100, Math.floor(p.steps / 20))),
+    unit: "samples",
+    unitsPerStep: batch,
+    step: (i) => {
+      const idx = order.indices(i);
+      for (let b = 0; b < batch; b++) {
+        rows.set(data.subarray(idx[b] * dim, (idx[b] + 1) * dim), b * dim);
+      }
+      const z0 = Tensor.from(ctx.backend, rows, [batch, dim]);
+      const loss = dsmLoss(model, sde, z0, noise);
+      backward(loss, opt.params);
+      opt.update();
+      return { loss };
+    },
+  });
+  opt.dispose();
+  return { space, model, sde };
+}
+
+/** Fills in unobserved latents with a trained prior: PC sampling in model space, then lifting. */
+export function priorGenerator(
+  ctx: PipelineContext,
+  name: string,
+  prior: Prior,
+  total: number,
+): LatentGenerator {
+  const { space, model, sde } = prior;
+  const mods = space.dims.length;
+  const dim = space.dims.reduce((a, b) => a + b, 0);
+  const offsets = space.dims.map((_, m) => space.dims.slice(0, m).reduce((a, b) => a + b, 0));
+  const p = ctx.cfg.prior;
+  return {
+    name,
+    async generate(mask, zObs, rows, seed) {
+      const out = new Float32Array(rows * total);
+      const chunk = Math.max(1, Math.floor(8192 / Math.max(1, Math.ceil(dim / 64))));
+      for (let s = 0; s < rows; s += chunk) {
+        const r = Math.min(chunk, rows - s);
+        const coordMask = new Float32Array(r * dim);
+        for (let i = 0; i < r; i++) {
+          for (let m = 0; m < mods; m++) {
+            if (!mask[(s + i) * mods + m]) continue;
+            coordMask.fill(1, i * dim + offsets[m], i * dim + offsets[m] + space.dims[m]);
+          }
+        }
+        const stream = new RandomStream((seed * 2654435761 + s) >>> 0);
+        const z = tidy(() =>
+          noGrad(() => {
+            const zo = Tensor.from(ctx.backend, zObs.subarray(s * total, (s + r) * total), [
+              r,
+              total,
+            ]);
+            const yo = space.maps ? space.maps.project(zo) : zo;
+            const y = pcSample(model, sde, {
+              batch: r,
+              steps: p.sampleSteps,
+              snr: p.snr,
+              correctorNorm: p.correctorNorm,
+              finalCorrectorSteps: p.finalCorrectorSteps,
+              observed: { values: yo, mask: coordMask },
+              observedNoise: p.observedNoise,
+              stream,
+            });
+            return space.maps ? space.maps.lift(y, stream.normal(ctx.backend, [r, total])) : y;
+          })
+        );
+        const v = await z.data();
+        z.dispose();
+        out.set(v, s * total);
+      }
+      return out;
+    },
+  };
+}

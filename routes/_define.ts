@@ -1,7 +1,0 @@
-/** The typed `define` of this server's routes (Fresh's `utils.ts`). */
-
-import { createDefine } from "../app/define.ts";
-import type { ServerState } from "./_state.ts";
-
-/** Typed identity helpers for route files. */
-export const define = createDefine<ServerState>();
