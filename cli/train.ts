@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { listKeys, PRESETS, resolveConfig } from "../polyscore/pipeline/config.ts";
+import type { Report } from "../polyscore/report/report.ts";
 import { selectBackend } from "./backends.ts";
 import { runPipeline, type Stage, STAGES } from "../polyscore/pipeline/run.ts";
 
@@ -101,31 +102,31 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   printSummary(report);
   console.log(
-    `\nRun ${id} finished in ${(report.wall_seconds as number).toFixed(0)} s: ${dir}/report.md`,
+    `\nRun ${id} finished in ${report.wall_seconds.toFixed(0)} s: ${dir}/report.md`,
   );
   return 0;
 }
 
-function printSummary(report: Record<string, unknown>): void {
-  const methods = report.methods as Record<string, Record<string, unknown>>;
+function printSummary(report: Report): void {
+  const methods = report.methods;
   const names = Object.keys(methods);
-  const givens = Object.keys(methods[names[0]].coherence_by_given as object);
+  const givens = Object.keys(methods[names[0]].coherence_by_given);
   const rows = [["method", ...givens.map((g) => `given ${g}`), "uncond."]];
   for (const n of names) {
-    const by = methods[n].coherence_by_given as Record<string, number>;
-    const u = methods[n].unconditional_coherence as number | null;
+    const by = methods[n].coherence_by_given;
+    const u = methods[n].unconditional_coherence;
     rows.push([n, ...givens.map((g) => by[g].toFixed(3)), u === null ? "–" : u.toFixed(3)]);
   }
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   console.log("\nConditional coherence by number of given modalities:");
   for (const r of rows) console.log("  " + r.map((c, j) => c.padEnd(widths[j])).join("  "));
-  const acc = report.classifier_accuracy as (number | null)[];
+  const acc = report.classifier_accuracy;
   console.log(`Classifier accuracy: ${acc.map((a) => a?.toFixed(3) ?? "–").join(" ")}`);
-  const red = report.reduction as Record<string, unknown> | null;
+  const red = report.reduction;
   if (red) {
     console.log(
-      `SBM-SRR ranks [${red.ranks}] (${red.total_rank} of ${red.total_dim}), bound ${
-        (red.bound as number).toFixed(4)
+      `SBM-SRR ranks [${red.ranks}] (${red.total_rank} of ${red.total_dim}), estimated bound ${
+        red.bound.toFixed(4)
       }`,
     );
   }

@@ -5,6 +5,7 @@
  * model results: nothing here claims to be a trained model.
  */
 
+import type { MethodReport, Report } from "../polyscore/report/report.ts";
 import { encodePng } from "../polyscore/data/png.ts";
 import { RunStore } from "../polyscore/runs/store.ts";
 
@@ -59,8 +60,8 @@ export function gridPng(rows: number, cols: number, seed: number): Uint8Array {
   return encodePng({ width: w, height: h, channels: 3, data });
 }
 
-/** A report.json in the pipeline's shape, with values from `rnd`. */
-export function fixtureReport(modalities: number, withReduction: boolean): Record<string, unknown> {
+/** A report.json in the pipeline's shape (the {@link Report} type), with values from `rnd`. */
+export function fixtureReport(modalities: number, withReduction: boolean): Report {
   const rnd = lcg(modalities * 7 + 1);
   const given = (base: number) =>
     Object.fromEntries(
@@ -70,32 +71,53 @@ export function fixtureReport(modalities: number, withReduction: boolean): Recor
     Object.fromEntries(
       Array.from({ length: modalities - 1 }, (_, k) => [String(k + 1), 0.01 + 0.01 * rnd()]),
     );
-  const method = (base: number) => ({
+  const perModality = (f: () => number) => Array.from({ length: modalities }, f);
+  const method = (base: number): MethodReport => ({
     coherence_by_given: given(base),
     coherence_by_given_std: std(),
+    coherence_by_target: perModality(() => base),
+    coherence_by_target_std: perModality(() => 0.01),
+    coherence_by_subset: {},
     unconditional_coherence: base / 2,
-    fd_by_modality: Array.from({ length: modalities }, () => 10 + rnd() * 10),
+    unconditional_coherence_std: 0.01,
+    fd_by_modality: perModality(() => 10 + rnd() * 10),
+    fd_by_modality_std: perModality(() => 1),
+    seeds: 1,
+    eval_seconds: 1,
   });
+  const ranks = Array.from({ length: modalities }, (_, m) => 3 + m);
   return {
+    run_id: "fixture",
+    version: "0",
     preset: "fixture",
     backend: "reference",
+    seeds: 1,
     modalities: Array.from({ length: modalities }, (_, i) => `m${i}`),
     methods: { "sbm-ae": method(0.2), "sbm-srr": method(0.3), independent: method(0.1) },
-    classifier_accuracy: Array.from({ length: modalities }, () => 0.95 + 0.04 * rnd()),
-    wall_seconds: 12.5,
-    ...(withReduction
+    classifier_accuracy: perModality(() => 0.95 + 0.04 * rnd()),
+    reconstruction_ceiling: perModality(() => 0.9),
+    reconstruction_mse: perModality(() => 0.01),
+    latent_dims: perModality(() => 8),
+    reduction: withReduction
       ? {
-        reduction: {
-          spectra: Array.from({ length: modalities }, (_, m) =>
-            Array.from({ length: 8 }, (_, i) => Math.exp(-i * (0.6 + 0.1 * m)))),
-          ranks: Array.from({ length: modalities }, (_, m) =>
-            3 + m),
-          latent_dims: Array.from({ length: modalities }, () => 8),
-          bound: 0.004,
-          epsilon: 0.005,
-        },
+        spectra: Array.from({ length: modalities }, (_, m) =>
+          Array.from({ length: 8 }, (_, i) => Math.exp(-i * (0.6 + 0.1 * m)))),
+        ranks,
+        latent_dims: perModality(() =>
+          8
+        ),
+        total_rank: ranks.reduce((a, b) => a + b, 0),
+        total_dim: 8 * modalities,
+        bound: 0.004,
+        epsilon: 0.005,
+        epsilon_fraction: 0.05,
+        trace: 1,
+        sweep: [],
       }
-      : {}),
+      : null,
+    time_split: { data: 0.5 },
+    wall_seconds: 12.5,
+    peak_rss_mb: 100,
   };
 }
 

@@ -1,10 +1,11 @@
 /** Coherence vs number of given modalities, one line (± std band) per method in the report. */
 
 import { LineChart } from "../islands/LineChart.tsx";
+import type { Report } from "../../polyscore/report/report.ts";
 import { coherenceCurves } from "./_report.ts";
 
 /** The chart, or nothing when the report has no coherence yet. */
-export function CoherencePanel({ report }: { report: unknown }) {
+export function CoherencePanel({ report }: { report: Report | null }) {
   const curves = coherenceCurves(report);
   if (curves.length === 0) return <p class="empty">No coherence results yet.</p>;
   const x = [...new Set(curves.flatMap((c) => c.given))].sort((a, b) => a - b);

@@ -3,28 +3,20 @@
  * (unconditional coherence, …) and per-modality array (Fréchet distances, …) it reports.
  */
 
+import type { Report } from "../../polyscore/report/report.ts";
 import { modalityNames } from "./_report.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyRecord = Record<string, any>;
 
 function fmt(v: unknown): string {
   return typeof v === "number" ? (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3)) : "—";
 }
 
 /** Tables of the report's numbers (nothing when there is no report). */
-export function ReportTables({ report }: { report: unknown }) {
-  if (report === null || typeof report !== "object") return <p class="empty">No report yet.</p>;
-  const r = report as AnyRecord;
-  const acc: unknown[] = Array.isArray(r.classifier_accuracy) ? r.classifier_accuracy : [];
-  const accStd: unknown[] = Array.isArray(r.classifier_accuracy_std)
-    ? r.classifier_accuracy_std
-    : [];
+export function ReportTables({ report }: { report: Report | null }) {
+  if (!report) return <p class="empty">No report yet.</p>;
+  const acc = report.classifier_accuracy;
   const names = modalityNames(report, acc.length);
-  const methods = r.methods && typeof r.methods === "object"
-    ? Object.entries(r.methods as AnyRecord)
-    : [];
-  const top: [string, unknown][] = Object.entries(r).filter(([_k, v]) =>
+  const methods = Object.entries(report.methods);
+  const top: [string, unknown][] = Object.entries(report).filter(([_k, v]) =>
     typeof v === "number" || typeof v === "string"
   )
     .slice(0, 20);
@@ -39,21 +31,15 @@ export function ReportTables({ report }: { report: unknown }) {
             </thead>
             <tbody>
               <tr>
-                {acc.map((a, i) => (
-                  <td key={i}>
-                    {fmt(a)}
-                    {typeof accStd[i] === "number" ? ` ± ${fmt(accStd[i])}` : ""}
-                  </td>
-                ))}
+                {acc.map((a, i) => <td key={i}>{fmt(a)}</td>)}
               </tr>
             </tbody>
           </table>
         )
         : null}
       {methods.map(([name, m]) => {
-        if (!m || typeof m !== "object") return null;
-        const scalars = Object.entries(m as AnyRecord).filter(([, v]) => typeof v === "number");
-        const arrays = Object.entries(m as AnyRecord).filter(([, v]) =>
+        const scalars = Object.entries(m).filter(([, v]) => typeof v === "number");
+        const arrays = Object.entries(m).filter(([, v]) =>
           Array.isArray(v) && v.every((x: unknown) => typeof x === "number")
         );
         return (

@@ -109,6 +109,11 @@ export interface PipelineConfig {
   seed: number;
   /** Seeds of the prior training + sampling (mean ± std over them); autoencoders use `seed`. */
   seeds: number;
+  /**
+   * The methods to train and evaluate (names of polyscore/methods/mod.ts), reported in registry
+   * order; those that need the reduction run only when `reduction.enabled`.
+   */
+  methods: string[];
   ae: AeConfig;
   classifier: ClassifierConfig;
   prior: PriorConfig;
@@ -127,6 +132,7 @@ const BASE: PipelineConfig = {
   backend: "auto",
   seed: 1,
   seeds: 1,
+  methods: ["sbm-ae", "sbm-srr", "whitened", "independent"],
   ae: {
     variant: "vae",
     latent: 32,
@@ -322,6 +328,8 @@ export function setKey(cfg: PipelineConfig, key: string, raw: string): void {
       );
     }
     val = raw === "true";
+  } else if (Array.isArray(cur) && typeof cur[0] === "string") {
+    val = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
   } else if (Array.isArray(cur)) {
     val = raw.trim() === "" ? [] : raw.split(",").map((s) => Number(s));
     if ((val as number[]).some((v) => !Number.isFinite(v))) {
@@ -389,6 +397,11 @@ export function validate(cfg: PipelineConfig): void {
   positiveInt("testLimit", cfg.testLimit, 2);
   positiveInt("seed", cfg.seed, 0);
   positiveInt("seeds", cfg.seeds);
+  if (cfg.methods.length === 0 || new Set(cfg.methods).size !== cfg.methods.length) {
+    throw new ConfigError(
+      `Invalid config: methods must list distinct method names: current value is [${cfg.methods}]`,
+    );
+  }
   positiveInt("ae.latent", cfg.ae.latent);
   positiveInt("ae.steps", cfg.ae.steps);
   positiveInt("ae.batch", cfg.ae.batch);

@@ -7,15 +7,15 @@
 import type { Backend } from "../../engine/backend.ts";
 import type { ModalityKind } from "../data/dataset.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
+import type { MethodInputs, TrainedMethod } from "../methods/method.ts";
+import { methodsNamed } from "../methods/mod.ts";
 import { RunStore } from "../runs/store.ts";
-import { noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import type { PipelineConfig } from "./config.ts";
 import { densify, type PipelineContext } from "./context.ts";
-import { type BackendSelector, loadDataset, requireSelector } from "./run.ts";
+import { type BackendSelector, requireSelector } from "./run.ts";
 import { trainAutoencoders } from "./stage_ae.ts";
-import { decodeRows, type LatentGenerator } from "./stage_eval.ts";
-import { encodeLatents, type Latents } from "./stage_latents.ts";
-import { priorGenerator, type PriorSpace, trainPrior } from "./stage_prior.ts";
+import { loadDataset } from "./stage_data.ts";
+import { encodeLatents } from "./stage_latents.ts";
 import { runReduction } from "./stage_reduction.ts";
 
 /** A modality as the playground presents it. */
@@ -50,8 +50,7 @@ class Session implements PlaygroundSession {
   constructor(
     private ctx: PipelineContext,
     private aes: Autoencoder[],
-    private lat: Latents,
-    private priors: Map<string, { space: PriorSpace; gen: (steps: number) => LatentGenerator }>,
+    private trained: Map<string, TrainedMethod>,
     private ownsBackend: boolean,
   ) {
     this.modalities = ctx.dataset.modalities.map((s) => ({
@@ -59,7 +58,7 @@ class Session implements PlaygroundSession {
       kind: s.kind,
       shape: [...s.shape],
     }));
-    this.methods = [...priors.keys()];
+    this.methods = [...trained.keys()];
   }
 
   get testCount(): number {
@@ -90,59 +89,30 @@ class Session implements PlaygroundSession {
     }
   }
 
-  async #encode(m: number, data: Float32Array): Promise<Float32Array> {
-    const spec = this.ctx.dataset.modalities[m];
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    if (data.length !== n) {
-      throw new TypeError(
-        `Cannot encode modality ${spec.name}: expected ${n} values (${
-          spec.shape.join("×")
-        }), got ${data.length}`,
-      );
-    }
-    const mu = tidy(() =>
-      noGrad(() => this.aes[m].encode(Tensor.from(this.ctx.backend, data, [1, ...spec.shape])).mu)
-    );
-    const v = await mu.data();
-    mu.dispose();
-    return Float32Array.from(v);
-  }
-
   async sample(req: SampleRequest) {
-    const prior = this.priors.get(req.method);
-    if (!prior) {
+    const method = this.trained.get(req.method);
+    if (!method) {
       throw new RangeError(
         `Cannot sample: unknown method "${req.method}": methods are ${this.methods.join(", ")}`,
       );
     }
-    const mods = this.modalities.length, lat = this.lat;
-    const observed = new Map<number, Float32Array>();
+    const mods = this.modalities.length, rows = req.count;
+    const data = new Map<number, Float32Array>();
     for (const o of req.observed) {
       this.#checkModality(o.modality);
-      const data = o.data ?? this.testExample(o.modality, o.index ?? 0);
-      observed.set(o.modality, await this.#encode(o.modality, data));
+      data.set(o.modality, o.data ?? this.testExample(o.modality, o.index ?? 0));
     }
-    const rows = req.count;
     const mask = new Uint8Array(rows * mods);
-    const zObs = new Float32Array(rows * lat.total);
-    for (let r = 0; r < rows; r++) {
-      for (const [m, z] of observed) {
-        mask[r * mods + m] = 1;
-        zObs.set(z, r * lat.total + lat.offsets[m]);
-      }
-    }
-    const z = await prior.gen(req.steps).generate(mask, zObs, rows, req.seed);
+    for (let r = 0; r < rows; r++) for (const m of data.keys()) mask[r * mods + m] = 1;
+    const gen = await method.generate(
+      { rows, mask, tuples: new Uint32Array(rows), data },
+      { seed: req.seed, steps: req.steps },
+    );
     const outputs: { modality: number; samples: Float32Array[] }[] = [];
+    const all = Array.from({ length: rows }, (_, r) => r);
     for (let m = 0; m < mods; m++) {
-      if (observed.has(m)) continue;
-      const zm = new Float32Array(rows * lat.dims[m]);
-      for (let r = 0; r < rows; r++) {
-        zm.set(
-          z.subarray(r * lat.total + lat.offsets[m], r * lat.total + lat.offsets[m] + lat.dims[m]),
-          r * lat.dims[m],
-        );
-      }
-      const x = decodeRows(this.ctx, this.aes[m], zm, rows);
+      if (data.has(m)) continue;
+      const x = gen.decoded(m, all);
       const v = await x.data();
       x.dispose();
       const n = v.length / rows;
@@ -154,10 +124,12 @@ class Session implements PlaygroundSession {
         ),
       });
     }
+    gen.dispose();
     return { outputs };
   }
 
   dispose(): void {
+    for (const t of this.trained.values()) t.dispose();
     for (const ae of this.aes) ae.dispose();
     if (this.ownsBackend) this.ctx.backend.destroy();
   }
@@ -188,25 +160,15 @@ export async function openPlayground(
   };
   const aes = await trainAutoencoders(ctx);
   const lat = await encodeLatents(ctx, aes);
-  const spaces: PriorSpace[] = [{ name: "sbm-ae", dims: lat.dims, maps: null }];
-  if (cfg.reduction.enabled && store.loadCheckpoint("score_ratio")?.metadata.done === "1") {
-    const red = await runReduction(ctx, lat);
-    spaces.push({ name: "sbm-srr", dims: red.selection.ranks, maps: red.reduced });
-    spaces.push({ name: "whitened", dims: lat.dims, maps: red.control });
+  const reduction =
+    cfg.reduction.enabled && store.loadCheckpoint("score_ratio")?.metadata.done === "1"
+      ? await runReduction(ctx, lat)
+      : null;
+  const inputs: MethodInputs = { ctx, aes, lat, reduction };
+  const trained = new Map<string, TrainedMethod>();
+  for (const method of methodsNamed(cfg.methods)) {
+    if (method.needsReduction && !reduction) continue;
+    trained.set(method.name, await method.train(inputs, cfg.seed));
   }
-  const priors = new Map<string, { space: PriorSpace; gen: (steps: number) => LatentGenerator }>();
-  for (const space of spaces) {
-    const prior = await trainPrior(ctx, space, new Float32Array(0), 1, cfg.seed);
-    priors.set(space.name, {
-      space,
-      gen: (steps) =>
-        priorGenerator(
-          { ...ctx, cfg: { ...cfg, prior: { ...cfg.prior, sampleSteps: steps } } },
-          space.name,
-          prior,
-          lat.total,
-        ),
-    });
-  }
-  return new Session(ctx, aes, lat, priors, !opts.backend);
+  return new Session(ctx, aes, trained, !opts.backend);
 }

@@ -2,26 +2,15 @@
  * Stage 4, evaluation, the same for every method: conditional coherence for every conditioning
  * subset (batched into few sampler runs), unconditional coherence (all classifiers agree),
  * Fréchet distances in our classifiers' feature space (not Inception FID), and sample grids.
- * A method is anything that fills in unobserved latents: a {@link LatentGenerator}.
+ * A method is anything that returns decoded samples of the unobserved modalities: a
+ * {@link TrainedMethod} (polyscore/methods/).
  */
 import { encodePng } from "../data/png.ts";
-import type { Autoencoder } from "../models/conv_vae.ts";
-import * as ops from "../../engine/ops/mod.ts";
-import { Rng } from "../../engine/random.ts";
 import { noGrad, Tensor, tidy } from "../../engine/tensor.ts";
+import type { TrainedMethod } from "../methods/method.ts";
 import type { PipelineContext } from "./context.ts";
 import { frechetDistance, meanCov } from "../eval/frechet.ts";
 import { scoreBatch, type Scorer } from "./stage_classifier.ts";
-import type { Latents } from "./stage_latents.ts";
-
-/**
- * Fills in latents: given per-row modality masks (B, M; 1 = observed) and the observed latents
- * zObs (B, D; unobserved entries are ignored), returns complete latents (B, D).
- */
-export interface LatentGenerator {
-  name: string;
-  generate(mask: Uint8Array, zObs: Float32Array, rows: number, seed: number): Promise<Float32Array>;
-}
 
 /** The results of one method, as `report.json` stores them (means; stds are added across seeds). */
 export interface MethodResult {
@@ -33,44 +22,17 @@ export interface MethodResult {
   wall_seconds: number;
 }
 
-/** Decoder probabilities (sigmoid of the logits) of modality m for latent rows (B, d_m). */
-export function decodeRows(
-  ctx: PipelineContext,
-  ae: Autoencoder,
-  z: Float32Array,
-  rows: number,
-): Tensor {
-  const spec = ae.config;
-  return tidy(() =>
-    noGrad(() => ops.sigmoid(ae.decode(Tensor.from(ctx.backend, z, [rows, spec.latent]))))
-  );
-}
-
-function sliceBlock(
-  z: Float32Array,
-  total: number,
-  off: number,
-  d: number,
-  which: number[],
-) {
-  const out = new Float32Array(which.length * d);
-  which.forEach((r, k) => out.set(z.subarray(r * total + off, r * total + off + d), k * d));
-  return out;
-}
-
 const DECODE_CHUNK = 512;
 
 /** Mean scores per (subset, target) of a method's conditional generations on test tuples. */
 async function conditional(
   ctx: PipelineContext,
-  gen: LatentGenerator,
-  lat: Latents,
-  aes: Autoencoder[],
+  method: TrainedMethod,
   scorers: Scorer[],
   subsets: number[][],
   seed: number,
 ): Promise<Map<string, number>> {
-  const mods = aes.length;
+  const mods = ctx.dataset.modalities.length;
   const n = Math.min(ctx.cfg.eval.conditional, ctx.test.count);
   const rowsPerRun = Math.max(n, Math.floor(8192 / n) * n);
   const out = new Map<string, number>();
@@ -78,15 +40,15 @@ async function conditional(
     const group = subsets.slice(s0, s0 + Math.max(1, rowsPerRun / n));
     const rows = group.length * n;
     const mask = new Uint8Array(rows * mods);
-    const zObs = new Float32Array(rows * lat.total);
+    const tuples = new Uint32Array(rows);
     group.forEach((s, g) => {
       for (let i = 0; i < n; i++) {
         const r = g * n + i;
         for (const m of s) mask[r * mods + m] = 1;
-        zObs.set(lat.test.subarray(i * lat.total, (i + 1) * lat.total), r * lat.total);
+        tuples[r] = i;
       }
     });
-    const z = await gen.generate(mask, zObs, rows, seed + s0);
+    const gen = await method.generate({ rows, mask, tuples }, { seed: seed + s0 });
     for (let m = 0; m < mods; m++) {
       const spec = ctx.dataset.modalities[m];
       const targetRows: number[] = [];
@@ -96,17 +58,9 @@ async function conditional(
       const scores: number[] = [];
       for (let c = 0; c < targetRows.length; c += DECODE_CHUNK) {
         const which = targetRows.slice(c, c + DECODE_CHUNK);
-        const zm = sliceBlock(z, lat.total, lat.offsets[m], lat.dims[m], which);
         const tuple = which.map((r) => r % n);
         scores.push(
-          ...await scoreBatch(
-            ctx,
-            scorers[m],
-            spec,
-            () => decodeRows(ctx, aes[m], zm, which.length).view([which.length, ...spec.shape]),
-            tuple,
-            m,
-          ),
+          ...await scoreBatch(ctx, scorers[m], spec, () => gen.decoded(m, which), tuple, m),
         );
       }
       let k = 0;
@@ -117,7 +71,8 @@ async function conditional(
         out.set(`${s.join(",")}->${m}`, sum / n);
       });
     }
-    ctx.run.setStage(`eval/${gen.name}`, Math.min(1, (s0 + group.length) / subsets.length));
+    gen.dispose();
+    ctx.run.setStage(`eval/${method.name}`, Math.min(1, (s0 + group.length) / subsets.length));
   }
   return out;
 }
@@ -151,19 +106,15 @@ async function features(scorer: Scorer, x: Tensor): Promise<Float32Array | Float
 /** Unconditional coherence and per-modality Fréchet distances against real test images. */
 async function unconditional(
   ctx: PipelineContext,
-  gen: LatentGenerator,
-  lat: Latents,
-  aes: Autoencoder[],
+  method: TrainedMethod,
   scorers: Scorer[],
   seed: number,
-): Promise<{ coherence: number | null; fd: (number | null)[]; z: Float32Array }> {
-  const mods = aes.length;
+): Promise<{ coherence: number | null; fd: (number | null)[] }> {
+  const mods = ctx.dataset.modalities.length;
   const rows = ctx.cfg.eval.unconditional;
-  const z = await gen.generate(
-    new Uint8Array(rows * mods),
-    new Float32Array(rows * lat.total),
-    rows,
-    seed,
+  const gen = await method.generate(
+    { rows, mask: new Uint8Array(rows * mods), tuples: new Uint32Array(rows) },
+    { seed },
   );
   const digits = scorers.every((s) => s.kind === "digit");
   const preds: Int32Array[] = [];
@@ -175,9 +126,7 @@ async function unconditional(
     let fdim = 0;
     for (let c = 0; c < rows; c += DECODE_CHUNK) {
       const which = Array.from({ length: Math.min(DECODE_CHUNK, rows - c) }, (_, i) => c + i);
-      const zm = sliceBlock(z, lat.total, lat.offsets[m], lat.dims[m], which);
-      const x = decodeRows(ctx, aes[m], zm, which.length);
-      const xi = x.view([which.length, ...spec.shape]);
+      const xi = gen.decoded(m, which);
       if (digits) mPreds.set(await predictDigits(scorers[m], xi), c);
       const f = await features(scorers[m], xi);
       if (f) {
@@ -185,7 +134,6 @@ async function unconditional(
         genFeat.push(...f);
       }
       xi.dispose();
-      x.dispose();
     }
     preds.push(mPreds);
     if (fdim === 0) {
@@ -209,28 +157,27 @@ async function unconditional(
       ),
     );
   }
+  gen.dispose();
   let coherence: number | null = null;
   if (digits) {
     let agree = 0;
     for (let r = 0; r < rows; r++) if (preds.every((p) => p[r] === preds[0][r])) agree++;
     coherence = agree / rows;
   }
-  return { coherence, fd, z };
+  return { coherence, fd };
 }
 
 /** Evaluates one method with one seed. */
 export async function evaluateMethod(
   ctx: PipelineContext,
-  gen: LatentGenerator,
-  lat: Latents,
-  aes: Autoencoder[],
+  method: TrainedMethod,
   scorers: Scorer[],
   subsets: number[][],
   seed: number,
 ): Promise<MethodResult> {
   const t0 = performance.now();
-  const mods = aes.length;
-  const cond = await conditional(ctx, gen, lat, aes, scorers, subsets, seed);
+  const mods = ctx.dataset.modalities.length;
+  const cond = await conditional(ctx, method, scorers, subsets, seed);
   const byGiven: Record<string, number> = {};
   for (let k = 1; k < mods; k++) {
     const vals = subsets.filter((s) => s.length === k).flatMap((s) =>
@@ -246,7 +193,7 @@ export async function evaluateMethod(
     );
     return vals.reduce((a, b) => a + b, 0) / Math.max(1, vals.length);
   });
-  const unc = await unconditional(ctx, gen, lat, aes, scorers, seed + 7777);
+  const unc = await unconditional(ctx, method, scorers, seed + 7777);
   return {
     coherence_by_given: byGiven,
     coherence_by_target: byTarget,
@@ -257,52 +204,27 @@ export async function evaluateMethod(
   };
 }
 
-/** The floor: unobserved latents drawn from N(0, I), observed ones kept. */
-export function independentGenerator(lat: Latents, mods: number): LatentGenerator {
-  return {
-    name: "independent",
-    generate(mask, zObs, rows, seed) {
-      const rng = new Rng(seed);
-      const z = new Float32Array(rows * lat.total);
-      for (let r = 0; r < rows; r++) {
-        for (let m = 0; m < mods; m++) {
-          for (let j = 0; j < lat.dims[m]; j++) {
-            const k = r * lat.total + lat.offsets[m] + j;
-            z[k] = mask[r * mods + m] ? zObs[k] : rng.normal();
-          }
-        }
-      }
-      return Promise.resolve(z);
-    },
-  };
-}
-
 /**
  * A PNG grid of generations: row 0 the observed modality of a few test tuples, then one row per
  * other modality generated from it (given = one modality), plus the truth below when images.
  */
 export async function conditionalGrid(
   ctx: PipelineContext,
-  gen: LatentGenerator,
-  lat: Latents,
-  aes: Autoencoder[],
+  method: TrainedMethod,
   given: number,
   cols: number,
   seed: number,
 ): Promise<Uint8Array | null> {
-  const mods = aes.length;
+  const mods = ctx.dataset.modalities.length;
   const specs = ctx.dataset.modalities;
   if (specs.some((s) => s.kind === "attributes")) return null;
   const [, h, w] = specs[0].shape;
   if (specs.some((s) => s.shape[1] !== h || s.shape[2] !== w)) return null;
   const n = Math.min(cols, ctx.test.count);
   const mask = new Uint8Array(n * mods);
-  const zObs = new Float32Array(n * lat.total);
-  for (let i = 0; i < n; i++) {
-    mask[i * mods + given] = 1;
-    zObs.set(lat.test.subarray(i * lat.total, (i + 1) * lat.total), i * lat.total);
-  }
-  const z = await gen.generate(mask, zObs, n, seed);
+  const tuples = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < n; i++) mask[i * mods + given] = 1;
+  const gen = await method.generate({ rows: n, mask, tuples }, { seed });
   const pad = 2, W = n * (w + pad) + pad, H = mods * (h + pad) + pad;
   const img = new Uint8Array(W * H * 3).fill(255);
   for (let m = 0; m < mods; m++) {
@@ -312,14 +234,7 @@ export async function conditionalGrid(
       const size = spec.shape.reduce((a, b) => a * b, 1);
       pix = Array.from(ctx.test.data[m].subarray(0, n * size), (v) => v / 255);
     } else {
-      const zm = sliceBlock(
-        z,
-        lat.total,
-        lat.offsets[m],
-        lat.dims[m],
-        Array.from({ length: n }, (_, i) => i),
-      );
-      const x = decodeRows(ctx, aes[m], zm, n);
+      const x = gen.decoded(m, Array.from({ length: n }, (_, i) => i));
       pix = await x.data();
       x.dispose();
     }
@@ -336,5 +251,6 @@ export async function conditionalGrid(
       }
     }
   }
+  gen.dispose();
   return encodePng({ width: W, height: H, channels: 3, data: img });
 }

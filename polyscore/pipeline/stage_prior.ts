@@ -18,7 +18,7 @@ import { pcSample } from "../sde/pc_sampler.ts";
 import { VpSde } from "../sde/vpsde.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import { BatchOrder, type PipelineContext } from "./context.ts";
-import type { LatentGenerator } from "./stage_eval.ts";
+import type { LatentGenerator } from "../methods/latent.ts";
 import { trainStage } from "./train_stage.ts";
 
 /** The space a prior lives in: its per-modality dims and the maps to and from latents z. */
@@ -130,7 +130,7 @@ export function priorGenerator(
   const p = ctx.cfg.prior;
   return {
     name,
-    async generate(mask, zObs, rows, seed) {
+    async generate(mask, zObs, rows, seed, steps = p.sampleSteps) {
       const out = new Float32Array(rows * total);
       const chunk = Math.max(1, Math.floor(8192 / Math.max(1, Math.ceil(dim / 64))));
       for (let s = 0; s < rows; s += chunk) {
@@ -152,7 +152,7 @@ export function priorGenerator(
             const yo = space.maps ? space.maps.project(zo) : zo;
             const y = pcSample(model, sde, {
               batch: r,
-              steps: p.sampleSteps,
+              steps,
               snr: p.snr,
               correctorNorm: p.correctorNorm,
               finalCorrectorSteps: p.finalCorrectorSteps,

@@ -5,6 +5,7 @@
  * Every file write is atomic. It stores; it does not train, resume or decide anything.
  */
 
+import { parseReport, type Report } from "../report/report.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join, resolve } from "node:path";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
@@ -493,40 +494,29 @@ export interface RunSummary {
  * ("sbm-ae coh@4"), the mean classifier accuracy ("classifier acc"), the wall time ("wall s").
  * Missing keys are skipped.
  */
-export function keyMetricsOf(report: unknown): Record<string, number> {
+export function keyMetricsOf(report: Report | null): Record<string, number> {
   const out: Record<string, number> = {};
-  if (report === null || typeof report !== "object") return out;
-  // deno-lint-ignore no-explicit-any
-  const r = report as any;
-  if (r.methods && typeof r.methods === "object") {
-    for (const [name, m] of Object.entries(r.methods)) {
-      // deno-lint-ignore no-explicit-any
-      const cb = (m as any)?.coherence_by_given;
-      if (cb && typeof cb === "object") {
-        const keys = Object.keys(cb).filter((k) => /^\d+$/.test(k) && typeof cb[k] === "number");
-        if (keys.length > 0) {
-          const top = keys.sort((a, b) => Number(a) - Number(b)).at(-1)!;
-          out[`${name} coh@${top}`] = cb[top];
-        }
-      }
-    }
+  if (!report) return out;
+  for (const [name, m] of Object.entries(report.methods)) {
+    const top = Object.keys(m.coherence_by_given).filter((k) => /^\d+$/.test(k))
+      .sort((a, b) => Number(a) - Number(b)).at(-1);
+    if (top !== undefined) out[`${name} coh@${top}`] = m.coherence_by_given[top];
   }
-  if (Array.isArray(r.classifier_accuracy) && r.classifier_accuracy.length > 0) {
-    const xs = r.classifier_accuracy.filter((x: unknown) => typeof x === "number");
-    if (xs.length > 0) {
-      out["classifier acc"] = xs.reduce((a: number, b: number) => a + b, 0) / xs.length;
-    }
-  }
-  if (typeof r.wall_seconds === "number") out["wall s"] = r.wall_seconds;
+  const acc = report.classifier_accuracy.filter((x): x is number => x !== null);
+  if (acc.length > 0) out["classifier acc"] = acc.reduce((a, b) => a + b, 0) / acc.length;
+  out["wall s"] = report.wall_seconds;
   return out;
 }
 
-/** Reads and parses `report.json` of a run folder; null when absent or not valid JSON. */
-export function readReport(dir: string): unknown | null {
+/**
+ * Reads `report.json` of a run folder as a {@link Report}; null when absent, not valid JSON, or not
+ * shaped like a report.
+ */
+export function readReport(dir: string): Report | null {
   const bytes = readFileOrNull(join(dir, "report.json"));
   if (bytes === null) return null;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return parseReport(JSON.parse(new TextDecoder().decode(bytes)));
   } catch {
     return null;
   }

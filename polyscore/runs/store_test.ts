@@ -282,6 +282,10 @@ Deno.test(
     a.writeFile(
       "report.json",
       JSON.stringify({
+        run_id: "a",
+        preset: "quick",
+        backend: "wasm",
+        seeds: 1,
         methods: {
           "sbm-ae": {
             coherence_by_given: { "1": 0.2, "2": 0.3, "4": 0.46, "3": 0.39 },

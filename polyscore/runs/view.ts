@@ -4,6 +4,7 @@
  * cursor for live updates. Opens runs read-only; never writes.
  */
 
+import type { Report } from "../report/report.ts";
 import { join } from "node:path";
 import {
   type EventRow,
@@ -25,7 +26,7 @@ export interface RunView {
   summary: RunSummary;
   meta: Record<string, string>;
   config: unknown;
-  report: unknown | null;
+  report: Report | null;
   /** stage → metric name → series (downsampled to at most maxPoints). */
   series: Record<string, Record<string, Series>>;
   /** The last metric rowid and event id included (live updates continue after them). */

@@ -1,9 +1,10 @@
 /**
- * The final report: `report.json` (machine-readable; the dashboard reads it) and `report.md`
- * (a researcher's summary: tables of coherence by number of given modalities, per method, with
- * mean ± std over seeds, classifier accuracies, the reconstruction ceiling, the reduction).
+ * `report.md`, a researcher's summary of a {@link Report}: coherence by number of given modalities
+ * per method (mean ± std over seeds), Fréchet distances, classifier accuracies, the reconstruction
+ * ceiling, the reduction, the time split. Also the aggregation of per-seed results.
  */
-import type { MethodResult } from "./stage_eval.ts";
+import type { MethodResult } from "../pipeline/stage_eval.ts";
+import type { MethodReport, Report } from "./report.ts";
 
 /** Mean and sample standard deviation. */
 export function meanStd(xs: readonly number[]): [number, number] {
@@ -14,12 +15,13 @@ export function meanStd(xs: readonly number[]): [number, number] {
 }
 
 /** A method's results across seeds: means under the plain names, stds beside them. */
-export function aggregate(runs: MethodResult[]): Record<string, unknown> {
+export function aggregate(runs: MethodResult[]): MethodReport {
   const keys = Object.keys(runs[0].coherence_by_given);
   const by: Record<string, number> = {}, byStd: Record<string, number> = {};
   for (const k of keys) [by[k], byStd[k]] = meanStd(runs.map((r) => r.coherence_by_given[k]));
   const mods = runs[0].fd_by_modality.length;
-  const fd = [], fdStd = [], tgt = [], tgtStd = [];
+  const fd: (number | null)[] = [], fdStd: (number | null)[] = [];
+  const tgt: number[] = [], tgtStd: number[] = [];
   for (let m = 0; m < mods; m++) {
     const f = runs.map((r) => r.fd_by_modality[m]);
     if (f.some((v) => v === null)) {
@@ -59,10 +61,10 @@ function fmt(v: unknown, digits = 3): string {
 }
 
 /** The Markdown summary of a report. */
-export function reportMarkdown(r: Record<string, unknown>): string {
-  const methods = r.methods as Record<string, Record<string, unknown>>;
+export function reportMarkdown(r: Report): string {
+  const methods = r.methods;
   const names = Object.keys(methods);
-  const givens = Object.keys(methods[names[0]].coherence_by_given as Record<string, number>);
+  const givens = Object.keys(methods[names[0]].coherence_by_given);
   const lines: string[] = [];
   lines.push(`# polyscore report — run ${r.run_id}`, "");
   lines.push(
@@ -76,8 +78,8 @@ export function reportMarkdown(r: Record<string, unknown>): string {
   lines.push(`|---|${givens.map(() => "---").join("|")}|---|`);
   for (const n of names) {
     const m = methods[n];
-    const by = m.coherence_by_given as Record<string, number>;
-    const sd = m.coherence_by_given_std as Record<string, number>;
+    const by = m.coherence_by_given;
+    const sd = m.coherence_by_given_std;
     lines.push(
       `| ${n} | ${givens.map((g) => `${fmt(by[g])} ± ${fmt(sd[g])}`).join(" | ")} | ${
         fmt(m.unconditional_coherence)
@@ -85,14 +87,12 @@ export function reportMarkdown(r: Record<string, unknown>): string {
     );
   }
   lines.push("", "## Fréchet distance per modality (classifier features — not Inception FID)", "");
-  const mods = (methods[names[0]].fd_by_modality as unknown[]).length;
+  const mods = methods[names[0]].fd_by_modality.length;
   lines.push(`| method | ${Array.from({ length: mods }, (_, m) => `m${m}`).join(" | ")} |`);
   lines.push(`|---|${Array.from({ length: mods }, () => "---").join("|")}|`);
   for (const n of names) {
     lines.push(
-      `| ${n} | ${
-        (methods[n].fd_by_modality as (number | null)[]).map((v) => fmt(v, 2)).join(" | ")
-      } |`,
+      `| ${n} | ${methods[n].fd_by_modality.map((v) => fmt(v, 2)).join(" | ")} |`,
     );
   }
   lines.push("", "## Autoencoders and classifiers", "");
@@ -100,32 +100,29 @@ export function reportMarkdown(r: Record<string, unknown>): string {
     "| modality | classifier test accuracy | reconstruction ceiling | reconstruction MSE |",
   );
   lines.push("|---|---|---|---|");
-  const acc = r.classifier_accuracy as (number | null)[];
-  const ceil = r.reconstruction_ceiling as (number | null)[];
-  const mse = r.reconstruction_mse as number[];
-  acc.forEach((a, m) => lines.push(`| m${m} | ${fmt(a)} | ${fmt(ceil[m])} | ${fmt(mse[m], 5)} |`));
-  const red = r.reduction as Record<string, unknown> | undefined;
+  const ceil = r.reconstruction_ceiling, mse = r.reconstruction_mse;
+  r.classifier_accuracy.forEach((a, m) =>
+    lines.push(`| m${m} | ${fmt(a)} | ${fmt(ceil[m])} | ${fmt(mse[m], 5)} |`)
+  );
+  const red = r.reduction;
   if (red) {
     lines.push("", "## Score-ratio reduction (SBM-SRR)", "");
     lines.push(
       `ε = ${fmt(red.epsilon, 4)} (${red.epsilon_fraction ?? "absolute"} of ½ tr H = ${
-        fmt(0.5 * (red.trace as number), 4)
+        fmt(0.5 * red.trace, 4)
       }), ` +
         `ranks [${red.ranks}] of [${red.latent_dims}] → total ${red.total_rank} of ${red.total_dim}, ` +
-        `certified bound D_KL(π‖π_r) ≤ ${fmt(red.bound, 4)}.`,
+        `estimated bound D_KL(π‖π_r) ≤ ${fmt(red.bound, 4)} (½ Σ of the discarded eigenvalues ` +
+        `of the *learned* H: an estimate, not a certificate).`,
     );
-    const sweep = red.sweep as {
-      fraction: number;
-      totalRank: number;
-      bound: number;
-      ranks: number[];
-      coherence_by_given?: Record<string, number>;
-    }[];
+    const sweep = red.sweep;
     if (sweep?.length) {
       const withCoh = sweep.some((p) => p.coherence_by_given);
       lines.push(
         "",
-        `| ε / (½ tr H) | total rank | bound | ranks |${withCoh ? " coherence by given |" : ""}`,
+        `| ε / (½ tr H) | total rank | estimated bound | ranks |${
+          withCoh ? " coherence by given |" : ""
+        }`,
         `|---|---|---|---|${withCoh ? "---|" : ""}`,
       );
       for (const p of sweep) {
@@ -140,7 +137,7 @@ export function reportMarkdown(r: Record<string, unknown>): string {
       }
     }
   }
-  const split = r.time_split as Record<string, number>;
+  const split = r.time_split;
   lines.push("", "## Time split", "", "| stage | seconds |", "|---|---|");
   for (const [k, v] of Object.entries(split)) lines.push(`| ${k} | ${fmt(v, 1)} |`);
   lines.push("");

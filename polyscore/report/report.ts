@@ -1,0 +1,150 @@
+/**
+ * The Report: one type for `report.json`, written by the pipeline and read by the CLI summary, the
+ * run index, the dashboard and the Markdown writer. Keys keep their names and meaning across
+ * versions; fields added later are optional, so older runs still read. {@link parseReport} checks
+ * the shape once, where JSON enters; every reader after it uses the type, without casts.
+ */
+
+/** One method's results, aggregated over seeds (means under the plain names, stds beside them). */
+export interface MethodReport {
+  /** Conditional coherence by number of given modalities ("1", "2", …). */
+  coherence_by_given: Record<string, number>;
+  coherence_by_given_std: Record<string, number>;
+  /** Per target modality, averaged over the subsets that leave it out. */
+  coherence_by_target: number[];
+  coherence_by_target_std: number[];
+  /** Per "given,given->target" pair (means over seeds). */
+  coherence_by_subset: Record<string, number>;
+  /** All classifiers agree on unconditional samples; null when a modality has no digit scorer. */
+  unconditional_coherence: number | null;
+  unconditional_coherence_std: number | null;
+  /** Fréchet distance per modality in classifier feature space (not Inception FID). */
+  fd_by_modality: (number | null)[];
+  fd_by_modality_std: (number | null)[];
+  seeds: number;
+  eval_seconds: number;
+}
+
+/** One point of the ε sweep (coherence only when priors were trained at every ε). */
+export interface SweepEntry {
+  /** ε as a fraction of ½ tr H. */
+  fraction: number;
+  epsilon: number;
+  ranks: number[];
+  totalRank: number;
+  bound: number;
+  coherence_by_given?: Record<string, number>;
+  unconditional_coherence?: number | null;
+}
+
+/** The score-ratio reduction. */
+export interface ReductionReport {
+  epsilon: number;
+  /** ε as a fraction of ½ tr H; null when ranks or an absolute ε were given. */
+  epsilon_fraction: number | null;
+  ranks: number[];
+  latent_dims: number[];
+  total_rank: number;
+  total_dim: number;
+  /** ½ Σ discarded eigenvalues of the *learned* H: an estimate of the KL bound, not a certificate. */
+  bound: number;
+  /** tr H. */
+  trace: number;
+  /** Eigenvalues of each diagonal block of H, descending. */
+  spectra: number[][];
+  sweep: SweepEntry[];
+}
+
+/** `report.json`. */
+export interface Report {
+  run_id: string;
+  version: string;
+  preset: string;
+  backend: string;
+  seeds: number;
+  /** Per method, in registry order. */
+  methods: Record<string, MethodReport>;
+  classifier_accuracy: (number | null)[];
+  /** Classifier accuracy on reconstructions of the test set: the ceiling on coherence. */
+  reconstruction_ceiling: (number | null)[];
+  reconstruction_mse: number[];
+  modalities: string[];
+  latent_dims: number[];
+  reduction: ReductionReport | null;
+  /** Seconds per stage. */
+  time_split: Record<string, number>;
+  wall_seconds: number;
+  peak_rss_mb: number;
+}
+
+/** Thrown for a `report.json` whose shape is not a Report; the message names the field. */
+export class ReportFormatError extends Error {
+  constructor(field: string, expected: string) {
+    super(`Cannot read report.json: ${field} must be ${expected}`);
+    this.name = "ReportFormatError";
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function need(ok: boolean, field: string, expected: string): void {
+  if (!ok) throw new ReportFormatError(field, expected);
+}
+
+const isNum = (v: unknown) => typeof v === "number";
+const isNumOrNull = (v: unknown) => v === null || typeof v === "number";
+const numArray = (v: unknown, orNull = false) =>
+  Array.isArray(v) && v.every(orNull ? isNumOrNull : isNum);
+const numRecord = (v: unknown) => isRecord(v) && Object.values(v).every(isNum);
+
+/**
+ * Checks the shape of parsed `report.json` and returns it as a Report.
+ * @throws {ReportFormatError} naming the first field that does not fit
+ */
+export function parseReport(json: unknown): Report {
+  need(isRecord(json), "report.json", "an object");
+  const r = json as Record<string, unknown>;
+  for (const k of ["run_id", "preset", "backend"]) need(typeof r[k] === "string", k, "a string");
+  for (const k of ["seeds", "wall_seconds"]) need(isNum(r[k]), k, "a number");
+  need(isRecord(r.methods), "methods", "an object");
+  for (const [name, m] of Object.entries(r.methods as Record<string, unknown>)) {
+    need(isRecord(m), `methods.${name}`, "an object");
+    const mm = m as Record<string, unknown>;
+    need(numRecord(mm.coherence_by_given), `methods.${name}.coherence_by_given`, "numbers by key");
+    need(
+      mm.coherence_by_given_std === undefined || numRecord(mm.coherence_by_given_std),
+      `methods.${name}.coherence_by_given_std`,
+      "numbers by key",
+    );
+    need(
+      isNumOrNull(mm.unconditional_coherence ?? null),
+      `methods.${name}.unconditional_coherence`,
+      "a number or null",
+    );
+  }
+  need(numArray(r.classifier_accuracy, true), "classifier_accuracy", "an array of numbers");
+  need(
+    r.reconstruction_ceiling === undefined || numArray(r.reconstruction_ceiling, true),
+    "reconstruction_ceiling",
+    "an array of numbers",
+  );
+  if (r.reduction !== null && r.reduction !== undefined) {
+    const red = r.reduction as Record<string, unknown>;
+    need(isRecord(red), "reduction", "an object or null");
+    need(numArray(red.ranks), "reduction.ranks", "an array of numbers");
+    need(
+      Array.isArray(red.spectra) && red.spectra.every((s) => numArray(s)),
+      "reduction.spectra",
+      "arrays of numbers",
+    );
+    need(isNum(red.bound), "reduction.bound", "a number");
+  }
+  return json as unknown as Report;
+}
+
+/** The names of the modalities: `modalities` when present, else m0, m1, … */
+export function modalityNames(report: Report, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => report.modalities?.[i] || `m${i}`);
+}
