@@ -6,13 +6,14 @@
 import { parseArgs } from "node:util";
 import { encodePng } from "../polyscore/data/png.ts";
 import { selectBackend } from "./backends.ts";
+import { METHOD_NAMES } from "../polyscore/methods/mod.ts";
 import { openPlayground } from "../polyscore/pipeline/playground.ts";
 
 const HELP = `Usage: polyscore sample --run DIR [options]
 
 Options:
   --run DIR        a finished run folder (runs/<id>)
-  --method NAME    sbm-ae (default), sbm-srr, whitened
+  --method NAME    one of the run's methods: ${METHOD_NAMES.join(", ")} (default sbm-ae)
   --given LIST     observed modalities by index, e.g. 0,2 (default: none = unconditional)
   --index N        the test tuple whose observed modalities are used (default 0)
   --count N        samples to draw (default 8, at most 256)
