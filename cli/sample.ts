@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { encodePng } from "../polyscore/data/png.ts";
 import { selectBackend } from "./backends.ts";
+import { modalityOf } from "../polyscore/modality.ts";
 import { METHOD_NAMES } from "../polyscore/methods/mod.ts";
 import { openPlayground } from "../polyscore/pipeline/playground.ts";
 
@@ -77,7 +78,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
     });
     for (const { modality, samples } of outputs) {
       const spec = session.modalities[modality];
-      if (spec.kind === "attributes") {
+      if (modalityOf(spec).output === "png+values") {
         const path = `${out}/${values.method}_${spec.name}.json`;
         Deno.writeTextFileSync(path, JSON.stringify(samples.map((s) => Array.from(s)), null, 1));
         console.log(path);

@@ -7,12 +7,13 @@
 
 import type { BackendSelector } from "../polyscore/pipeline/run.ts";
 import { JobQueue, QueueFullError } from "../polyscore/runs/job_queue.ts";
+import type { ModalityKind } from "../polyscore/modality.ts";
 import { HttpError } from "./http.ts";
 
 /** One modality as the playground shows it. */
 export interface PlaygroundModality {
   name: string;
-  kind: "image" | "mask" | "attributes";
+  kind: ModalityKind;
   shape: number[];
 }
 

@@ -7,16 +7,9 @@
  */
 
 import type { Rng } from "../../engine/random.ts";
+import { modalityOf, type ModalitySpec } from "../modality.ts";
 
-/** What a modality holds: RGB or gray image, single-channel mask, or a binary attribute vector. */
-export type ModalityKind = "image" | "mask" | "attributes";
-
-/** One modality: its name, kind and per-sample shape, (C, H, W) for image/mask or (A) for attributes. */
-export interface ModalitySpec {
-  name: string;
-  kind: ModalityKind;
-  shape: number[];
-}
+export type { ModalityKind, ModalitySpec } from "../modality.ts";
 
 /** A set of aligned tuples: sample i of every modality belongs to the same tuple, with label i. */
 export interface Split {
@@ -134,7 +127,7 @@ export function gatherBatch(
   out?: Float32Array,
 ): Float32Array {
   const u8 = gatherBatchU8(split, m, indices);
-  const scale = split.modalities[m].kind === "attributes" ? 1 : 1 / 255;
+  const scale = modalityOf(split.modalities[m]).scale;
   if (out && out.length !== u8.length) {
     throw new TypeError(
       `Cannot gather batch: out must have ${indices.length}x${
@@ -225,7 +218,7 @@ export function padImages(ds: MultimodalDataset, pad: number): MultimodalDataset
     );
   }
   const modalities = ds.modalities.map((s) =>
-    s.kind === "attributes"
+    !modalityOf(s).spatial
       ? s
       : { ...s, shape: [s.shape[0], s.shape[1] + 2 * pad, s.shape[2] + 2 * pad] }
   );
@@ -237,7 +230,7 @@ export function padImages(ds: MultimodalDataset, pad: number): MultimodalDataset
       labels: split.labels,
       read(m, i, out, offset) {
         const src = ds.modalities[m];
-        if (src.kind === "attributes" || pad === 0) return split.read(m, i, out, offset);
+        if (!modalityOf(src).spatial || pad === 0) return split.read(m, i, out, offset);
         const [c, h, w] = src.shape, H = h + 2 * pad, W = w + 2 * pad;
         split.read(m, i, scratch[m], 0);
         out.fill(0, offset, offset + c * H * W);

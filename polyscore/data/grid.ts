@@ -4,13 +4,14 @@
  * dark (0) squares). Cells are resized to the largest modality's size.
  */
 
+import { modalityOf } from "../modality.ts";
 import { gatherBatchU8, type ModalitySpec, type Split } from "./dataset.ts";
 import { type RawImage, resizeImage } from "./image.ts";
 
 const PAD = 2;
 
 function cellImage(spec: ModalitySpec, sample: Uint8Array, size: number): RawImage {
-  if (spec.kind === "attributes") {
+  if (!modalityOf(spec).spatial) {
     const a = sample.length, side = Math.ceil(Math.sqrt(a));
     const data = new Uint8Array(size * size * 3).fill(40);
     const sq = Math.floor(size / side);
@@ -42,7 +43,7 @@ export function sampleGrid(split: Split, indices: ArrayLike<number>): RawImage {
   const specs = split.modalities;
   const size = Math.max(
     16,
-    ...specs.filter((s) => s.kind !== "attributes").map((s) => Math.max(s.shape[1], s.shape[2])),
+    ...specs.filter((s) => modalityOf(s).spatial).map((s) => Math.max(s.shape[1], s.shape[2])),
   );
   const cols = indices.length, rows = specs.length;
   const width = cols * (size + PAD) + PAD, height = rows * (size + PAD) + PAD;

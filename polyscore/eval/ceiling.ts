@@ -3,6 +3,7 @@
  * test set — no prior can make a generated modality more coherent than its decoder allows — and the
  * reconstruction error.
  */
+import { modalityOf } from "../modality.ts";
 import * as ops from "../../engine/ops/mod.ts";
 import { noGrad, tidy } from "../../engine/tensor.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
@@ -28,7 +29,7 @@ export async function reconstructionStats(
       );
       sq += (await recon.err.item()) * idx.length;
       count += idx.length;
-      if (scorers[m].kind !== "direct" || spec.kind !== "image") {
+      if (scorers[m].kind !== "direct" || modalityOf(spec).scoring !== "classifier") {
         const s = await scoreBatch(ctx, scorers[m], spec, () => recon.r, idx, m);
         sum += s.reduce((a, b) => a + b, 0);
       }
@@ -37,7 +38,9 @@ export async function reconstructionStats(
     }
     mse.push(sq / count);
     ceiling.push(
-      scorers[m].kind === "direct" && spec.kind === "image" ? null : sum / ctx.test.count,
+      scorers[m].kind === "direct" && modalityOf(spec).scoring === "classifier"
+        ? null
+        : sum / ctx.test.count,
     );
   }
   return { ceiling, mse };

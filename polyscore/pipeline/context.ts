@@ -9,6 +9,7 @@ import {
   type MultimodalDataset,
   sampleSize,
 } from "../data/dataset.ts";
+import { modalityOf } from "../modality.ts";
 import { hash32, Rng } from "../../engine/random.ts";
 import { Tensor } from "../../engine/tensor.ts";
 import type { PipelineConfig } from "./config.ts";
@@ -112,7 +113,7 @@ export function batchTensor(
   const n = sampleSize(spec);
   const len = indices.length * n;
   const out = scratch && scratch.length >= len ? scratch.subarray(0, len) : new Float32Array(len);
-  const scale = spec.kind === "attributes" ? 1 : 1 / 255;
+  const scale = modalityOf(spec).scale;
   for (let b = 0; b < indices.length; b++) {
     const src = indices[b] * n;
     for (let j = 0; j < n; j++) out[b * n + j] = data[src + j] * scale;

@@ -1,4 +1,5 @@
 /** Sample grids written into the run: test images above their reconstructions, per modality. */
+import { modalityOf } from "../modality.ts";
 import { encodePng } from "../data/png.ts";
 import * as ops from "../../engine/ops/mod.ts";
 import { noGrad, tidy } from "../../engine/tensor.ts";
@@ -13,7 +14,7 @@ export async function writeReconstructionGrid(
   store: RunStore,
 ) {
   const specs = ctx.dataset.modalities;
-  if (specs.some((s) => s.kind !== "image" && s.kind !== "mask")) return;
+  if (specs.some((s) => !modalityOf(s).spatial)) return;
   const n = Math.min(10, ctx.test.count);
   const idx = Uint32Array.from({ length: n }, (_, i) => i);
   for (const [m, spec] of specs.entries()) {

@@ -7,6 +7,7 @@
 import type { Backend } from "../../engine/backend.ts";
 import type { ModalityKind } from "../data/dataset.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
+import { modalityOf } from "../modality.ts";
 import type { MethodInputs, TrainedMethod } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
 import { RunStore } from "../runs/store.ts";
@@ -74,7 +75,7 @@ class Session implements PlaygroundSession {
     }
     const spec = this.ctx.dataset.modalities[modality];
     const n = spec.shape.reduce((a, b) => a * b, 1);
-    const scale = spec.kind === "attributes" ? 1 : 1 / 255;
+    const scale = modalityOf(spec).scale;
     return Float32Array.from(
       this.ctx.test.data[modality].subarray(index * n, (index + 1) * n),
       (v) => v * scale,

@@ -1,47 +1,24 @@
 /**
- * Stage 1: one autoencoder per modality, trained alone with a N(0, I) prior (literature §1.3).
- * Images: conv, squared error on sigmoid outputs; masks: conv, Bernoulli; attributes: MLP,
- * Bernoulli. Then frozen; the latent is the posterior mean.
+ * Stage 1: one autoencoder per modality, trained alone with a N(0, I) prior (literature §1.3);
+ * its architecture and likelihood come from the modality registry (polyscore/modality.ts). Then
+ * frozen; the latent is the posterior mean.
  */
-import { type ModalitySpec, sampleSize } from "../data/dataset.ts";
-import { type Autoencoder, type AutoencoderConfig, ConvAutoencoder } from "../models/conv_vae.ts";
-import { MlpAutoencoder } from "../models/mlp_vae.ts";
+import { sampleSize } from "../data/dataset.ts";
+import { buildAutoencoder } from "../modality.ts";
+import type { Autoencoder } from "../models/conv_vae.ts";
 import { Init } from "../../engine/nn/module.ts";
 import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import { backward } from "../../engine/tensor.ts";
-import type { AeConfig } from "./config.ts";
 import { BatchOrder, batchTensor, type PipelineContext } from "./context.ts";
 import { trainStage } from "./train_stage.ts";
-
-/** Builds the autoencoder that fits a modality's kind. */
-export function buildAutoencoder(
-  ctx: { backend: PipelineContext["backend"] },
-  spec: ModalitySpec,
-  cfg: AeConfig,
-  seed: number,
-): Autoencoder {
-  const config: AutoencoderConfig = {
-    variant: cfg.variant,
-    latent: cfg.latent,
-    likelihood: spec.kind === "image" ? "gaussian" : "bernoulli",
-    beta: cfg.beta,
-    aeNoise: cfg.aeNoise,
-    aeZWeight: cfg.aeZWeight,
-  };
-  const init = new Init(ctx.backend, seed);
-  if (spec.kind === "attributes") {
-    return new MlpAutoencoder(init, spec.shape[0], cfg.hidden.map((h) => h * 4), config);
-  }
-  return new ConvAutoencoder(init, spec.shape, cfg.hidden, config);
-}
 
 /** Trains (or restores) the autoencoders of every modality. */
 export async function trainAutoencoders(ctx: PipelineContext): Promise<Autoencoder[]> {
   const { cfg } = ctx;
   const out: Autoencoder[] = [];
   for (const [m, spec] of ctx.dataset.modalities.entries()) {
-    const ae = buildAutoencoder(ctx, spec, cfg.ae, cfg.seed * 1000 + m);
+    const ae = buildAutoencoder(new Init(ctx.backend, cfg.seed * 1000 + m), spec, cfg.ae);
     const opt = new Adam(ae.parameters(), { lr: cfg.ae.lr, maxGradNorm: 100 });
     const noise = new RandomStream((cfg.seed * 31 + m) >>> 0);
     const order = new BatchOrder(ctx.train.count, cfg.ae.batch, cfg.seed, 100 + m);

@@ -4,6 +4,7 @@
  * (CelebAMask-HQ). Masks and attribute vectors are scored directly against the truth (F1), so they
  * need none. Test accuracy is reported.
  */
+import { modalityOf } from "../modality.ts";
 import { type ModalitySpec, sampleSize } from "../data/dataset.ts";
 import { ConvClassifier } from "../models/classifier.ts";
 import { Init } from "../../engine/nn/module.ts";
@@ -41,7 +42,7 @@ export async function trainClassifiers(
   const attrM = attributeModality(ctx);
   for (const [m, spec] of dataset.modalities.entries()) {
     const digits = dataset.numClasses > 0;
-    if (spec.kind !== "image" || (!digits && attrM < 0)) {
+    if (modalityOf(spec).scoring !== "classifier" || (!digits && attrM < 0)) {
       scorers.push({ kind: "direct" });
       accuracy.push(null);
       continue;
@@ -157,7 +158,7 @@ export async function scoreBatch(
   x.dispose();
   const n = spec.shape.reduce((p, q) => p * q, 1);
   const truth = ctx.test.data[m!];
-  const thr = spec.kind === "attributes" ? 0.5 : 127.5 / 255;
+  const thr = modalityOf(spec).threshold;
   return Array.from(
     idx,
     (t, b) =>
@@ -166,15 +167,16 @@ export async function scoreBatch(
         truth,
         t * n,
         n,
-        spec.kind !== "attributes",
+        modalityOf(spec).threshold / modalityOf(spec).scale,
       ),
   );
 }
 
-function f1(pred: boolean[], truth: Uint8Array, off: number, n: number, u8 = false): number {
+/** F1 of `pred` against the stored truth values above `truthOn` (stored units). */
+function f1(pred: boolean[], truth: Uint8Array, off: number, n: number, truthOn = 0.5): number {
   let tp = 0, fp = 0, fn = 0;
   for (let j = 0; j < n; j++) {
-    const t = u8 ? truth[off + j] > 127 : truth[off + j] > 0;
+    const t = truth[off + j] > truthOn;
     if (pred[j] && t) tp++;
     else if (pred[j]) fp++;
     else if (t) fn++;

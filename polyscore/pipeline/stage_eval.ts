@@ -5,6 +5,7 @@
  * A method is anything that returns decoded samples of the unobserved modalities: a
  * {@link TrainedMethod} (polyscore/methods/).
  */
+import { modalityOf } from "../modality.ts";
 import { encodePng } from "../data/png.ts";
 import { noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import type { TrainedMethod } from "../methods/method.ts";
@@ -217,7 +218,7 @@ export async function conditionalGrid(
 ): Promise<Uint8Array | null> {
   const mods = ctx.dataset.modalities.length;
   const specs = ctx.dataset.modalities;
-  if (specs.some((s) => s.kind === "attributes")) return null;
+  if (specs.some((s) => !modalityOf(s).spatial)) return null;
   const [, h, w] = specs[0].shape;
   if (specs.some((s) => s.shape[1] !== h || s.shape[2] !== w)) return null;
   const n = Math.min(cols, ctx.test.count);

@@ -7,7 +7,7 @@
 import type { RawImage } from "../data/png.ts";
 
 /** The kinds of modality the dashboard draws. */
-export type ModalityKind = "image" | "mask" | "attributes";
+import { type ModalityKind, modalityOf } from "../modality.ts";
 
 const CELL = 8;
 
@@ -33,7 +33,7 @@ export function arrayToImage(data: Float32Array, shape: number[], kind: Modality
       } values: current length is ${data.length}`,
     );
   }
-  if (kind === "attributes") {
+  if (!modalityOf({ kind }).spatial) {
     const a = data.length;
     const width = Math.max(1, a) * CELL;
     const out = new Uint8Array(width * CELL);

@@ -6,6 +6,7 @@
  */
 
 import { encodePng } from "../../../../polyscore/data/png.ts";
+import { modalityOf } from "../../../../polyscore/modality.ts";
 import { arrayToImage, bytesToArray } from "../../../../polyscore/runs/images.ts";
 import { define } from "../../../../server/define.ts";
 import { HttpError, intParam, json, readJsonObject } from "../../../../server/http.ts";
@@ -114,7 +115,7 @@ export function parseSampleRequest(
         index: intParam(`observed[${k}].index`, r.index, 0, s.testCount - 1, undefined, true),
       };
     }
-    if (m.kind !== "image") {
+    if (modalityOf(m).upload !== "image") {
       throw new HttpError(
         400,
         `Cannot read observed[${k}]: uploads are accepted for image modalities only; ${m.name} is a ${m.kind}`,
@@ -167,7 +168,7 @@ export const handler = define.handlers({
               toBase64(encodePng(arrayToImage(x, m.shape, m.kind), { level: 1 }))
             }`
           ),
-          ...(m.kind === "attributes"
+          ...(modalityOf(m).output === "png+values"
             ? { values: o.samples.map((x) => Array.from(x, (v) => Math.round(v * 1000) / 1000)) }
             : {}),
         };
