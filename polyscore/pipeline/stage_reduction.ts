@@ -1,7 +1,7 @@
 /**
  * The SBM-SRR reduction stage: per-modality whitening, score-ratio matching on the joint whitened
  * latents, the diagnostic matrix H, per-block eigendecompositions (Wasm), ranks for ε (a fraction
- * of ½ tr H unless absolute), the certified bound, and the maps z ↔ y for the reduced prior.
+ * of ½ tr H unless absolute), the estimated bound (from the learned H), and the maps z ↔ y for the reduced prior.
  */
 import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
@@ -103,7 +103,7 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
     `tr H = ${selection.trace.toPrecision(4)}, ε = ${
       selection.epsilon.toPrecision(3)
     }, ranks [${selection.ranks}] ` +
-      `(${selection.ranks.reduce((a, b) => a + b, 0)} of ${d}), certified bound ${
+      `(${selection.ranks.reduce((a, b) => a + b, 0)} of ${d}), estimated bound ${
         selection.bound.toPrecision(4)
       }`,
   );
