@@ -244,7 +244,8 @@ async function makeOurCase(
           tidy(() => {
             const s = net.forward(z, t);
             const e = noise.normal(be, [1000, 320]);
-            be.sdeUpdate(z.buf, s.buf, e.buf, z.buf, z.size, {
+            be.sdeUpdate({ z: z.buf, s: s.buf, noise: e.buf, out: z.buf }, {
+              n: z.size,
               cz: 1,
               cs: h,
               cn: Math.sqrt(2 * h),
@@ -264,7 +265,7 @@ async function makeOurCase(
       metric: "GFLOP/s",
       perStep: 2 * n ** 3 / 1e9,
       steps: 20,
-      step: () => be.matmul(a, b, out, spec),
+      step: () => be.matmul({ a, b, out }, spec),
       finish: report,
     };
   }

@@ -70,8 +70,8 @@ async function prepareOurs(
   const spec = { m: n, k: n, n, transA: false, transB: false, accumulate: false };
   const buf = (x: unknown) => (x as GpuBuffer).buffer;
   const once = variant === "backend"
-    ? () => gpu.matmul(ga, gb, gc, spec)
-    : () => encodeMatmul(gpu.recorder, buf(ga), buf(gb), buf(gc), spec, variant);
+    ? () => gpu.matmul({ a: ga, b: gb, out: gc }, spec)
+    : () => encodeMatmul(gpu.recorder, { a: buf(ga), b: buf(gb), out: buf(gc) }, spec, variant);
   once();
   validate(`matmul ${variant} ${n}`, a, b, await gpu.read(gc), n);
   return {

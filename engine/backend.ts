@@ -91,8 +91,149 @@ export interface ConvGeometry {
   ow: number;
 }
 
-/** Adam/AdamW hyperparameters for one fused update. */
+/**
+ * Size and function of the elementwise unary kernels (`unary`, `unaryBackward`, `unarySecond`).
+ */
+export interface UnarySpec {
+  op: UnaryOp;
+  /** Number of elements. */
+  n: number;
+  /** Negative slope of `leaky_relu`; ignored by the other ops. Default 0. */
+  alpha?: number;
+}
+
+/** Buffers of `unaryBackward`: dx = dy · f′(x). */
+export interface UnaryBackwardBuffers<B = DeviceBuffer> {
+  x: B;
+  dy: B;
+  dx: B;
+}
+
+/** Buffers of `unarySecond`: out = a · b · f″(x). */
+export interface UnarySecondBuffers<B = DeviceBuffer> {
+  x: B;
+  a: B;
+  b: B;
+  out: B;
+}
+
+/** Size and coefficients of `affine`: out = scale·x + shift. */
+export interface AffineSpec {
+  n: number;
+  scale: number;
+  shift: number;
+}
+
+/** Two inputs and an output: `binary` (out = a ∘ b) and `matmul` (out = op(a)·op(b)). */
+export interface BinaryBuffers<B = DeviceBuffer> {
+  a: B;
+  b: B;
+  out: B;
+}
+
+/** A broadcast binary op: the function and its strided iteration space. */
+export interface BinarySpec extends BroadcastSpec {
+  op: BinaryOp;
+}
+
+/** Geometry of `reduceSum`: x laid out as [outer, len, inner] is summed over `len`. */
+export interface ReduceSumSpec {
+  outer: number;
+  len: number;
+  inner: number;
+  /** Add into `out` instead of overwriting it. */
+  accumulate: boolean;
+}
+
+/** Size of `sumSquares`. */
+export interface SumSquaresSpec {
+  n: number;
+  /** Add into out[0] instead of overwriting it. */
+  accumulate: boolean;
+}
+
+/** Axes of `permute`: x has `shape` (at most 6 dims), out has shape shape[perm[j]]. */
+export interface PermuteSpec {
+  shape: readonly number[];
+  perm: readonly number[];
+}
+
+/** Geometry of `col2im`. */
+export interface Col2imSpec extends ConvGeometry {
+  /** Add into `dx` instead of overwriting it. */
+  accumulate: boolean;
+}
+
+/** Buffers of `normForward`: x and the affine map γ, β in; y and the saved statistics out. */
+export interface NormForwardBuffers<B = DeviceBuffer> {
+  /** Input (rows·cols). */
+  x: B;
+  /** Per-channel scale and shift (groups·cols/chanInner). */
+  gamma: B;
+  beta: B;
+  /** Output (rows·cols). */
+  y: B;
+  /** Saved per-row mean and 1/sqrt(var + eps) (rows). */
+  mean: B;
+  rstd: B;
+}
+
+/** Buffers of `normBackward`: the forward's x, γ and statistics, dy in; dx, dγ, dβ out. */
+export interface NormBackwardBuffers<B = DeviceBuffer> {
+  x: B;
+  gamma: B;
+  mean: B;
+  rstd: B;
+  /** Upstream gradient (rows·cols). */
+  dy: B;
+  /** Gradient of x (rows·cols), overwritten. */
+  dx: B;
+  /** Gradients of γ and β (channels), accumulated into. */
+  dgamma: B;
+  dbeta: B;
+}
+
+/** R rows of C contiguous values (`logSoftmax`, `logSoftmaxBackward`, `langevinUpdate`). */
+export interface RowsSpec {
+  rows: number;
+  cols: number;
+}
+
+/** Buffers of `logSoftmaxBackward`: dx = dy − exp(y)·Σ_row dy. */
+export interface LogSoftmaxBackwardBuffers<B = DeviceBuffer> {
+  /** The forward's output (log-probabilities). */
+  y: B;
+  dy: B;
+  dx: B;
+}
+
+/** Shape and frequencies of `timeEmbedding`. */
+export interface TimeEmbeddingSpec {
+  /** Batch: the number of times t, rows of out. */
+  b: number;
+  /** Embedding width (even). */
+  dim: number;
+  /** Longest period: f_j = exp(−ln(maxPeriod)·j/(dim/2)) · scale. */
+  maxPeriod: number;
+  scale: number;
+}
+
+/** Buffers of one fused Adam step: the parameters, their gradient and the two moments. */
+export interface AdamBuffers<B = DeviceBuffer> {
+  /** Parameters, updated in place. */
+  param: B;
+  grad: B;
+  /** First and second moments, updated in place. */
+  m: B;
+  v: B;
+  /** Squared global gradient norm (1 element) for clipping; null: no clipping. */
+  normSq: B | null;
+}
+
+/** Adam/AdamW hyperparameters and size for one fused update. */
 export interface AdamSpec {
+  /** Number of parameters. */
+  n: number;
   lr: number;
   beta1: number;
   beta2: number;
@@ -108,7 +249,48 @@ export interface AdamSpec {
   maxNorm: number;
 }
 
-/** Every kernel a compute backend provides. See the module doc for the shared contract. */
+/** What `random` draws: n values of stream `seed` starting at counter `offset`. */
+export interface RandomSpec {
+  n: number;
+  /** "normal" is N(0, 1), "uniform" is [0, 1). */
+  dist: "normal" | "uniform";
+  seed: number;
+  offset: number;
+}
+
+/** Buffers of the sampler updates `sdeUpdate` and `langevinUpdate`; `out` may alias `z`. */
+export interface SamplerBuffers<B = DeviceBuffer> {
+  /** Current state. */
+  z: B;
+  /** Score at z. */
+  s: B;
+  /** Standard normal noise. */
+  noise: B;
+  out: B;
+}
+
+/** Size and coefficients of `sdeUpdate`: out = cz·z + cs·s + cn·noise. */
+export interface SdeUpdateSpec {
+  n: number;
+  cz: number;
+  cs: number;
+  cn: number;
+}
+
+/** Rows and step-size constants of `langevinUpdate`. */
+export interface LangevinSpec extends RowsSpec {
+  /** Signal-to-noise ratio of the step size. */
+  snr: number;
+  /** Factor of the step size ε = 2·alpha·(snr·‖noise‖ / ‖s‖)² (the sampler's discrete α_t). */
+  alpha: number;
+}
+
+/**
+ * Every kernel a compute backend provides. See the module doc for the shared contract.
+ *
+ * Signatures: the input and the output buffer positionally when a kernel has at most two,
+ * otherwise one named record of buffers; sizes, flags and constants in a spec record.
+ */
 export interface Backend {
   readonly name: BackendName;
   /** True when this backend's storage is f64 (the reference); f32 otherwise. */
@@ -133,69 +315,35 @@ export interface Backend {
    * Strided block copy, the kernel behind concat, slice and split:
    * for o < outer, i < inner: dst[dstOffset + o·dstStride + i] (+)= src[srcOffset + o·srcStride + i].
    */
-  copyBlocks(
-    src: DeviceBuffer,
-    dst: DeviceBuffer,
-    spec: CopyBlocksSpec,
-  ): void;
+  copyBlocks(src: DeviceBuffer, dst: DeviceBuffer, spec: CopyBlocksSpec): void;
   /** out = f(x), n elements. */
-  unary(op: UnaryOp, x: DeviceBuffer, out: DeviceBuffer, n: number, alpha?: number): void;
+  unary(x: DeviceBuffer, out: DeviceBuffer, spec: UnarySpec): void;
   /** dx = dy · f′(x) (also the forward-mode product f′(x)·v when dy is a tangent). */
-  unaryBackward(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    n: number,
-    alpha?: number,
-  ): void;
+  unaryBackward(bufs: UnaryBackwardBuffers, spec: UnarySpec): void;
   /** out = a · b · f″(x): the derivative of f′(x)·a with respect to x, seeded with b. */
-  unarySecond(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    alpha?: number,
-  ): void;
+  unarySecond(bufs: UnarySecondBuffers, spec: UnarySpec): void;
   /** out = scale·x + shift, n elements (`out` may alias `x`). */
-  affine(x: DeviceBuffer, out: DeviceBuffer, n: number, scale: number, shift: number): void;
+  affine(x: DeviceBuffer, out: DeviceBuffer, spec: AffineSpec): void;
   /** out = a ∘ b with broadcasting as described by `spec`. */
-  binary(
-    op: BinaryOp,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    spec: BroadcastSpec,
-  ): void;
+  binary(bufs: BinaryBuffers, spec: BinarySpec): void;
   /** out[o, i] (+)= Σ_l x[o, l, i] for x laid out as [outer, len, inner]. */
-  reduceSum(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    spec: { outer: number; len: number; inner: number; accumulate: boolean },
-  ): void;
+  reduceSum(x: DeviceBuffer, out: DeviceBuffer, spec: ReduceSumSpec): void;
   /** out[0] (+)= Σ x[i]², n elements: the global gradient norm is built from these. */
-  sumSquares(x: DeviceBuffer, out: DeviceBuffer, n: number, accumulate: boolean): void;
+  sumSquares(x: DeviceBuffer, out: DeviceBuffer, spec: SumSquaresSpec): void;
   /** out[M,N] (+)= op(a)·op(b). */
-  matmul(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, spec: MatmulSpec): void;
+  matmul(bufs: BinaryBuffers, spec: MatmulSpec): void;
   /**
    * Permutes the axes of x (shape of at most 6 dims): out has shape shape[perm[j]] and
    * out[…, idx_j, …] = x[…] with idx_j = x's index along axis perm[j].
    */
-  permute(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    shape: readonly number[],
-    perm: readonly number[],
-  ): void;
+  permute(x: DeviceBuffer, out: DeviceBuffer, spec: PermuteSpec): void;
   /**
    * x (B, C, H, W) → col (C·KH·KW, B·OH·OW); row r = (c·KH + i)·KW + j, column (b·OH + y)·OW + x.
    * Taps outside the padded image are 0.
    */
   im2col(x: DeviceBuffer, col: DeviceBuffer, g: ConvGeometry): void;
   /** The adjoint of `im2col`: dx (B, C, H, W) (+)= scatter of col, computed as a gather per pixel. */
-  col2im(col: DeviceBuffer, dx: DeviceBuffer, g: ConvGeometry, accumulate: boolean): void;
+  col2im(col: DeviceBuffer, dx: DeviceBuffer, spec: Col2imSpec): void;
   /**
    * Normalises each of `rows` groups of `cols` contiguous values of x, then applies a per-channel
    * affine map: y = (x − μ_r)·rstd_r·γ[ch] + β[ch], rstd_r = 1/sqrt(var_r + eps) (biased variance),
@@ -204,96 +352,40 @@ export interface Backend {
    * Group norm on (B, C, HW) with G groups: rows = B·G, cols = (C/G)·HW, groups = G, chanInner = HW.
    * Saves mean (rows) and rstd (rows) for the backward pass.
    */
-  normForward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    beta: DeviceBuffer,
-    y: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    spec: NormSpec,
-  ): void;
+  normForward(bufs: NormForwardBuffers, spec: NormSpec): void;
   /** Gradients of `normForward`: dx (overwritten), dgamma and dbeta (accumulated into). */
-  normBackward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    dgamma: DeviceBuffer,
-    dbeta: DeviceBuffer,
-    spec: NormSpec,
-  ): void;
+  normBackward(bufs: NormBackwardBuffers, spec: NormSpec): void;
   /** y = log-softmax of each row of x (R, C). */
-  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, rows: number, cols: number): void;
+  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, spec: RowsSpec): void;
   /** dx = dy − exp(y)·Σ_row dy, the backward of `logSoftmax` given its output y. */
-  logSoftmaxBackward(
-    y: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    rows: number,
-    cols: number,
-  ): void;
+  logSoftmaxBackward(bufs: LogSoftmaxBackwardBuffers, spec: RowsSpec): void;
   /**
    * Sinusoidal embedding of t (B) → out (B, dim): out[b, j] = sin(t·f_j) for j < dim/2 and
    * cos(t·f_{j−dim/2}) after, f_j = exp(−ln(maxPeriod)·j/(dim/2)) · scale. dim is even.
    */
-  timeEmbedding(
-    t: DeviceBuffer,
-    out: DeviceBuffer,
-    b: number,
-    dim: number,
-    maxPeriod: number,
-    scale: number,
-  ): void;
-  /** One fused Adam/AdamW step on n parameters; m and v are the moment buffers. */
-  adam(
-    param: DeviceBuffer,
-    grad: DeviceBuffer,
-    m: DeviceBuffer,
-    v: DeviceBuffer,
-    normSq: DeviceBuffer | null,
-    n: number,
-    spec: AdamSpec,
-  ): void;
+  timeEmbedding(t: DeviceBuffer, out: DeviceBuffer, spec: TimeEmbeddingSpec): void;
+  /**
+   * One fused Adam/AdamW step on n parameters, with g = grad·clip (clip from `AdamSpec.maxNorm`):
+   * m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², m̂ = m/(1 − β1^step), v̂ = v/(1 − β2^step),
+   * param = param − lr·(m̂/(sqrt(v̂) + eps) + weightDecay·param).
+   */
+  adam(bufs: AdamBuffers, spec: AdamSpec): void;
   /**
    * Counter-based random numbers (see engine/random.ts for the exact algorithm, identical on every
    * backend): out[i] = sample(seed, offset + i); "normal" is N(0, 1), "uniform" is [0, 1).
    */
-  random(
-    out: DeviceBuffer,
-    n: number,
-    dist: "normal" | "uniform",
-    seed: number,
-    offset: number,
-  ): void;
+  random(out: DeviceBuffer, spec: RandomSpec): void;
   /**
    * Fused linear update of n elements: out = cz·z + cs·s + cn·noise (the reverse-SDE
    * Euler–Maruyama predictor and its relatives). `out` may alias `z`.
    */
-  sdeUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    c: { cz: number; cs: number; cn: number },
-  ): void;
+  sdeUpdate(bufs: SamplerBuffers, spec: SdeUpdateSpec): void;
   /**
    * Langevin corrector step on each row r of (R, C), with the step size computed on the device:
    * ε_r = 2·alpha·(snr·‖noise_r‖ / ‖s_r‖)² (ε_r = 0 when ‖s_r‖ = 0),
    * out_r = z_r + ε_r·s_r + √(2ε_r)·noise_r. `out` may alias `z`.
    */
-  langevinUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    rows: number,
-    cols: number,
-    c: { snr: number; alpha: number },
-  ): void;
+  langevinUpdate(bufs: SamplerBuffers, spec: LangevinSpec): void;
 }
 
 /** Geometry of `copyBlocks`: `outer` blocks of `inner` elements; see `Backend.copyBlocks`. */

@@ -64,7 +64,7 @@ export class Adam {
       let first = true;
       for (const p of this.params) {
         if (!p.grad) continue;
-        be.sumSquares(p.grad.buf, this.#normSq, p.size, !first);
+        be.sumSquares(p.grad.buf, this.#normSq, { n: p.size, accumulate: !first });
         first = false;
       }
     }
@@ -77,7 +77,15 @@ export class Adam {
           }`,
         );
       }
-      be.adam(p.buf, p.grad.buf, this.m[i].buf, this.v[i].buf, this.#normSq, p.size, {
+      const bufs = {
+        param: p.buf,
+        grad: p.grad.buf,
+        m: this.m[i].buf,
+        v: this.v[i].buf,
+        normSq: this.#normSq,
+      };
+      be.adam(bufs, {
+        n: p.size,
         lr: this.lr,
         beta1: this.beta1,
         beta2: this.beta2,

@@ -12,16 +12,33 @@
  */
 
 import type {
+  AdamBuffers,
   AdamSpec,
+  AffineSpec,
   Backend,
-  BinaryOp,
-  BroadcastSpec,
+  BinaryBuffers,
+  BinarySpec,
+  Col2imSpec,
   ConvGeometry,
   CopyBlocksSpec,
   DeviceBuffer,
+  LangevinSpec,
+  LogSoftmaxBackwardBuffers,
   MatmulSpec,
+  NormBackwardBuffers,
+  NormForwardBuffers,
   NormSpec,
-  UnaryOp,
+  PermuteSpec,
+  RandomSpec,
+  ReduceSumSpec,
+  RowsSpec,
+  SamplerBuffers,
+  SdeUpdateSpec,
+  SumSquaresSpec,
+  TimeEmbeddingSpec,
+  UnaryBackwardBuffers,
+  UnarySecondBuffers,
+  UnarySpec,
 } from "../engine/backend.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import {
@@ -71,6 +88,9 @@ const PAD_MIN_WORK = 32768;
 function storageBytes(size: number): number {
   return Math.max(1, Math.ceil(size / 4)) * 16;
 }
+
+/** A record of backend buffers (`NormBackwardBuffers`, …) with each buffer replaced by its GPUBuffer. */
+type OnGpu<R> = { [K in keyof R]: null extends R[K] ? GPUBuffer | null : GPUBuffer };
 
 /** A WebGPU storage buffer of `size` f32 elements. */
 export class GpuBuffer implements DeviceBuffer {
@@ -164,6 +184,15 @@ export class WebGpuBackend implements Backend {
     return g.buffer;
   }
 
+  /** The GPU buffers of a record of backend buffers, field by field (a null field stays null). */
+  #bufs<R extends { [K in keyof R]: DeviceBuffer | null }>(bufs: R): OnGpu<R> {
+    const out: Record<string, GPUBuffer | null> = {};
+    for (const [key, b] of Object.entries<DeviceBuffer | null>(bufs)) {
+      out[key] = b === null ? null : this.#buf(b);
+    }
+    return out as OnGpu<R>;
+  }
+
   alloc(size: number): DeviceBuffer {
     this.#check();
     if (!Number.isInteger(size) || size < 0) {
@@ -229,78 +258,48 @@ export class WebGpuBackend implements Backend {
     encodeFill(this.recorder, this.#buf(out), value, n);
   }
 
-  copyBlocks(
-    src: DeviceBuffer,
-    dst: DeviceBuffer,
-    spec: CopyBlocksSpec,
-  ): void {
+  copyBlocks(src: DeviceBuffer, dst: DeviceBuffer, spec: CopyBlocksSpec): void {
     this.#check();
     encodeCopyBlocks(this.recorder, this.#buf(src), this.#buf(dst), spec);
   }
 
-  unary(op: UnaryOp, x: DeviceBuffer, out: DeviceBuffer, n: number, alpha = 0): void {
+  unary(x: DeviceBuffer, out: DeviceBuffer, spec: UnarySpec): void {
     this.#check();
-    encodeUnary(this.recorder, "forward", op, { x: this.#buf(x), out: this.#buf(out) }, n, alpha);
+    encodeUnary(this.recorder, "forward", { x: this.#buf(x), out: this.#buf(out) }, spec);
   }
 
-  unaryBackward(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    n: number,
-    alpha = 0,
-  ): void {
+  unaryBackward(bufs: UnaryBackwardBuffers, spec: UnarySpec): void {
     this.#check();
-    const bufs = { x: this.#buf(x), a: this.#buf(dy), out: this.#buf(dx) };
-    encodeUnary(this.recorder, "backward", op, bufs, n, alpha);
+    const { x, dy, dx } = this.#bufs(bufs);
+    encodeUnary(this.recorder, "backward", { x, a: dy, out: dx }, spec);
   }
 
-  unarySecond(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    alpha = 0,
-  ): void {
+  unarySecond(bufs: UnarySecondBuffers, spec: UnarySpec): void {
     this.#check();
-    const bufs = { x: this.#buf(x), a: this.#buf(a), b: this.#buf(b), out: this.#buf(out) };
-    encodeUnary(this.recorder, "second", op, bufs, n, alpha);
+    encodeUnary(this.recorder, "second", this.#bufs(bufs), spec);
   }
 
-  affine(x: DeviceBuffer, out: DeviceBuffer, n: number, scale: number, shift: number): void {
+  affine(x: DeviceBuffer, out: DeviceBuffer, spec: AffineSpec): void {
     this.#check();
-    encodeAffine(this.recorder, this.#buf(x), this.#buf(out), n, scale, shift);
+    encodeAffine(this.recorder, this.#buf(x), this.#buf(out), spec);
   }
 
-  binary(
-    op: BinaryOp,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    spec: BroadcastSpec,
-  ): void {
+  binary(bufs: BinaryBuffers, spec: BinarySpec): void {
     this.#check();
-    encodeBinary(this.recorder, op, this.#buf(a), this.#buf(b), this.#buf(out), spec);
+    encodeBinary(this.recorder, this.#bufs(bufs), spec);
   }
 
-  reduceSum(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    spec: { outer: number; len: number; inner: number; accumulate: boolean },
-  ): void {
+  reduceSum(x: DeviceBuffer, out: DeviceBuffer, spec: ReduceSumSpec): void {
     this.#check();
     encodeReduceSum(this.recorder, this.#buf(x), this.#buf(out), spec);
   }
 
-  sumSquares(x: DeviceBuffer, out: DeviceBuffer, n: number, accumulate: boolean): void {
+  sumSquares(x: DeviceBuffer, out: DeviceBuffer, spec: SumSquaresSpec): void {
     this.#check();
-    encodeSumSquares(this.recorder, this.#buf(x), this.#buf(out), n, accumulate);
+    encodeSumSquares(this.recorder, this.#buf(x), this.#buf(out), spec);
   }
 
-  matmul(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, spec: MatmulSpec): void {
+  matmul(bufs: BinaryBuffers, spec: MatmulSpec): void {
     this.#check();
     const { m, k, n } = spec;
     let variant = this.#matmul;
@@ -310,25 +309,20 @@ export class WebGpuBackend implements Backend {
       // Padding costs a few extra dispatches: worth it only for matmuls that are not tiny.
       variant = aligned || m * n * k >= PAD_MIN_WORK ? fast : "blocked";
     }
-    const bufs = { a: this.#buf(a), b: this.#buf(b), out: this.#buf(out) };
+    const gpuBufs = this.#bufs(bufs);
     const overrides = this.#matmulOverrides[variant];
     if (variant === "vec4" || variant === "rowblock") {
       const alloc = (size: number) =>
         this.pool.acquire(storageBytes(size), STORAGE_USAGE, "matmul.scratch");
-      encodeMatmulPrepared(this.recorder, this.pool, alloc, bufs, spec, variant, overrides);
+      encodeMatmulPrepared(this.recorder, this.pool, alloc, gpuBufs, spec, variant, overrides);
     } else {
-      encodeMatmul(this.recorder, bufs.a, bufs.b, bufs.out, spec, variant, overrides);
+      encodeMatmul(this.recorder, gpuBufs, spec, variant, overrides);
     }
   }
 
-  permute(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    shape: readonly number[],
-    perm: readonly number[],
-  ): void {
+  permute(x: DeviceBuffer, out: DeviceBuffer, spec: PermuteSpec): void {
     this.#check();
-    encodePermute(this.recorder, this.#buf(x), this.#buf(out), shape, perm);
+    encodePermute(this.recorder, this.#buf(x), this.#buf(out), spec);
   }
 
   im2col(x: DeviceBuffer, col: DeviceBuffer, g: ConvGeometry): void {
@@ -336,143 +330,54 @@ export class WebGpuBackend implements Backend {
     encodeIm2col(this.recorder, this.#buf(x), this.#buf(col), g);
   }
 
-  col2im(col: DeviceBuffer, dx: DeviceBuffer, g: ConvGeometry, accumulate: boolean): void {
+  col2im(col: DeviceBuffer, dx: DeviceBuffer, spec: Col2imSpec): void {
     this.#check();
-    encodeCol2im(this.recorder, this.#buf(col), this.#buf(dx), g, accumulate);
+    encodeCol2im(this.recorder, this.#buf(col), this.#buf(dx), spec);
   }
 
-  normForward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    beta: DeviceBuffer,
-    y: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    spec: NormSpec,
-  ): void {
+  normForward(bufs: NormForwardBuffers, spec: NormSpec): void {
     this.#check();
-    encodeNormForward(this.recorder, {
-      x: this.#buf(x),
-      gamma: this.#buf(gamma),
-      beta: this.#buf(beta),
-      y: this.#buf(y),
-      mean: this.#buf(mean),
-      rstd: this.#buf(rstd),
-    }, spec);
+    encodeNormForward(this.recorder, this.#bufs(bufs), spec);
   }
 
-  normBackward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    dgamma: DeviceBuffer,
-    dbeta: DeviceBuffer,
-    spec: NormSpec,
-  ): void {
+  normBackward(bufs: NormBackwardBuffers, spec: NormSpec): void {
     this.#check();
-    encodeNormBackward(this.recorder, {
-      x: this.#buf(x),
-      gamma: this.#buf(gamma),
-      mean: this.#buf(mean),
-      rstd: this.#buf(rstd),
-      dy: this.#buf(dy),
-      dx: this.#buf(dx),
-      dgamma: this.#buf(dgamma),
-      dbeta: this.#buf(dbeta),
-    }, spec);
+    encodeNormBackward(this.recorder, this.#bufs(bufs), spec);
   }
 
-  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, rows: number, cols: number): void {
+  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, spec: RowsSpec): void {
     this.#check();
-    encodeLogSoftmax(this.recorder, this.#buf(x), this.#buf(y), rows, cols);
+    encodeLogSoftmax(this.recorder, this.#buf(x), this.#buf(y), spec);
   }
 
-  logSoftmaxBackward(
-    y: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    rows: number,
-    cols: number,
-  ): void {
+  logSoftmaxBackward(bufs: LogSoftmaxBackwardBuffers, spec: RowsSpec): void {
     this.#check();
-    encodeLogSoftmaxBackward(this.recorder, this.#buf(y), this.#buf(dy), this.#buf(dx), rows, cols);
+    encodeLogSoftmaxBackward(this.recorder, this.#bufs(bufs), spec);
   }
 
-  timeEmbedding(
-    t: DeviceBuffer,
-    out: DeviceBuffer,
-    b: number,
-    dim: number,
-    maxPeriod: number,
-    scale: number,
-  ): void {
+  timeEmbedding(t: DeviceBuffer, out: DeviceBuffer, spec: TimeEmbeddingSpec): void {
     this.#check();
-    encodeTimeEmbedding(this.recorder, this.#buf(t), this.#buf(out), b, dim, maxPeriod, scale);
+    encodeTimeEmbedding(this.recorder, this.#buf(t), this.#buf(out), spec);
   }
 
-  adam(
-    param: DeviceBuffer,
-    grad: DeviceBuffer,
-    m: DeviceBuffer,
-    v: DeviceBuffer,
-    normSq: DeviceBuffer | null,
-    n: number,
-    spec: AdamSpec,
-  ): void {
+  adam(bufs: AdamBuffers, spec: AdamSpec): void {
     this.#check();
-    encodeAdam(
-      this.recorder,
-      {
-        param: this.#buf(param),
-        grad: this.#buf(grad),
-        m: this.#buf(m),
-        v: this.#buf(v),
-        normSq: normSq === null ? null : this.#buf(normSq),
-      },
-      n,
-      spec,
-    );
+    encodeAdam(this.recorder, this.#bufs(bufs), spec);
   }
 
-  random(
-    out: DeviceBuffer,
-    n: number,
-    dist: "normal" | "uniform",
-    seed: number,
-    offset: number,
-  ): void {
+  random(out: DeviceBuffer, spec: RandomSpec): void {
     this.#check();
-    encodeRandom(this.recorder, this.#buf(out), n, dist, seed, offset);
+    encodeRandom(this.recorder, this.#buf(out), spec);
   }
 
-  sdeUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    c: { cz: number; cs: number; cn: number },
-  ): void {
+  sdeUpdate(bufs: SamplerBuffers, spec: SdeUpdateSpec): void {
     this.#check();
-    const bufs = { z: this.#buf(z), s: this.#buf(s), noise: this.#buf(noise), out: this.#buf(out) };
-    encodeSdeUpdate(this.recorder, bufs, n, c);
+    encodeSdeUpdate(this.recorder, this.#bufs(bufs), spec);
   }
 
-  langevinUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    rows: number,
-    cols: number,
-    c: { snr: number; alpha: number },
-  ): void {
+  langevinUpdate(bufs: SamplerBuffers, spec: LangevinSpec): void {
     this.#check();
-    const bufs = { z: this.#buf(z), s: this.#buf(s), noise: this.#buf(noise), out: this.#buf(out) };
-    encodeLangevinUpdate(this.recorder, bufs, rows, cols, c);
+    encodeLangevinUpdate(this.recorder, this.#bufs(bufs), spec);
   }
 }
 
@@ -485,7 +390,7 @@ export class WebGpuBackend implements Backend {
  * const gpu = await createWebGpuBackend();
  * const x = gpu.alloc(4);
  * gpu.write(x, [1, 2, 3, 4]);
- * gpu.unary("exp", x, x, 4);
+ * gpu.unary(x, x, { op: "exp", n: 4 });
  * console.log(await gpu.read(x), gpu.adapterInfo.isFallbackAdapter);
  * ```
  */

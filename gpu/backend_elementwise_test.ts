@@ -52,10 +52,10 @@ Deno.test({
       for (const n of [1, 1001]) {
         const x = p.random(n, 2);
         const out = p.output(n);
-        p.gpu.affine(x.gpu, out.gpu, n, -1.5, 0.25);
-        p.ref.affine(x.ref, out.ref, n, -1.5, 0.25);
-        p.gpu.affine(x.gpu, x.gpu, n, 3, -1);
-        p.ref.affine(x.ref, x.ref, n, 3, -1);
+        p.gpu.affine(x.gpu, out.gpu, { n, scale: -1.5, shift: 0.25 });
+        p.ref.affine(x.ref, out.ref, { n, scale: -1.5, shift: 0.25 });
+        p.gpu.affine(x.gpu, x.gpu, { n, scale: 3, shift: -1 });
+        p.ref.affine(x.ref, x.ref, { n, scale: 3, shift: -1 });
         await p.check(out, { atol: 1e-6, rtol: 1e-6, label: `affine n=${n}` });
         await p.check(x, { atol: 1e-6, rtol: 1e-6, label: `affine in place n=${n}` });
       }
@@ -98,11 +98,12 @@ Deno.test({
         const a = p.random(n, 11);
         const b = p.random(n, 12);
         const y = p.output(n), dx = p.output(n), d2 = p.output(n);
+        const spec = { op, n, alpha: 0.1 };
         for (const be of ["gpu", "ref"] as const) {
           const k = be === "gpu" ? p.gpu : p.ref;
-          k.unary(op, x[be], y[be], n, 0.1);
-          k.unaryBackward(op, x[be], a[be], dx[be], n, 0.1);
-          k.unarySecond(op, x[be], a[be], b[be], d2[be], n, 0.1);
+          k.unary(x[be], y[be], spec);
+          k.unaryBackward({ x: x[be], dy: a[be], dx: dx[be] }, spec);
+          k.unarySecond({ x: x[be], a: a[be], b: b[be], out: d2[be] }, spec);
         }
         // f32 exp/log/tanh on llvmpipe: a few ulp, so rtol 1e-5 on top of STYLE's 1e-6/1e-4.
         const tol = { atol: 2e-6, rtol: 1e-4 };
@@ -127,9 +128,9 @@ Deno.test({
         const a = p.input(new Float32Array(n).fill(1));
         for (const be of ["gpu", "ref"] as const) {
           const k = be === "gpu" ? p.gpu : p.ref;
-          k.unary(op, x[be], y[be], n);
-          k.unaryBackward(op, x[be], a[be], dx[be], n);
-          k.unarySecond(op, x[be], a[be], a[be], d2[be], n);
+          k.unary(x[be], y[be], { op, n });
+          k.unaryBackward({ x: x[be], dy: a[be], dx: dx[be] }, { op, n });
+          k.unarySecond({ x: x[be], a: a[be], b: a[be], out: d2[be] }, { op, n });
         }
         await p.check(y, { atol: 1e-6, rtol: 1e-5, label: `${op} large forward` });
         await p.check(dx, { atol: 1e-6, rtol: 1e-5, label: `${op} large backward` });
@@ -163,8 +164,8 @@ Deno.test({
           const b = op === "div" ? p.random(c.nb, 30 + ci, 0.5, 2) : p.random(c.nb, 30 + ci);
           const n = c.shape.reduce((x, y) => x * y, 1);
           const out = p.output(n);
-          p.gpu.binary(op, a.gpu, b.gpu, out.gpu, c);
-          p.ref.binary(op, a.ref, b.ref, out.ref, c);
+          p.gpu.binary({ a: a.gpu, b: b.gpu, out: out.gpu }, { op, ...c });
+          p.ref.binary({ a: a.ref, b: b.ref, out: out.ref }, { op, ...c });
           await p.check(out, { atol: 1e-6, rtol: 1e-5, label: `binary ${op} case ${ci}` });
         }
       }
@@ -193,8 +194,8 @@ Deno.test({
         const n = shape.reduce((a, b) => a * b, 1);
         const x = p.random(n, 40);
         const out = p.output(n);
-        p.gpu.permute(x.gpu, out.gpu, shape, perm);
-        p.ref.permute(x.ref, out.ref, shape, perm);
+        p.gpu.permute(x.gpu, out.gpu, { shape, perm });
+        p.ref.permute(x.ref, out.ref, { shape, perm });
         await p.check(out, { atol: 0, rtol: 0, label: `permute ${shape} by ${perm}` });
       }
     }),
@@ -208,11 +209,11 @@ Deno.test({
       const n = 257;
       const z = p.random(n, 50), s = p.random(n, 51), e = p.random(n, 52);
       const out = p.output(n);
-      const c = { cz: 0.9, cs: -0.3, cn: 0.05 };
-      p.gpu.sdeUpdate(z.gpu, s.gpu, e.gpu, out.gpu, n, c);
-      p.ref.sdeUpdate(z.ref, s.ref, e.ref, out.ref, n, c);
-      p.gpu.sdeUpdate(z.gpu, s.gpu, e.gpu, z.gpu, n, c);
-      p.ref.sdeUpdate(z.ref, s.ref, e.ref, z.ref, n, c);
+      const c = { n, cz: 0.9, cs: -0.3, cn: 0.05 };
+      p.gpu.sdeUpdate({ z: z.gpu, s: s.gpu, noise: e.gpu, out: out.gpu }, c);
+      p.ref.sdeUpdate({ z: z.ref, s: s.ref, noise: e.ref, out: out.ref }, c);
+      p.gpu.sdeUpdate({ z: z.gpu, s: s.gpu, noise: e.gpu, out: z.gpu }, c);
+      p.ref.sdeUpdate({ z: z.ref, s: s.ref, noise: e.ref, out: z.ref }, c);
       await p.check(out, { atol: 1e-6, rtol: 1e-5, label: "sdeUpdate" });
       await p.check(z, { atol: 1e-6, rtol: 1e-5, label: "sdeUpdate in place" });
     }),
@@ -226,8 +227,8 @@ Deno.test({
       const x = p.random(4, 60);
       const before = gpu!.recorder.dispatches;
       p.gpu.fill(x.gpu, 7, 0);
-      p.gpu.affine(x.gpu, x.gpu, 0, 2, 1);
-      p.gpu.unary("exp", x.gpu, x.gpu, 0);
+      p.gpu.affine(x.gpu, x.gpu, { n: 0, scale: 2, shift: 1 });
+      p.gpu.unary(x.gpu, x.gpu, { op: "exp", n: 0 });
       if (gpu!.recorder.dispatches !== before) throw new Error("n = 0 recorded a dispatch");
       await p.check(x, { atol: 0, rtol: 0, label: "unchanged" });
     }),
@@ -243,11 +244,11 @@ Deno.test({
       const before = gpu!.pool.bytesInUse;
       for (const be of ["gpu", "ref"] as const) {
         const k = be === "gpu" ? p.gpu : p.ref;
-        k.unary("log", x[be], x[be], n); // x = log(x)
-        k.unaryBackward("tanh", x[be], dy[be], dy[be], n); // dy = dy · tanh′(x)
-        const spec = { shape: [n], aStrides: [1], bStrides: [1] };
-        k.binary("mul", b[be], x[be], b[be], spec); // b = b · x
-        k.logSoftmax(x[be], x[be], 1, n); // row-wise, in place
+        k.unary(x[be], x[be], { op: "log", n }); // x = log(x)
+        k.unaryBackward({ x: x[be], dy: dy[be], dx: dy[be] }, { op: "tanh", n }); // dy = dy · tanh′(x)
+        const spec = { op: "mul" as const, shape: [n], aStrides: [1], bStrides: [1] };
+        k.binary({ a: b[be], b: x[be], out: b[be] }, spec); // b = b · x
+        k.logSoftmax(x[be], x[be], { rows: 1, cols: n }); // row-wise, in place
       }
       await p.check(x, { atol: 1e-5, rtol: 1e-4, label: "in place log + logSoftmax" });
       await p.check(dy, { atol: 1e-6, rtol: 1e-4, label: "in place unaryBackward" });

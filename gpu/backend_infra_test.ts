@@ -71,11 +71,11 @@ Deno.test({
     const out1 = g.alloc(3), out2 = g.alloc(3);
     const a = g.alloc(3);
     g.write(a, [1, 2, 3]);
-    g.affine(a, out1, 3, 10, 0); // out1 = 10·a, recorded
+    g.affine(a, out1, { n: 3, scale: 10, shift: 0 }); // out1 = 10·a, recorded
     g.free(a); // a goes back to the pool at once
     const b = g.alloc(3); // same size: the pool hands out a's buffer
     g.write(b, [5, 5, 5]); // must land after the recorded affine
-    g.affine(b, out2, 3, 1, 1);
+    g.affine(b, out2, { n: 3, scale: 1, shift: 1 });
     g.flush();
     assert.equal(g.recorder.submits, submits + 1, "one submit for the whole step");
     assert.deepEqual([...await g.read(out1)], [10, 20, 30]);
@@ -91,7 +91,7 @@ Deno.test({
     const g = gpu!;
     const x = g.alloc(5);
     g.fill(x, 0);
-    for (let i = 1; i <= 600; i++) g.affine(x, x, 5, 1, i);
+    for (let i = 1; i <= 600; i++) g.affine(x, x, { n: 5, scale: 1, shift: i });
     const submits = g.recorder.submits;
     const got = await g.read(x);
     assert.equal(g.recorder.submits, submits + 1);
@@ -172,7 +172,7 @@ Deno.test({
     const n = 32768 * 64 + 1001; // one more than 32768 workgroups of 64 invocations
     const x = g.alloc(n);
     g.fill(x, 1);
-    g.affine(x, x, n, 2, 0.5);
+    g.affine(x, x, { n, scale: 2, shift: 0.5 });
     const got = await g.read(x);
     let bad = -1;
     for (let i = 0; i < n; i++) {
@@ -185,7 +185,7 @@ Deno.test({
     // Row kernels: one workgroup per row, 33001 rows.
     const rows = 33001;
     const y = g.alloc(rows * 2);
-    g.logSoftmax(x, y, rows, 2);
+    g.logSoftmax(x, y, { rows, cols: 2 });
     const ys = await g.read(y);
     assert.ok(ys.every((v) => Math.abs(v - Math.log(0.5)) < 1e-6));
     g.free(x);
@@ -211,8 +211,8 @@ Deno.test({
   fn: async () => {
     const g = await createWebGpuBackend({ profile: true, warmup: false });
     const x = g.alloc(1000), y = g.alloc(1000);
-    g.random(x, 1000, "normal", 1, 0);
-    for (let i = 0; i < 3; i++) g.unary("tanh", x, y, 1000);
+    g.random(x, { n: 1000, dist: "normal", seed: 1, offset: 0 });
+    for (let i = 0; i < 3; i++) g.unary(x, y, { op: "tanh", n: 1000 });
     g.flush();
     const report = await g.recorder.profiler!.report();
     const names = Object.fromEntries(report.map(([name, t]) => [name, t.count]));
@@ -230,9 +230,9 @@ Deno.test({
     g.flush();
     const x = g.alloc(33), y = g.alloc(33);
     g.fill(x, 0.5);
-    g.unary("exp", x, y, 33);
+    g.unary(x, y, { op: "exp", n: 33 });
     const created = g.recorder.bindGroupsCreated;
-    for (let i = 0; i < 10; i++) g.unary("exp", x, y, 33);
+    for (let i = 0; i < 10; i++) g.unary(x, y, { op: "exp", n: 33 });
     assert.equal(g.recorder.bindGroupsCreated, created, "same kernel, buffers and chunk: cached");
     await g.read(y);
     g.free(x);
@@ -240,7 +240,7 @@ Deno.test({
     g.pool.trim(); // destroys the pooled buffers the cached bind groups point to
     const x2 = g.alloc(33), y2 = g.alloc(33);
     g.fill(x2, 0);
-    g.unary("exp", x2, y2, 33);
+    g.unary(x2, y2, { op: "exp", n: 33 });
     assert.deepEqual([...await g.read(y2)], new Array(33).fill(1));
     g.free(x2);
     g.free(y2);

@@ -34,7 +34,7 @@ async function checkMatmul(
     ? p.random(spec.m * spec.n, seed + 2)
     : p.output(spec.m * spec.n);
   if (variant === "backend") {
-    p.gpu.matmul(a.gpu, b.gpu, out.gpu, spec);
+    p.gpu.matmul({ a: a.gpu, b: b.gpu, out: out.gpu }, spec);
   } else if (variant === "vec4-prepared" || variant === "rowblock-prepared") {
     const buf = (t: Twin) => (t.gpu as GpuBuffer).buffer;
     const pool = p.gpu.pool;
@@ -45,9 +45,10 @@ async function checkMatmul(
     encodeMatmulPrepared(p.gpu.recorder, pool, alloc, bufs, spec, v);
   } else {
     const buf = (t: Twin) => (t.gpu as GpuBuffer).buffer;
-    encodeMatmul(p.gpu.recorder, buf(a), buf(b), buf(out), spec, variant, overrides);
+    const bufs = { a: buf(a), b: buf(b), out: buf(out) };
+    encodeMatmul(p.gpu.recorder, bufs, spec, variant, overrides);
   }
-  p.ref.matmul(a.ref, b.ref, out.ref, spec);
+  p.ref.matmul({ a: a.ref, b: b.ref, out: out.ref }, spec);
   const { m, k, n, transA, transB, accumulate } = spec;
   await p.check(out, {
     ...mmTol(k),
@@ -197,8 +198,8 @@ Deno.test({
         for (const accumulate of [false, true]) {
           const x = p.random(n, seed++);
           const out = accumulate ? p.input([0.75]) : p.output(1);
-          p.gpu.sumSquares(x.gpu, out.gpu, n, accumulate);
-          p.ref.sumSquares(x.ref, out.ref, n, accumulate);
+          p.gpu.sumSquares(x.gpu, out.gpu, { n, accumulate });
+          p.ref.sumSquares(x.ref, out.ref, { n, accumulate });
           await p.check(out, { ...mmTol(n), label: `sumSquares n=${n} acc=${accumulate}` });
         }
       }
@@ -244,8 +245,8 @@ Deno.test({
         for (const accumulate of [false, true]) {
           const c2 = p.random(cols, seed++);
           const dx = accumulate ? p.random(g.b * g.c * g.h * g.w, seed++) : p.output(x.size);
-          p.gpu.col2im(c2.gpu, dx.gpu, g, accumulate);
-          p.ref.col2im(c2.ref, dx.ref, g, accumulate);
+          p.gpu.col2im(c2.gpu, dx.gpu, { ...g, accumulate });
+          p.ref.col2im(c2.ref, dx.ref, { ...g, accumulate });
           await p.check(dx, { atol: 1e-6, rtol: 1e-6, label: `col2im acc=${accumulate} ${label}` });
         }
       }

@@ -46,8 +46,11 @@ Deno.test({
         const gamma = p.random(channels, seed++, 0.5, 1.5);
         const beta = p.random(channels, seed++);
         const y = p.output(n), mean = p.output(spec.rows), rstd = p.output(spec.rows);
-        p.gpu.normForward(x.gpu, gamma.gpu, beta.gpu, y.gpu, mean.gpu, rstd.gpu, spec);
-        p.ref.normForward(x.ref, gamma.ref, beta.ref, y.ref, mean.ref, rstd.ref, spec);
+        for (const be of ["gpu", "ref"] as const) {
+          const k = be === "gpu" ? p.gpu : p.ref;
+          const bufs = { x: x[be], gamma: gamma[be], beta: beta[be], y: y[be] };
+          k.normForward({ ...bufs, mean: mean[be], rstd: rstd[be] }, spec);
+        }
         const tol = { atol: 1e-5, rtol: 1e-4 };
         await p.check(y, { ...tol, label: `${label} y` });
         await p.check(mean, { ...tol, label: `${label} mean` });
@@ -55,28 +58,19 @@ Deno.test({
         const dy = p.random(n, seed++);
         const dx = p.output(n);
         const dgamma = p.random(channels, seed++), dbeta = p.random(channels, seed++);
-        p.gpu.normBackward(
-          x.gpu,
-          gamma.gpu,
-          mean.gpu,
-          rstd.gpu,
-          dy.gpu,
-          dx.gpu,
-          dgamma.gpu,
-          dbeta.gpu,
-          spec,
-        );
-        p.ref.normBackward(
-          x.ref,
-          gamma.ref,
-          mean.ref,
-          rstd.ref,
-          dy.ref,
-          dx.ref,
-          dgamma.ref,
-          dbeta.ref,
-          spec,
-        );
+        for (const be of ["gpu", "ref"] as const) {
+          const k = be === "gpu" ? p.gpu : p.ref;
+          k.normBackward({
+            x: x[be],
+            gamma: gamma[be],
+            mean: mean[be],
+            rstd: rstd[be],
+            dy: dy[be],
+            dx: dx[be],
+            dgamma: dgamma[be],
+            dbeta: dbeta[be],
+          }, spec);
+        }
         const gtol = { atol: 1e-4, rtol: 1e-3 };
         await p.check(dx, { ...gtol, label: `${label} dx` });
         await p.check(dgamma, { ...gtol, label: `${label} dgamma` });
@@ -94,13 +88,13 @@ Deno.test({
       for (const [rows, cols, scale] of [[7, 10, 5], [1, 1, 1], [3, 257, 30]]) {
         const x = p.random(rows * cols, seed++, -scale, scale);
         const y = p.output(rows * cols);
-        p.gpu.logSoftmax(x.gpu, y.gpu, rows, cols);
-        p.ref.logSoftmax(x.ref, y.ref, rows, cols);
+        p.gpu.logSoftmax(x.gpu, y.gpu, { rows, cols });
+        p.ref.logSoftmax(x.ref, y.ref, { rows, cols });
         await p.check(y, { atol: 1e-5, rtol: 1e-5, label: `logSoftmax ${rows}x${cols}` });
         const dy = p.random(rows * cols, seed++);
         const dx = p.output(rows * cols);
-        p.gpu.logSoftmaxBackward(y.gpu, dy.gpu, dx.gpu, rows, cols);
-        p.ref.logSoftmaxBackward(y.ref, dy.ref, dx.ref, rows, cols);
+        p.gpu.logSoftmaxBackward({ y: y.gpu, dy: dy.gpu, dx: dx.gpu }, { rows, cols });
+        p.ref.logSoftmaxBackward({ y: y.ref, dy: dy.ref, dx: dx.ref }, { rows, cols });
         await p.check(dx, { atol: 1e-4, rtol: 1e-3, label: `logSoftmaxBackward ${rows}x${cols}` });
       }
     }),
@@ -114,8 +108,9 @@ Deno.test({
       for (const [b, dim, tmax, scale] of [[5, 16, 1, 1000], [3, 2, 1000, 1], [1, 34, 1, 10]]) {
         const t = p.random(b, 900 + dim, 0, tmax);
         const out = p.output(b * dim);
-        p.gpu.timeEmbedding(t.gpu, out.gpu, b, dim, 10000, scale);
-        p.ref.timeEmbedding(t.ref, out.ref, b, dim, 10000, scale);
+        const spec = { b, dim, maxPeriod: 10000, scale };
+        p.gpu.timeEmbedding(t.gpu, out.gpu, spec);
+        p.ref.timeEmbedding(t.ref, out.ref, spec);
         // sin/cos of arguments up to 1000 in f32: the argument itself carries ~6e-5 rounding.
         await p.check(out, { atol: 3e-4, rtol: 0, label: `timeEmbedding b=${b} dim=${dim}` });
       }
@@ -130,9 +125,9 @@ Deno.test({
       const n = 333;
       let seed = 1000;
       const specs = [
-        { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1, maxNorm: 0 },
-        { lr: 3e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1, step: 7, maxNorm: 1 },
-        { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 2, maxNorm: 1e3 },
+        { n, lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1, maxNorm: 0 },
+        { n, lr: 3e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1, step: 7, maxNorm: 1 },
+        { n, lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 2, maxNorm: 1e3 },
       ];
       for (const spec of specs) {
         const param = p.random(n, seed++), grad = p.random(n, seed++);
@@ -140,7 +135,9 @@ Deno.test({
         const normSq = p.input([37.5]);
         for (const be of ["gpu", "ref"] as const) {
           const k = be === "gpu" ? p.gpu : p.ref;
-          k.adam(param[be], grad[be], m[be], v[be], spec.maxNorm > 0 ? normSq[be] : null, n, spec);
+          const moments = { m: m[be], v: v[be] };
+          const clip = spec.maxNorm > 0 ? normSq[be] : null;
+          k.adam({ param: param[be], grad: grad[be], ...moments, normSq: clip }, spec);
         }
         const label = JSON.stringify(spec);
         await p.check(m, { atol: 1e-6, rtol: 1e-5, label: `adam m ${label}` });
@@ -163,11 +160,11 @@ Deno.test({
       p.ref.write(s.ref, zeroRow, 2 * cols);
       const e = p.random(rows * cols, 1102);
       const out = p.output(rows * cols);
-      const c = { snr: 0.16, alpha: 0.9 };
-      p.gpu.langevinUpdate(z.gpu, s.gpu, e.gpu, out.gpu, rows, cols, c);
-      p.ref.langevinUpdate(z.ref, s.ref, e.ref, out.ref, rows, cols, c);
-      p.gpu.langevinUpdate(z.gpu, s.gpu, e.gpu, z.gpu, rows, cols, c);
-      p.ref.langevinUpdate(z.ref, s.ref, e.ref, z.ref, rows, cols, c);
+      const c = { rows, cols, snr: 0.16, alpha: 0.9 };
+      p.gpu.langevinUpdate({ z: z.gpu, s: s.gpu, noise: e.gpu, out: out.gpu }, c);
+      p.ref.langevinUpdate({ z: z.ref, s: s.ref, noise: e.ref, out: out.ref }, c);
+      p.gpu.langevinUpdate({ z: z.gpu, s: s.gpu, noise: e.gpu, out: z.gpu }, c);
+      p.ref.langevinUpdate({ z: z.ref, s: s.ref, noise: e.ref, out: z.ref }, c);
       await p.check(out, { atol: 1e-5, rtol: 1e-4, label: "langevinUpdate" });
       await p.check(z, { atol: 1e-5, rtol: 1e-4, label: "langevinUpdate in place" });
     }),
@@ -182,8 +179,8 @@ Deno.test({
         const u = p.output(n), z = p.output(n);
         for (const be of ["gpu", "ref"] as const) {
           const k = be === "gpu" ? p.gpu : p.ref;
-          k.random(u[be], n, "uniform", seed, offset);
-          k.random(z[be], n, "normal", seed, offset);
+          k.random(u[be], { n, dist: "uniform", seed, offset });
+          k.random(z[be], { n, dist: "normal", seed, offset });
         }
         await p.check(u, { atol: 0, rtol: 0, label: `uniform seed=${seed} offset=${offset}` });
         await p.check(z, { atol: 2e-5, rtol: 1e-5, label: `normal seed=${seed} offset=${offset}` });

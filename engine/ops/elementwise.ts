@@ -80,7 +80,7 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const out = Tensor.empty(a.backend, shape);
   if (out.size === 0) return out;
   const spec = collapse(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
-  a.backend.binary(op, a.buf, b.buf, out.buf, spec);
+  a.backend.binary({ a: a.buf, b: b.buf, out: out.buf }, { op, ...spec });
   return out;
 }
 
@@ -140,7 +140,7 @@ export function div(a: Tensor, b: Tensor): Tensor {
 /** scale·x + shift. */
 export function affine(x: Tensor, scaleBy: number, shift: number): Tensor {
   const out = Tensor.empty(x.backend, x.shape);
-  if (x.size) x.backend.affine(x.buf, out.buf, x.size, scaleBy, shift);
+  if (x.size) x.backend.affine(x.buf, out.buf, { n: x.size, scale: scaleBy, shift });
   return record(out, "affine", [x], (g) => [affine(g, scaleBy, 0)]);
 }
 
@@ -152,10 +152,11 @@ export function scale(x: Tensor, c: number): Tensor {
 /** f(x) for an elementwise function; `alpha` is leaky_relu's slope. */
 export function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   const out = Tensor.empty(x.backend, x.shape);
-  if (x.size) x.backend.unary(op, x.buf, out.buf, x.size, alpha);
+  const spec = { op, n: x.size, alpha };
+  if (x.size) x.backend.unary(x.buf, out.buf, spec);
   return record(out, op, [x], (g) => {
     const dx = Tensor.empty(x.backend, x.shape);
-    if (x.size) x.backend.unaryBackward(op, x.buf, g.buf, dx.buf, x.size, alpha);
+    if (x.size) x.backend.unaryBackward({ x: x.buf, dy: g.buf, dx: dx.buf }, spec);
     return [dx];
   });
 }
@@ -171,13 +172,14 @@ export function unaryJvp(op: UnaryOp, x: Tensor, v: Tensor, alpha = 0): Tensor {
     );
   }
   const out = Tensor.empty(x.backend, x.shape);
-  if (x.size) x.backend.unaryBackward(op, x.buf, v.buf, out.buf, x.size, alpha);
+  const spec = { op, n: x.size, alpha };
+  if (x.size) x.backend.unaryBackward({ x: x.buf, dy: v.buf, dx: out.buf }, spec);
   return record(out, `${op}_jvp`, [x, v], (g) => {
     const dx = Tensor.empty(x.backend, x.shape);
     const dv = Tensor.empty(x.backend, x.shape);
     if (x.size) {
-      x.backend.unarySecond(op, x.buf, v.buf, g.buf, dx.buf, x.size, alpha);
-      x.backend.unaryBackward(op, x.buf, g.buf, dv.buf, x.size, alpha);
+      x.backend.unarySecond({ x: x.buf, a: v.buf, b: g.buf, out: dx.buf }, spec);
+      x.backend.unaryBackward({ x: x.buf, dy: g.buf, dx: dv.buf }, spec);
     }
     return [dx, dv];
   });
@@ -202,7 +204,7 @@ export function bceWithLogitsElementwise(logits: Tensor, target: Tensor): Tensor
   return record(out, "bce_logits", [logits, target], (g) => {
     // ∂/∂x = σ(x) − t; ∂/∂t = −x.
     const s = Tensor.empty(logits.backend, logits.shape);
-    logits.backend.unary("sigmoid", logits.buf, s.buf, logits.size);
+    logits.backend.unary(logits.buf, s.buf, { op: "sigmoid", n: logits.size });
     const gx = binaryRaw("mul", binaryRaw("sub", s, target), g);
     const gt = target.requiresGrad || target.node
       ? sumTo(scale(binaryRaw("mul", logits, g), -1), target.shape)

@@ -13,10 +13,10 @@ export function logSoftmax(x: Tensor): Tensor {
   }
   const [r, c] = x.shape;
   const y = Tensor.empty(x.backend, x.shape);
-  x.backend.logSoftmax(x.buf, y.buf, r, c);
+  x.backend.logSoftmax(x.buf, y.buf, { rows: r, cols: c });
   return record(y, "log_softmax", [x], (g) => {
     const dx = Tensor.empty(x.backend, x.shape);
-    x.backend.logSoftmaxBackward(y.buf, g.buf, dx.buf, r, c);
+    x.backend.logSoftmaxBackward({ y: y.buf, dy: g.buf, dx: dx.buf }, { rows: r, cols: c });
     return [dx];
   });
 }
@@ -85,7 +85,7 @@ export function timeEmbedding(t: Tensor, dim: number, maxPeriod = 10000, scale =
   }
   const b = t.size;
   const out = Tensor.empty(t.backend, [b, dim]);
-  t.backend.timeEmbedding(t.buf, out.buf, b, dim, maxPeriod, scale);
+  t.backend.timeEmbedding(t.buf, out.buf, { b, dim, maxPeriod, scale });
   return record(out, "time_embedding", [t], (g) => {
     // d sin(tf)/dt = f cos(tf) = f·out[j+half]; d cos(tf)/dt = −f sin(tf) = −f·out[j].
     const half = dim / 2;

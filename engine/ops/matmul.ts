@@ -34,7 +34,14 @@ export function matmul(
   const out = Tensor.empty(a.backend, [m, n]);
   if (out.size) {
     if (k === 0) a.backend.fill(out.buf, 0, out.size);
-    else a.backend.matmul(a.buf, b.buf, out.buf, { m, k, n, transA, transB, accumulate: false });
+    else {a.backend.matmul({ a: a.buf, b: b.buf, out: out.buf }, {
+        m,
+        k,
+        n,
+        transA,
+        transB,
+        accumulate: false,
+      });}
   }
   return record(out, "matmul", [a, b], (g) => {
     // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC, with the stored layouts folded into the flags.
@@ -113,7 +120,7 @@ function convCore(x: Tensor, weight: Tensor, g: ConvGeometry, o: number): Tensor
   const col = Tensor.empty(be, [ck, cols]); // (C·KH·KW, B·OH·OW)
   be.im2col(x.buf, col.buf, g);
   const outP = Tensor.empty(be, [o, g.b, g.oh * g.ow]); // (O, B, OH·OW)
-  be.matmul(weight.buf, col.buf, outP.buf, {
+  be.matmul({ a: weight.buf, b: col.buf, out: outP.buf }, {
     m: o,
     k: ck,
     n: cols,
@@ -122,12 +129,12 @@ function convCore(x: Tensor, weight: Tensor, g: ConvGeometry, o: number): Tensor
     accumulate: false,
   });
   const out = Tensor.empty(be, [g.b, o, g.oh, g.ow]);
-  be.permute(outP.buf, out.buf, [o, g.b, g.oh * g.ow], [1, 0, 2]);
+  be.permute(outP.buf, out.buf, { shape: [o, g.b, g.oh * g.ow], perm: [1, 0, 2] });
   return record(out, "conv2d", [x, weight], (dy) => {
     const dyP = Tensor.empty(be, [o, cols]); // (O, B·OH·OW)
-    be.permute(dy.buf, dyP.buf, [g.b, o, g.oh * g.ow], [1, 0, 2]);
+    be.permute(dy.buf, dyP.buf, { shape: [g.b, o, g.oh * g.ow], perm: [1, 0, 2] });
     const dw = Tensor.empty(be, weight.shape);
-    be.matmul(dyP.buf, col.buf, dw.buf, {
+    be.matmul({ a: dyP.buf, b: col.buf, out: dw.buf }, {
       m: o,
       k: cols,
       n: ck,
@@ -138,7 +145,7 @@ function convCore(x: Tensor, weight: Tensor, g: ConvGeometry, o: number): Tensor
     // The first layer's input (the data) needs no gradient: skip a GEMM and a col2im.
     if (!x.requiresGrad && !x.node) return [null, dw];
     const dcol = Tensor.empty(be, [ck, cols]);
-    be.matmul(weight.buf, dyP.buf, dcol.buf, {
+    be.matmul({ a: weight.buf, b: dyP.buf, out: dcol.buf }, {
       m: ck,
       k: o,
       n: cols,
@@ -147,7 +154,7 @@ function convCore(x: Tensor, weight: Tensor, g: ConvGeometry, o: number): Tensor
       accumulate: false,
     });
     const dx = Tensor.empty(be, x.shape);
-    be.col2im(dcol.buf, dx.buf, g, false);
+    be.col2im(dcol.buf, dx.buf, { ...g, accumulate: false });
     return [dx, dw];
   });
 }
@@ -194,9 +201,9 @@ function convTransposeCore(x: Tensor, weight: Tensor, g: ConvGeometry, c: number
   const be = x.backend;
   const ok = g.c * g.kh * g.kw, cols = g.b * g.oh * g.ow;
   const xP = Tensor.empty(be, [c, cols]); // (C, B·H·W)
-  be.permute(x.buf, xP.buf, [g.b, c, g.oh * g.ow], [1, 0, 2]);
+  be.permute(x.buf, xP.buf, { shape: [g.b, c, g.oh * g.ow], perm: [1, 0, 2] });
   const dcol = Tensor.empty(be, [ok, cols]); // (O·KH·KW, B·H·W) = Wᵀ·xP with W viewed (C, O·KH·KW)
-  be.matmul(weight.buf, xP.buf, dcol.buf, {
+  be.matmul({ a: weight.buf, b: xP.buf, out: dcol.buf }, {
     m: ok,
     k: c,
     n: cols,
@@ -205,12 +212,12 @@ function convTransposeCore(x: Tensor, weight: Tensor, g: ConvGeometry, c: number
     accumulate: false,
   });
   const out = Tensor.empty(be, [g.b, g.c, g.h, g.w]);
-  be.col2im(dcol.buf, out.buf, g, false);
+  be.col2im(dcol.buf, out.buf, { ...g, accumulate: false });
   return record(out, "conv_transpose2d", [x, weight], (dy) => {
     const col = Tensor.empty(be, [ok, cols]);
     be.im2col(dy.buf, col.buf, g);
     const dxP = Tensor.empty(be, [c, g.b, g.oh * g.ow]);
-    be.matmul(weight.buf, col.buf, dxP.buf, {
+    be.matmul({ a: weight.buf, b: col.buf, out: dxP.buf }, {
       m: c,
       k: ok,
       n: cols,
@@ -219,9 +226,9 @@ function convTransposeCore(x: Tensor, weight: Tensor, g: ConvGeometry, c: number
       accumulate: false,
     });
     const dx = Tensor.empty(be, x.shape);
-    be.permute(dxP.buf, dx.buf, [c, g.b, g.oh * g.ow], [1, 0, 2]);
+    be.permute(dxP.buf, dx.buf, { shape: [c, g.b, g.oh * g.ow], perm: [1, 0, 2] });
     const dw = Tensor.empty(be, weight.shape);
-    be.matmul(xP.buf, col.buf, dw.buf, {
+    be.matmul({ a: xP.buf, b: col.buf, out: dw.buf }, {
       m: c,
       k: cols,
       n: ok,

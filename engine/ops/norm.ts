@@ -7,12 +7,24 @@ function normCore(op: string, x: Tensor, gamma: Tensor, beta: Tensor, spec: Norm
   const y = Tensor.empty(be, x.shape);
   const mean = Tensor.empty(be, [spec.rows]);
   const rstd = Tensor.empty(be, [spec.rows]);
-  be.normForward(x.buf, gamma.buf, beta.buf, y.buf, mean.buf, rstd.buf, spec);
+  be.normForward(
+    { x: x.buf, gamma: gamma.buf, beta: beta.buf, y: y.buf, mean: mean.buf, rstd: rstd.buf },
+    spec,
+  );
   return record(y, op, [x, gamma, beta], (dy) => {
     const dx = Tensor.empty(be, x.shape);
     const dg = Tensor.full(be, gamma.shape, 0);
     const db = Tensor.full(be, beta.shape, 0);
-    be.normBackward(x.buf, gamma.buf, mean.buf, rstd.buf, dy.buf, dx.buf, dg.buf, db.buf, spec);
+    be.normBackward({
+      x: x.buf,
+      gamma: gamma.buf,
+      mean: mean.buf,
+      rstd: rstd.buf,
+      dy: dy.buf,
+      dx: dx.buf,
+      dgamma: dg.buf,
+      dbeta: db.buf,
+    }, spec);
     return [dx, dg, db];
   });
 }

@@ -1,5 +1,5 @@
 /** Device-generated random tensors from a seeded, counter-based stream (engine/random.ts). */
-import type { Backend } from "../backend.ts";
+import type { Backend, RandomSpec } from "../backend.ts";
 import { Tensor } from "../tensor.ts";
 
 /**
@@ -14,21 +14,22 @@ export class RandomStream {
       );
     }
   }
-  #take(n: number): number {
-    const off = this.counter;
+  /** The spec of the next `n` draws of `dist`; takes their counters. */
+  #spec(dist: RandomSpec["dist"], n: number): RandomSpec {
+    const offset = this.counter;
     this.counter = (this.counter + n) % 4294967296;
-    return off;
+    return { n, dist, seed: this.seed, offset };
   }
   /** N(0, 1) samples of the given shape. */
   normal(backend: Backend, shape: readonly number[]): Tensor {
     const t = Tensor.empty(backend, shape);
-    if (t.size) backend.random(t.buf, t.size, "normal", this.seed, this.#take(t.size));
+    if (t.size) backend.random(t.buf, this.#spec("normal", t.size));
     return t;
   }
   /** U[0, 1) samples of the given shape. */
   uniform(backend: Backend, shape: readonly number[]): Tensor {
     const t = Tensor.empty(backend, shape);
-    if (t.size) backend.random(t.buf, t.size, "uniform", this.seed, this.#take(t.size));
+    if (t.size) backend.random(t.buf, this.#spec("uniform", t.size));
     return t;
   }
 }

@@ -27,7 +27,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     throw new TypeError(`Cannot run permute: [${perm}] is not a permutation of ${x.rank} axes`);
   }
   const out = Tensor.empty(x.backend, perm.map((p) => x.shape[p]));
-  if (x.size) x.backend.permute(x.buf, out.buf, x.shape, perm);
+  if (x.size) x.backend.permute(x.buf, out.buf, { shape: x.shape, perm });
   const inv = new Array(perm.length);
   perm.forEach((p, j) => inv[p] = j);
   return record(out, "permute", [x], (g) => [permute(g, inv)]);
@@ -154,7 +154,8 @@ function expandAlong(g: Tensor, shape: readonly number[], ax: number): Tensor {
   const ones = Tensor.full(g.backend, [1], 1);
   const outerSize = sizeOf(shape.slice(0, ax)), inner = sizeOf(shape.slice(ax + 1));
   // out[o, l, i] = g[o, i] · 1: one broadcast kernel instead of one copy per l.
-  g.backend.binary("mul", g.buf, ones.buf, out.buf, {
+  g.backend.binary({ a: g.buf, b: ones.buf, out: out.buf }, {
+    op: "mul",
     shape: [outerSize, shape[ax], inner],
     aStrides: [inner, 0, 1],
     bStrides: [0, 0, 0],

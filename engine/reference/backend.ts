@@ -6,16 +6,33 @@
  * slow and obvious; the scalar math lives in `./scalar.ts` so tests can call it directly.
  */
 import type {
+  AdamBuffers,
   AdamSpec,
+  AffineSpec,
   Backend,
-  BinaryOp,
-  BroadcastSpec,
+  BinaryBuffers,
+  BinarySpec,
+  Col2imSpec,
   ConvGeometry,
   CopyBlocksSpec,
   DeviceBuffer,
+  LangevinSpec,
+  LogSoftmaxBackwardBuffers,
   MatmulSpec,
+  NormBackwardBuffers,
+  NormForwardBuffers,
   NormSpec,
-  UnaryOp,
+  PermuteSpec,
+  RandomSpec,
+  ReduceSumSpec,
+  RowsSpec,
+  SamplerBuffers,
+  SdeUpdateSpec,
+  SumSquaresSpec,
+  TimeEmbeddingSpec,
+  UnaryBackwardBuffers,
+  UnarySecondBuffers,
+  UnarySpec,
 } from "../backend.ts";
 import { fillRandom } from "../random.ts";
 import { binaryF, unaryD1, unaryD2, unaryF } from "./scalar.ts";
@@ -79,11 +96,7 @@ export class ReferenceBackend implements Backend {
     d(out).fill(value, 0, n);
   }
 
-  copyBlocks(
-    src: DeviceBuffer,
-    dst: DeviceBuffer,
-    s: CopyBlocksSpec,
-  ): void {
+  copyBlocks(src: DeviceBuffer, dst: DeviceBuffer, s: CopyBlocksSpec): void {
     const a = d(src), o = d(dst);
     for (let i = 0; i < s.outer; i++) {
       for (let j = 0; j < s.inner; j++) {
@@ -94,49 +107,28 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  unary(op: UnaryOp, x: DeviceBuffer, out: DeviceBuffer, n: number, alpha = 0): void {
+  unary(x: DeviceBuffer, out: DeviceBuffer, { op, n, alpha = 0 }: UnarySpec): void {
     const a = d(x), o = d(out);
     for (let i = 0; i < n; i++) o[i] = unaryF(op, a[i], alpha);
   }
 
-  unaryBackward(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    n: number,
-    alpha = 0,
-  ): void {
-    const a = d(x), g = d(dy), o = d(dx);
+  unaryBackward(bufs: UnaryBackwardBuffers, { op, n, alpha = 0 }: UnarySpec): void {
+    const a = d(bufs.x), g = d(bufs.dy), o = d(bufs.dx);
     for (let i = 0; i < n; i++) o[i] = g[i] * unaryD1(op, a[i], alpha);
   }
 
-  unarySecond(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    alpha = 0,
-  ): void {
-    const xs = d(x), as = d(a), bs = d(b), o = d(out);
+  unarySecond(bufs: UnarySecondBuffers, { op, n, alpha = 0 }: UnarySpec): void {
+    const xs = d(bufs.x), as = d(bufs.a), bs = d(bufs.b), o = d(bufs.out);
     for (let i = 0; i < n; i++) o[i] = as[i] * bs[i] * unaryD2(op, xs[i], alpha);
   }
 
-  affine(x: DeviceBuffer, out: DeviceBuffer, n: number, scale: number, shift: number): void {
+  affine(x: DeviceBuffer, out: DeviceBuffer, { n, scale, shift }: AffineSpec): void {
     const a = d(x), o = d(out);
     for (let i = 0; i < n; i++) o[i] = scale * a[i] + shift;
   }
 
-  binary(
-    op: BinaryOp,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    s: BroadcastSpec,
-  ): void {
-    const x = d(a), y = d(b), o = d(out);
+  binary(bufs: BinaryBuffers, s: BinarySpec): void {
+    const x = d(bufs.a), y = d(bufs.b), o = d(bufs.out), op = s.op;
     forEachIndex(s.shape, (flat, idx) => {
       let ia = 0, ib = 0;
       for (let k = 0; k < idx.length; k++) {
@@ -147,11 +139,7 @@ export class ReferenceBackend implements Backend {
     });
   }
 
-  reduceSum(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    s: { outer: number; len: number; inner: number; accumulate: boolean },
-  ): void {
+  reduceSum(x: DeviceBuffer, out: DeviceBuffer, s: ReduceSumSpec): void {
     const a = d(x), o = d(out);
     for (let i = 0; i < s.outer; i++) {
       for (let j = 0; j < s.inner; j++) {
@@ -163,15 +151,15 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  sumSquares(x: DeviceBuffer, out: DeviceBuffer, n: number, accumulate: boolean): void {
+  sumSquares(x: DeviceBuffer, out: DeviceBuffer, { n, accumulate }: SumSquaresSpec): void {
     const a = d(x);
     let acc = 0;
     for (let i = 0; i < n; i++) acc += a[i] * a[i];
     d(out)[0] = accumulate ? d(out)[0] + acc : acc;
   }
 
-  matmul(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, s: MatmulSpec): void {
-    const x = d(a), y = d(b), o = d(out);
+  matmul(bufs: BinaryBuffers, s: MatmulSpec): void {
+    const x = d(bufs.a), y = d(bufs.b), o = d(bufs.out);
     for (let i = 0; i < s.m; i++) {
       for (let j = 0; j < s.n; j++) {
         let acc = 0;
@@ -185,12 +173,7 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  permute(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    shape: readonly number[],
-    perm: readonly number[],
-  ): void {
+  permute(x: DeviceBuffer, out: DeviceBuffer, { shape, perm }: PermuteSpec): void {
     const a = d(x), o = d(out);
     const strides = new Array(shape.length);
     let st = 1;
@@ -230,10 +213,10 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  col2im(col: DeviceBuffer, dx: DeviceBuffer, g: ConvGeometry, accumulate: boolean): void {
+  col2im(col: DeviceBuffer, dx: DeviceBuffer, g: Col2imSpec): void {
     const a = d(col), o = d(dx);
     const cols = g.b * g.oh * g.ow;
-    if (!accumulate) o.fill(0, 0, g.b * g.c * g.h * g.w);
+    if (!g.accumulate) o.fill(0, 0, g.b * g.c * g.h * g.w);
     for (let c = 0; c < g.c; c++) {
       for (let ki = 0; ki < g.kh; ki++) {
         for (let kj = 0; kj < g.kw; kj++) {
@@ -254,16 +237,9 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  normForward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    beta: DeviceBuffer,
-    y: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    s: NormSpec,
-  ): void {
-    const a = d(x), ga = d(gamma), be = d(beta), o = d(y), mu = d(mean), rs = d(rstd);
+  normForward(bufs: NormForwardBuffers, s: NormSpec): void {
+    const a = d(bufs.x), ga = d(bufs.gamma), be = d(bufs.beta), o = d(bufs.y);
+    const mu = d(bufs.mean), rs = d(bufs.rstd);
     const chPerGroup = s.cols / s.chanInner;
     for (let r = 0; r < s.rows; r++) {
       const base = r * s.cols;
@@ -284,19 +260,9 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  normBackward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    dgamma: DeviceBuffer,
-    dbeta: DeviceBuffer,
-    s: NormSpec,
-  ): void {
-    const a = d(x), ga = d(gamma), mu = d(mean), rs = d(rstd), g = d(dy), o = d(dx);
-    const dg = d(dgamma), db = d(dbeta);
+  normBackward(bufs: NormBackwardBuffers, s: NormSpec): void {
+    const a = d(bufs.x), ga = d(bufs.gamma), mu = d(bufs.mean), rs = d(bufs.rstd);
+    const g = d(bufs.dy), o = d(bufs.dx), dg = d(bufs.dgamma), db = d(bufs.dbeta);
     const chPerGroup = s.cols / s.chanInner;
     for (let r = 0; r < s.rows; r++) {
       const base = r * s.cols;
@@ -321,7 +287,7 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, rows: number, cols: number): void {
+  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, { rows, cols }: RowsSpec): void {
     const a = d(x), o = d(y);
     for (let r = 0; r < rows; r++) {
       let mx = -Infinity;
@@ -333,14 +299,8 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  logSoftmaxBackward(
-    y: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    rows: number,
-    cols: number,
-  ): void {
-    const a = d(y), g = d(dy), o = d(dx);
+  logSoftmaxBackward(bufs: LogSoftmaxBackwardBuffers, { rows, cols }: RowsSpec): void {
+    const a = d(bufs.y), g = d(bufs.dy), o = d(bufs.dx);
     for (let r = 0; r < rows; r++) {
       let s = 0;
       for (let j = 0; j < cols; j++) s += g[r * cols + j];
@@ -353,10 +313,7 @@ export class ReferenceBackend implements Backend {
   timeEmbedding(
     t: DeviceBuffer,
     out: DeviceBuffer,
-    b: number,
-    dim: number,
-    maxPeriod: number,
-    scale: number,
+    { b, dim, maxPeriod, scale }: TimeEmbeddingSpec,
   ): void {
     const ts = d(t), o = d(out);
     const half = dim / 2;
@@ -369,19 +326,11 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  adam(
-    param: DeviceBuffer,
-    grad: DeviceBuffer,
-    m: DeviceBuffer,
-    v: DeviceBuffer,
-    normSq: DeviceBuffer | null,
-    n: number,
-    s: AdamSpec,
-  ): void {
-    const p = d(param), g = d(grad), ms = d(m), vs = d(v);
+  adam(bufs: AdamBuffers, s: AdamSpec): void {
+    const p = d(bufs.param), g = d(bufs.grad), ms = d(bufs.m), vs = d(bufs.v), n = s.n;
     let clip = 1;
-    if (s.maxNorm > 0 && normSq) {
-      const norm = Math.sqrt(d(normSq)[0]);
+    if (s.maxNorm > 0 && bufs.normSq) {
+      const norm = Math.sqrt(d(bufs.normSq)[0]);
       if (norm > s.maxNorm) clip = s.maxNorm / norm;
     }
     const bc1 = 1 - s.beta1 ** s.step, bc2 = 1 - s.beta2 ** s.step;
@@ -394,38 +343,18 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  random(
-    out: DeviceBuffer,
-    n: number,
-    dist: "normal" | "uniform",
-    seed: number,
-    offset: number,
-  ): void {
+  random(out: DeviceBuffer, { n, dist, seed, offset }: RandomSpec): void {
     fillRandom(d(out).subarray(0, n), dist, seed, offset);
   }
 
-  sdeUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    c: { cz: number; cs: number; cn: number },
-  ): void {
-    const a = d(z), b = d(s), e = d(noise), o = d(out);
-    for (let i = 0; i < n; i++) o[i] = c.cz * a[i] + c.cs * b[i] + c.cn * e[i];
+  sdeUpdate(bufs: SamplerBuffers, c: SdeUpdateSpec): void {
+    const a = d(bufs.z), b = d(bufs.s), e = d(bufs.noise), o = d(bufs.out);
+    for (let i = 0; i < c.n; i++) o[i] = c.cz * a[i] + c.cs * b[i] + c.cn * e[i];
   }
 
-  langevinUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    rows: number,
-    cols: number,
-    c: { snr: number; alpha: number },
-  ): void {
-    const a = d(z), b = d(s), e = d(noise), o = d(out);
+  langevinUpdate(bufs: SamplerBuffers, c: LangevinSpec): void {
+    const a = d(bufs.z), b = d(bufs.s), e = d(bufs.noise), o = d(bufs.out);
+    const { rows, cols } = c;
     for (let r = 0; r < rows; r++) {
       let ss = 0, nn = 0;
       for (let j = 0; j < cols; j++) {

@@ -2,7 +2,7 @@
  * Kernel object and encoder of adam.wgsl: one fused Adam/AdamW step with on-device clipping.
  */
 
-import type { AdamSpec } from "../../engine/backend.ts";
+import type { AdamBuffers, AdamSpec } from "../../engine/backend.ts";
 import { defineKernel, elementGrid, ELEMENTWISE_WG as WG } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -36,10 +36,10 @@ export const ADAM = defineKernel({
 /** Records one Adam/AdamW step on n parameters (normSq null: no clipping). */
 export function encodeAdam(
   rec: Recorder,
-  bufs: { param: GPUBuffer; grad: GPUBuffer; m: GPUBuffer; v: GPUBuffer; normSq: GPUBuffer | null },
-  n: number,
+  bufs: AdamBuffers<GPUBuffer>,
   s: AdamSpec,
 ): void {
+  const n = s.n;
   if (n <= 0) return;
   const useNorm = s.maxNorm > 0 && bufs.normSq !== null;
   rec.dispatch(ADAM, [bufs.param, bufs.grad, bufs.m, bufs.v, bufs.normSq ?? bufs.grad], {

@@ -2,6 +2,7 @@
  * Kernel object and encoder of affine.wgsl: out = scale·x + shift, in place allowed.
  */
 
+import type { AffineSpec } from "../../engine/backend.ts";
 import { defineKernel, elementGrid as groups, ELEMENTWISE_WG as WG } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -24,9 +25,7 @@ export function encodeAffine(
   rec: Recorder,
   x: GPUBuffer,
   out: GPUBuffer,
-  n: number,
-  scale: number,
-  shift: number,
+  { n, scale, shift }: AffineSpec,
 ): void {
   if (n <= 0) return;
   rec.dispatch(AFFINE, [x, out], { n, scale, shift }, groups(n));

@@ -2,7 +2,7 @@
  * Kernel object and encoder of binary.wgsl: broadcast add/sub/mul/div/bce_logits.
  */
 
-import type { BinaryOp, BroadcastSpec } from "../../engine/backend.ts";
+import type { BinaryBuffers, BinaryOp, BinarySpec } from "../../engine/backend.ts";
 import {
   defineKernel,
   elementGrid as groups,
@@ -41,20 +41,19 @@ export const BINARY = defineKernel({
 /** Records out = a ∘ b with broadcasting (spec shapes of at most 6 dims). */
 export function encodeBinary(
   rec: Recorder,
-  op: BinaryOp,
-  a: GPUBuffer,
-  b: GPUBuffer,
-  out: GPUBuffer,
-  spec: BroadcastSpec,
+  bufs: BinaryBuffers<GPUBuffer>,
+  spec: BinarySpec,
 ): void {
   const n = spec.shape.reduce((p, q) => p * q, 1);
   if (n <= 0) return;
-  const code = BINARY_OPS.indexOf(op);
-  if (code < 0) throw new TypeError(`Cannot run binary: unknown op: current value is ${op}`);
+  const code = BINARY_OPS.indexOf(spec.op);
+  if (code < 0) {
+    throw new TypeError(`Cannot run binary: unknown op: current value is ${spec.op}`);
+  }
   const [shapeLo, shapeHi] = splitVec(pad6(spec.shape, 1));
   const [aLo, aHi] = splitVec(pad6(spec.aStrides, 0));
   const [bLo, bHi] = splitVec(pad6(spec.bStrides, 0));
-  rec.dispatch(BINARY, [a, b, out], {
+  rec.dispatch(BINARY, [bufs.a, bufs.b, bufs.out], {
     n,
     op: code,
     shape_lo: shapeLo,

@@ -2,6 +2,7 @@
  * Kernel object and encoder of copy_blocks.wgsl, the strided block copy behind concat and slice.
  */
 
+import type { CopyBlocksSpec } from "../../engine/backend.ts";
 import { defineKernel, elementGrid as groups, ELEMENTWISE_WG as WG } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -28,15 +29,7 @@ export function encodeCopyBlocks(
   rec: Recorder,
   src: GPUBuffer,
   dst: GPUBuffer,
-  s: {
-    outer: number;
-    inner: number;
-    srcStride: number;
-    dstStride: number;
-    srcOffset: number;
-    dstOffset: number;
-    accumulate: boolean;
-  },
+  s: CopyBlocksSpec,
 ): void {
   const n = s.outer * s.inner;
   if (n <= 0) return;

@@ -3,7 +3,7 @@
  * The layout is documented on `Backend.im2col` in engine/backend.ts.
  */
 
-import type { ConvGeometry } from "../../engine/backend.ts";
+import type { Col2imSpec, ConvGeometry } from "../../engine/backend.ts";
 import { defineKernel, elementGrid, ELEMENTWISE_WG as WG } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 import type { UniformField } from "../uniforms.ts";
@@ -59,15 +59,14 @@ export function encodeCol2im(
   rec: Recorder,
   col: GPUBuffer,
   dx: GPUBuffer,
-  g: ConvGeometry,
-  accumulate: boolean,
+  g: Col2imSpec,
 ): void {
   const n = g.b * g.c * g.h * g.w;
   if (n <= 0) return;
   rec.dispatch(
     COL2IM,
     [col, dx],
-    { ...geometry(g), accumulate: accumulate ? 1 : 0 },
+    { ...geometry(g), accumulate: g.accumulate ? 1 : 0 },
     elementGrid(n),
   );
 }

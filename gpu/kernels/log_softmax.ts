@@ -2,6 +2,7 @@
  * Kernel objects and encoders of log_softmax.wgsl: row-wise log-softmax and its backward.
  */
 
+import type { LogSoftmaxBackwardBuffers, RowsSpec } from "../../engine/backend.ts";
 import { defineKernel, grid } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -37,8 +38,7 @@ export function encodeLogSoftmax(
   rec: Recorder,
   x: GPUBuffer,
   y: GPUBuffer,
-  rows: number,
-  cols: number,
+  { rows, cols }: RowsSpec,
 ): void {
   if (rows <= 0 || cols <= 0) return;
   rec.dispatch(LOG_SOFTMAX.forward, [x, x, y], { rows, cols }, grid(rows));
@@ -47,12 +47,9 @@ export function encodeLogSoftmax(
 /** Records dx = dy − exp(y)·Σ_row dy. */
 export function encodeLogSoftmaxBackward(
   rec: Recorder,
-  y: GPUBuffer,
-  dy: GPUBuffer,
-  dx: GPUBuffer,
-  rows: number,
-  cols: number,
+  bufs: LogSoftmaxBackwardBuffers<GPUBuffer>,
+  { rows, cols }: RowsSpec,
 ): void {
   if (rows <= 0 || cols <= 0) return;
-  rec.dispatch(LOG_SOFTMAX.backward, [y, dy, dx], { rows, cols }, grid(rows));
+  rec.dispatch(LOG_SOFTMAX.backward, [bufs.y, bufs.dy, bufs.dx], { rows, cols }, grid(rows));
 }

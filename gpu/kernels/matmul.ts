@@ -7,7 +7,7 @@
  * shaders are matmul_*.wgsl; `WebGpuBackend.matmul` chooses and transposes operands as needed.
  */
 
-import type { MatmulSpec } from "../../engine/backend.ts";
+import type { BinaryBuffers, MatmulSpec } from "../../engine/backend.ts";
 import { ceilDiv, defineKernel, type KernelDef } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 import type { UniformSchema } from "../uniforms.ts";
@@ -88,9 +88,7 @@ export function matmulSupports(variant: MatmulVariant, spec: MatmulSpec): boolea
  */
 export function encodeMatmul(
   rec: Recorder,
-  a: GPUBuffer,
-  b: GPUBuffer,
-  out: GPUBuffer,
+  bufs: BinaryBuffers<GPUBuffer>,
   spec: MatmulSpec,
   variant: MatmulVariant = "blocked",
   overrides?: Readonly<Record<string, number>>,
@@ -115,5 +113,5 @@ export function encodeMatmul(
   else if (variant === "rowblock") groups = [ceilDiv(m, o.TM), ceilDiv(n, o.WG * 4)];
   else if (variant === "vec4") groups = [ceilDiv(n, o.WG_X * 4 * o.TN4), ceilDiv(m, o.WG_Y * o.TM)];
   else groups = [ceilDiv(n, o.WG_X * o.TN), ceilDiv(m, o.WG_Y * o.TM)];
-  rec.dispatch(def, [a, b, out], values, groups, overrides);
+  rec.dispatch(def, [bufs.a, bufs.b, bufs.out], values, groups, overrides);
 }

@@ -6,7 +6,7 @@
  * pool right after recording: queue order keeps them valid for the recorded work.
  */
 
-import type { MatmulSpec } from "../../engine/backend.ts";
+import type { BinaryBuffers, MatmulSpec } from "../../engine/backend.ts";
 import type { BufferPool } from "../buffer_pool.ts";
 import type { Recorder } from "../recorder.ts";
 import { encodeCopyBlocks } from "./copy_blocks.ts";
@@ -25,13 +25,13 @@ export function encodeMatmulPrepared(
   rec: Recorder,
   pool: BufferPool,
   alloc: ScratchAlloc,
-  bufs: { a: GPUBuffer; b: GPUBuffer; out: GPUBuffer },
+  bufs: BinaryBuffers<GPUBuffer>,
   spec: MatmulSpec,
   variant: MatmulVariant,
   overrides?: Readonly<Record<string, number>>,
 ): void {
   if (matmulSupports(variant, spec)) {
-    encodeMatmul(rec, bufs.a, bufs.b, bufs.out, spec, variant, overrides);
+    encodeMatmul(rec, bufs, spec, variant, overrides);
     return;
   }
   const { m, k, n } = spec;
@@ -60,13 +60,13 @@ export function encodeMatmulPrepared(
   let a = bufs.a, b = bufs.b;
   if (spec.transA) {
     const t = tmp(m * k);
-    encodePermute(rec, a, t, [k, m], [1, 0]);
+    encodePermute(rec, a, t, { shape: [k, m], perm: [1, 0] });
     a = t;
   }
   if (k4 !== k) a = padCols(a, m, k, k4); // (M, K4)
   if (spec.transB) {
     const t = tmp(k * n);
-    encodePermute(rec, b, t, [n, k], [1, 0]);
+    encodePermute(rec, b, t, { shape: [n, k], perm: [1, 0] });
     b = t;
   }
   if (k4 !== k || n4 !== n) b = padCols(b, k, n, n4, k4 - k); // (K4, N4), zero rows after K
@@ -74,16 +74,14 @@ export function encodeMatmulPrepared(
   if (n4 === n) {
     encodeMatmul(
       rec,
-      a,
-      b,
-      bufs.out,
+      { a, b, out: bufs.out },
       { ...plain, accumulate: spec.accumulate },
       variant,
       overrides,
     );
   } else {
     const o = tmp(m * n4);
-    encodeMatmul(rec, a, b, o, { ...plain, accumulate: false }, variant, overrides);
+    encodeMatmul(rec, { a, b, out: o }, { ...plain, accumulate: false }, variant, overrides);
     encodeCopyBlocks(rec, o, bufs.out, {
       outer: m,
       inner: n,

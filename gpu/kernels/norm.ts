@@ -3,7 +3,7 @@
  * norm through one geometry, see `Backend.normForward`). One workgroup per row or channel.
  */
 
-import type { NormSpec } from "../../engine/backend.ts";
+import type { NormBackwardBuffers, NormForwardBuffers, NormSpec } from "../../engine/backend.ts";
 import { defineKernel, grid } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -71,14 +71,7 @@ function values(s: NormSpec): Record<string, number> {
 /** Records y, mean, rstd = normForward(x, γ, β). */
 export function encodeNormForward(
   rec: Recorder,
-  bufs: {
-    x: GPUBuffer;
-    gamma: GPUBuffer;
-    beta: GPUBuffer;
-    y: GPUBuffer;
-    mean: GPUBuffer;
-    rstd: GPUBuffer;
-  },
+  bufs: NormForwardBuffers<GPUBuffer>,
   s: NormSpec,
 ): void {
   if (s.rows <= 0 || s.cols <= 0) return;
@@ -89,16 +82,7 @@ export function encodeNormForward(
 /** Records dx (overwritten), dgamma and dbeta (accumulated) of normForward. */
 export function encodeNormBackward(
   rec: Recorder,
-  bufs: {
-    x: GPUBuffer;
-    gamma: GPUBuffer;
-    mean: GPUBuffer;
-    rstd: GPUBuffer;
-    dy: GPUBuffer;
-    dx: GPUBuffer;
-    dgamma: GPUBuffer;
-    dbeta: GPUBuffer;
-  },
+  bufs: NormBackwardBuffers<GPUBuffer>,
   s: NormSpec,
 ): void {
   if (s.rows <= 0 || s.cols <= 0) return;

@@ -2,6 +2,7 @@
  * Kernel object and encoder of permute.wgsl: axis permutation of a tensor of at most 6 dims.
  */
 
+import type { PermuteSpec } from "../../engine/backend.ts";
 import {
   defineKernel,
   elementGrid as groups,
@@ -32,8 +33,7 @@ export function encodePermute(
   rec: Recorder,
   x: GPUBuffer,
   out: GPUBuffer,
-  shape: readonly number[],
-  perm: readonly number[],
+  { shape, perm }: PermuteSpec,
 ): void {
   const n = shape.reduce((p, q) => p * q, 1);
   if (n <= 0) return;

@@ -3,6 +3,7 @@
  * device (u32 bits identical; the stream key is computed on the host with `streamKey`).
  */
 
+import type { RandomSpec } from "../../engine/backend.ts";
 import { streamKey } from "../../engine/random.ts";
 import { defineKernel, elementGrid, ELEMENTWISE_WG as WG } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
@@ -26,10 +27,7 @@ export const RANDOM = defineKernel({
 export function encodeRandom(
   rec: Recorder,
   out: GPUBuffer,
-  n: number,
-  dist: "normal" | "uniform",
-  seed: number,
-  offset: number,
+  { n, dist, seed, offset }: RandomSpec,
 ): void {
   if (n <= 0) return;
   rec.dispatch(RANDOM, [out], {

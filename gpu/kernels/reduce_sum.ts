@@ -3,6 +3,7 @@
  * workgroup-per-output entry point when there are few outputs (< 256) and a long reduced axis.
  */
 
+import type { ReduceSumSpec } from "../../engine/backend.ts";
 import { defineKernel, elementGrid, grid } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -40,7 +41,7 @@ export function encodeReduceSum(
   rec: Recorder,
   x: GPUBuffer,
   out: GPUBuffer,
-  s: { outer: number; len: number; inner: number; accumulate: boolean },
+  s: ReduceSumSpec,
 ): void {
   const outputs = s.outer * s.inner;
   if (outputs <= 0) return;

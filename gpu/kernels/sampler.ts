@@ -4,6 +4,7 @@
  * `Backend.langevinUpdate`.
  */
 
+import type { LangevinSpec, SamplerBuffers, SdeUpdateSpec } from "../../engine/backend.ts";
 import { defineKernel, elementGrid, ELEMENTWISE_WG as WG, grid } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -47,24 +48,21 @@ export const LANGEVIN_UPDATE = defineKernel({
 /** Records out = cz·z + cs·s + cn·noise (out may be z). */
 export function encodeSdeUpdate(
   rec: Recorder,
-  bufs: { z: GPUBuffer; s: GPUBuffer; noise: GPUBuffer; out: GPUBuffer },
-  n: number,
-  c: { cz: number; cs: number; cn: number },
+  bufs: SamplerBuffers<GPUBuffer>,
+  { n, cz, cs, cn }: SdeUpdateSpec,
 ): void {
   if (n <= 0) return;
   const { z, s, noise, out } = bufs;
-  rec.dispatch(SDE_UPDATE, [z, s, noise, out], { n, ...c }, elementGrid(n));
+  rec.dispatch(SDE_UPDATE, [z, s, noise, out], { n, cz, cs, cn }, elementGrid(n));
 }
 
 /** Records the row-wise Langevin corrector step (out may be z). */
 export function encodeLangevinUpdate(
   rec: Recorder,
-  bufs: { z: GPUBuffer; s: GPUBuffer; noise: GPUBuffer; out: GPUBuffer },
-  rows: number,
-  cols: number,
-  c: { snr: number; alpha: number },
+  bufs: SamplerBuffers<GPUBuffer>,
+  { rows, cols, snr, alpha }: LangevinSpec,
 ): void {
   if (rows <= 0 || cols <= 0) return;
   const { z, s, noise, out } = bufs;
-  rec.dispatch(LANGEVIN_UPDATE, [z, s, noise, out], { rows, cols, ...c }, grid(rows));
+  rec.dispatch(LANGEVIN_UPDATE, [z, s, noise, out], { rows, cols, snr, alpha }, grid(rows));
 }

@@ -2,6 +2,7 @@
  * Kernel object and encoder of sum_squares.wgsl: out[0] (+)= Σ x², one workgroup.
  */
 
+import type { SumSquaresSpec } from "../../engine/backend.ts";
 import { defineKernel } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -20,8 +21,7 @@ export function encodeSumSquares(
   rec: Recorder,
   x: GPUBuffer,
   out: GPUBuffer,
-  n: number,
-  accumulate: boolean,
+  { n, accumulate }: SumSquaresSpec,
 ): void {
   rec.dispatch(SUM_SQUARES, [x, out], { n, accumulate: accumulate ? 1 : 0 }, [1]);
 }

@@ -2,6 +2,7 @@
  * Kernel object and encoder of time_embedding.wgsl: sinusoidal embedding of t (B) → (B, dim).
  */
 
+import type { TimeEmbeddingSpec } from "../../engine/backend.ts";
 import { defineKernel, elementGrid, ELEMENTWISE_WG as WG } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -25,10 +26,7 @@ export function encodeTimeEmbedding(
   rec: Recorder,
   t: GPUBuffer,
   out: GPUBuffer,
-  b: number,
-  dim: number,
-  maxPeriod: number,
-  scale: number,
+  { b, dim, maxPeriod, scale }: TimeEmbeddingSpec,
 ): void {
   if (b * dim <= 0) return;
   rec.dispatch(

@@ -3,7 +3,7 @@
  * (engine/reference/scalar.ts is the spec).
  */
 
-import type { UnaryOp } from "../../engine/backend.ts";
+import type { UnaryOp, UnarySpec } from "../../engine/backend.ts";
 import { defineKernel, elementGrid as groups, ELEMENTWISE_WG as WG } from "../kernel.ts";
 import type { Recorder } from "../recorder.ts";
 
@@ -71,10 +71,8 @@ export const UNARY = {
 export function encodeUnary(
   rec: Recorder,
   kind: "forward" | "backward" | "second",
-  op: UnaryOp,
   bufs: { x: GPUBuffer; a?: GPUBuffer; b?: GPUBuffer; out: GPUBuffer },
-  n: number,
-  alpha: number,
+  { op, n, alpha = 0 }: UnarySpec,
 ): void {
   if (n <= 0) return;
   const code = UNARY_OPS.indexOf(op);

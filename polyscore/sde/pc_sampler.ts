@@ -231,22 +231,18 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
       if (p.noise === "clean") ot = consts.values;
       else if (p.noise === "code_quirk") {
         ot = Tensor.empty(backend, [p.b, p.d]);
-        backend.sdeUpdate(
-          consts.values.buf,
-          consts.values.buf,
-          consts.values.buf,
-          ot.buf,
-          ot.size,
-          {
-            cz: sde.alpha(t) + sde.sigma(t),
-            cs: 0,
-            cn: 0,
-          },
-        );
+        const v = consts.values.buf;
+        backend.sdeUpdate({ z: v, s: v, noise: v, out: ot.buf }, {
+          n: ot.size,
+          cz: sde.alpha(t) + sde.sigma(t),
+          cs: 0,
+          cn: 0,
+        });
       } else {
         const xi = stream.normal(backend, [p.b, p.d]);
         ot = Tensor.empty(backend, [p.b, p.d]);
-        backend.sdeUpdate(consts.values.buf, xi.buf, xi.buf, ot.buf, ot.size, {
+        backend.sdeUpdate({ z: consts.values.buf, s: xi.buf, noise: xi.buf, out: ot.buf }, {
+          n: ot.size,
           cz: sde.alpha(t),
           cs: sde.sigma(t),
           cn: 0,
@@ -265,14 +261,19 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
       const xiNoise = stream.normal(backend, [p.b, p.d]);
       const next = Tensor.empty(backend, [p.b, p.d]);
       const c = { cz: 1 + 0.5 * beta * dt, cs: beta * dt };
-      backend.sdeUpdate(xi.buf, s.buf, xiNoise.buf, next.buf, next.size, {
+      backend.sdeUpdate({ z: xi.buf, s: s.buf, noise: xiNoise.buf, out: next.buf }, {
+        n: next.size,
         ...c,
         cn: Math.sqrt(beta * dt),
       });
       let m: Tensor | null = null;
       if (wantMean) {
         m = Tensor.empty(backend, [p.b, p.d]);
-        backend.sdeUpdate(xi.buf, s.buf, s.buf, m.buf, m.size, { ...c, cn: 0 });
+        backend.sdeUpdate({ z: xi.buf, s: s.buf, noise: s.buf, out: m.buf }, {
+          n: m.size,
+          ...c,
+          cn: 0,
+        });
       }
       return [next, m];
     };
@@ -285,19 +286,18 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
       const alpha = sde.discreteAlpha(t, p.n);
       const rows = p.rowNorm ? p.b : 1, cols = p.rowNorm ? p.d : p.b * p.d;
       const next = Tensor.empty(backend, [p.b, p.d]);
-      backend.langevinUpdate(xi.buf, s.buf, noise.buf, next.buf, rows, cols, { snr: p.snr, alpha });
+      const step = { rows, cols, snr: p.snr, alpha };
+      backend.langevinUpdate({ z: xi.buf, s: s.buf, noise: noise.buf, out: next.buf }, step);
       let m: Tensor | null = null;
       if (wantMean) {
         // z + εs ± √(2ε)ξ share ε (‖−ξ‖ = ‖ξ‖), so their average is the noise-free mean z + εs.
         const minus = Tensor.empty(backend, [p.b, p.d]);
-        backend.affine(noise.buf, minus.buf, noise.size, -1, 0);
+        backend.affine(noise.buf, minus.buf, { n: noise.size, scale: -1, shift: 0 });
         const other = Tensor.empty(backend, [p.b, p.d]);
-        backend.langevinUpdate(xi.buf, s.buf, minus.buf, other.buf, rows, cols, {
-          snr: p.snr,
-          alpha,
-        });
+        backend.langevinUpdate({ z: xi.buf, s: s.buf, noise: minus.buf, out: other.buf }, step);
         m = Tensor.empty(backend, [p.b, p.d]);
-        backend.sdeUpdate(next.buf, other.buf, other.buf, m.buf, m.size, {
+        backend.sdeUpdate({ z: next.buf, s: other.buf, noise: other.buf, out: m.buf }, {
+          n: m.size,
           cz: 0.5,
           cs: 0.5,
           cn: 0,

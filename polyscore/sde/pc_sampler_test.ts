@@ -160,14 +160,24 @@ Deno.test("sdeUpdate and langevinUpdate equal their composed ops on the referenc
     const s = Tensor.from(be, sv, [r, c]);
     const n = Tensor.from(be, randomArray(r * c, 3), [r, c]);
     const out = Tensor.empty(be, [r, c]);
-    be.sdeUpdate(z.buf, s.buf, n.buf, out.buf, r * c, { cz: 1.3, cs: -0.7, cn: 0.25 });
+    be.sdeUpdate({ z: z.buf, s: s.buf, noise: n.buf, out: out.buf }, {
+      n: r * c,
+      cz: 1.3,
+      cs: -0.7,
+      cn: 0.25,
+    });
     const want = ops.add(ops.add(ops.scale(z, 1.3), ops.scale(s, -0.7)), ops.scale(n, 0.25));
     assertAllClose(refData(out), refData(want), { atol: 1e-14, label: "sdeUpdate" });
     for (const [rows, cols] of [[r, c], [1, r * c]]) {
       const [snr, alpha] = [0.16, 0.97];
       const zz = z.view([rows, cols]), ss = s.view([rows, cols]), nn = n.view([rows, cols]);
       const l = Tensor.empty(be, [rows, cols]);
-      be.langevinUpdate(zz.buf, ss.buf, nn.buf, l.buf, rows, cols, { snr, alpha });
+      be.langevinUpdate({ z: zz.buf, s: ss.buf, noise: nn.buf, out: l.buf }, {
+        rows,
+        cols,
+        snr,
+        alpha,
+      });
       const s2 = ops.sum(ops.square(ss), -1, true), n2 = ops.sum(ops.square(nn), -1, true);
       const eps = refData(ops.scale(ops.div(n2, s2), 2 * alpha * snr * snr)).map((e) =>
         Number.isFinite(e) ? e : 0
@@ -183,7 +193,12 @@ Deno.test("sdeUpdate and langevinUpdate equal their composed ops on the referenc
       });
       // out may alias z.
       const zc = Tensor.from(be, refData(zz), [rows, cols]);
-      be.langevinUpdate(zc.buf, ss.buf, nn.buf, zc.buf, rows, cols, { snr, alpha });
+      be.langevinUpdate({ z: zc.buf, s: ss.buf, noise: nn.buf, out: zc.buf }, {
+        rows,
+        cols,
+        snr,
+        alpha,
+      });
       assertAllClose(refData(zc), refData(composed), { atol: 1e-13, label: "aliased" });
     }
   });

@@ -10,16 +10,35 @@
  * does it).
  */
 import type {
+  AdamBuffers,
   AdamSpec,
+  AffineSpec,
   Backend,
+  BinaryBuffers,
   BinaryOp,
-  BroadcastSpec,
+  BinarySpec,
+  Col2imSpec,
   ConvGeometry,
   CopyBlocksSpec,
   DeviceBuffer,
+  LangevinSpec,
+  LogSoftmaxBackwardBuffers,
   MatmulSpec,
+  NormBackwardBuffers,
+  NormForwardBuffers,
   NormSpec,
+  PermuteSpec,
+  RandomSpec,
+  ReduceSumSpec,
+  RowsSpec,
+  SamplerBuffers,
+  SdeUpdateSpec,
+  SumSquaresSpec,
+  TimeEmbeddingSpec,
+  UnaryBackwardBuffers,
   UnaryOp,
+  UnarySecondBuffers,
+  UnarySpec,
 } from "../../engine/backend.ts";
 import { assetUrl } from "../../engine/assets.ts";
 import { streamKey } from "../../engine/random.ts";
@@ -267,11 +286,7 @@ export class WasmCpuBackend implements Backend {
     this.#run("fill", [p(out), value, n], n, PARALLEL_MIN.elementwise);
   }
 
-  copyBlocks(
-    src: DeviceBuffer,
-    dst: DeviceBuffer,
-    s: CopyBlocksSpec,
-  ): void {
+  copyBlocks(src: DeviceBuffer, dst: DeviceBuffer, s: CopyBlocksSpec): void {
     this.#run(
       "copy_blocks",
       [
@@ -288,66 +303,47 @@ export class WasmCpuBackend implements Backend {
     );
   }
 
-  unary(op: UnaryOp, x: DeviceBuffer, out: DeviceBuffer, n: number, alpha = 0): void {
+  unary(x: DeviceBuffer, out: DeviceBuffer, { op, n, alpha = 0 }: UnarySpec): void {
     this.#run("unary", [UNARY[op], p(x), p(out), n, alpha], n, PARALLEL_MIN.elementwise / 4);
   }
 
-  unaryBackward(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    n: number,
-    alpha = 0,
-  ): void {
+  unaryBackward(bufs: UnaryBackwardBuffers, { op, n, alpha = 0 }: UnarySpec): void {
     this.#run(
       "unary_backward",
-      [UNARY[op], p(x), p(dy), p(dx), n, alpha],
+      [UNARY[op], p(bufs.x), p(bufs.dy), p(bufs.dx), n, alpha],
       n,
       PARALLEL_MIN.elementwise / 4,
     );
   }
 
-  unarySecond(
-    op: UnaryOp,
-    x: DeviceBuffer,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    _alpha = 0,
-  ): void {
+  /** `alpha` is not passed: f″ of leaky_relu is 0 whatever its slope. */
+  unarySecond(bufs: UnarySecondBuffers, { op, n }: UnarySpec): void {
     this.#run(
       "unary_second",
-      [UNARY[op], p(x), p(a), p(b), p(out), n],
+      [UNARY[op], p(bufs.x), p(bufs.a), p(bufs.b), p(bufs.out), n],
       n,
       PARALLEL_MIN.elementwise / 4,
     );
   }
 
-  affine(x: DeviceBuffer, out: DeviceBuffer, n: number, scale: number, shift: number): void {
+  affine(x: DeviceBuffer, out: DeviceBuffer, { n, scale, shift }: AffineSpec): void {
     this.#run("affine", [p(x), p(out), n, scale, shift], n, PARALLEL_MIN.elementwise);
   }
 
-  binary(
-    op: BinaryOp,
-    a: DeviceBuffer,
-    b: DeviceBuffer,
-    out: DeviceBuffer,
-    s: BroadcastSpec,
-  ): void {
+  binary(bufs: BinaryBuffers, s: BinarySpec): void {
     const total = s.shape.reduce((x, y) => x * y, 1);
     if (total === 0) return;
     const c = coalesce(s.shape, [s.aStrides, s.bStrides]);
     const params = this.#params([c.shape.length, ...c.shape, ...c.strides[0], ...c.strides[1]]);
-    this.#run("binary", [BINARY[op], p(a), p(b), p(out), params], total, PARALLEL_MIN.elementwise);
+    this.#run(
+      "binary",
+      [BINARY[s.op], p(bufs.a), p(bufs.b), p(bufs.out), params],
+      total,
+      PARALLEL_MIN.elementwise,
+    );
   }
 
-  reduceSum(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    s: { outer: number; len: number; inner: number; accumulate: boolean },
-  ): void {
+  reduceSum(x: DeviceBuffer, out: DeviceBuffer, s: ReduceSumSpec): void {
     if (s.outer * s.inner === 0) return;
     this.#run(
       "reduce_sum",
@@ -357,7 +353,7 @@ export class WasmCpuBackend implements Backend {
     );
   }
 
-  sumSquares(x: DeviceBuffer, out: DeviceBuffer, n: number, accumulate: boolean): void {
+  sumSquares(x: DeviceBuffer, out: DeviceBuffer, { n, accumulate }: SumSquaresSpec): void {
     const partials = this.#ctlPtr + CTL_LAYOUT.PARTIALS;
     const parallel = this.threads > 1 && n > 0 && n >= PARALLEL_MIN.elementwise * this.#minScale;
     this.#run("sum_squares_part", [p(x), n, partials], n, PARALLEL_MIN.elementwise);
@@ -368,23 +364,28 @@ export class WasmCpuBackend implements Backend {
     f32[o] = accumulate ? f32[o] + acc : acc;
   }
 
-  matmul(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, s: MatmulSpec): void {
+  matmul(bufs: BinaryBuffers, s: MatmulSpec): void {
     if (s.m === 0 || s.n === 0) return;
     const flags = (s.transA ? 1 : 0) | (s.transB ? 2 : 0) | (s.accumulate ? 4 : 0);
     this.#run(
       "matmul",
-      [p(a), p(b), p(out), s.m, s.k, s.n, flags, this.#scratch, this.#ctlPtr + 4 * CTL.COUNTER],
+      [
+        p(bufs.a),
+        p(bufs.b),
+        p(bufs.out),
+        s.m,
+        s.k,
+        s.n,
+        flags,
+        this.#scratch,
+        this.#ctlPtr + 4 * CTL.COUNTER,
+      ],
       s.m * s.n * Math.max(s.k, 1),
       PARALLEL_MIN.matmul,
     );
   }
 
-  permute(
-    x: DeviceBuffer,
-    out: DeviceBuffer,
-    shape: readonly number[],
-    perm: readonly number[],
-  ): void {
+  permute(x: DeviceBuffer, out: DeviceBuffer, { shape, perm }: PermuteSpec): void {
     const total = shape.reduce((u, v) => u * v, 1);
     if (total === 0) return;
     const strides = new Array<number>(shape.length);
@@ -412,26 +413,19 @@ export class WasmCpuBackend implements Backend {
     );
   }
 
-  col2im(col: DeviceBuffer, dx: DeviceBuffer, g: ConvGeometry, accumulate: boolean): void {
+  col2im(col: DeviceBuffer, dx: DeviceBuffer, g: Col2imSpec): void {
     const work = g.c * g.kh * g.kw * g.b * g.oh * g.ow + g.b * g.c * g.h * g.w;
     if (g.b * g.c * g.h * g.w === 0) return;
     this.#run(
       "col2im",
-      [p(col), p(dx), this.#geom(g), accumulate ? 1 : 0, this.#scratch],
+      [p(col), p(dx), this.#geom(g), g.accumulate ? 1 : 0, this.#scratch],
       work,
       PARALLEL_MIN.elementwise,
     );
   }
 
-  normForward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    beta: DeviceBuffer,
-    y: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    s: NormSpec,
-  ): void {
+  normForward(bufs: NormForwardBuffers, s: NormSpec): void {
+    const { x, gamma, beta, y, mean, rstd } = bufs;
     this.#run(
       "norm_forward",
       [
@@ -452,17 +446,8 @@ export class WasmCpuBackend implements Backend {
     );
   }
 
-  normBackward(
-    x: DeviceBuffer,
-    gamma: DeviceBuffer,
-    mean: DeviceBuffer,
-    rstd: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    dgamma: DeviceBuffer,
-    dbeta: DeviceBuffer,
-    s: NormSpec,
-  ): void {
+  normBackward(bufs: NormBackwardBuffers, s: NormSpec): void {
+    const { x, gamma, mean, rstd, dy, dx, dgamma, dbeta } = bufs;
     const nch = s.groups * (s.cols / s.chanInner);
     const nt = this.threads;
     // Threads 1.. accumulate dγ/dβ into partial blocks in the scratch area, added in afterwards.
@@ -497,7 +482,7 @@ export class WasmCpuBackend implements Backend {
     }
   }
 
-  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, rows: number, cols: number): void {
+  logSoftmax(x: DeviceBuffer, y: DeviceBuffer, { rows, cols }: RowsSpec): void {
     this.#run(
       "log_softmax",
       [p(x), p(y), rows, cols],
@@ -506,16 +491,10 @@ export class WasmCpuBackend implements Backend {
     );
   }
 
-  logSoftmaxBackward(
-    y: DeviceBuffer,
-    dy: DeviceBuffer,
-    dx: DeviceBuffer,
-    rows: number,
-    cols: number,
-  ): void {
+  logSoftmaxBackward(bufs: LogSoftmaxBackwardBuffers, { rows, cols }: RowsSpec): void {
     this.#run(
       "log_softmax_backward",
-      [p(y), p(dy), p(dx), rows, cols],
+      [p(bufs.y), p(bufs.dy), p(bufs.dx), rows, cols],
       rows < 2 ? 0 : rows * cols,
       PARALLEL_MIN.rows,
     );
@@ -524,10 +503,7 @@ export class WasmCpuBackend implements Backend {
   timeEmbedding(
     t: DeviceBuffer,
     out: DeviceBuffer,
-    b: number,
-    dim: number,
-    maxPeriod: number,
-    scale: number,
+    { b, dim, maxPeriod, scale }: TimeEmbeddingSpec,
   ): void {
     const half = dim / 2;
     const { ptr, cls } = this.#heap.alloc(Math.max(half, 1) * 8);
@@ -545,15 +521,8 @@ export class WasmCpuBackend implements Backend {
     }
   }
 
-  adam(
-    param: DeviceBuffer,
-    grad: DeviceBuffer,
-    m: DeviceBuffer,
-    v: DeviceBuffer,
-    normSq: DeviceBuffer | null,
-    n: number,
-    s: AdamSpec,
-  ): void {
+  adam(bufs: AdamBuffers, s: AdamSpec): void {
+    const { param, grad, m, v, normSq } = bufs, n = s.n;
     let clip = 1;
     if (s.maxNorm > 0 && normSq) {
       const norm = Math.sqrt(this.#heap.f32[p(normSq) / 4]);
@@ -582,13 +551,7 @@ export class WasmCpuBackend implements Backend {
     );
   }
 
-  random(
-    out: DeviceBuffer,
-    n: number,
-    dist: "normal" | "uniform",
-    seed: number,
-    offset: number,
-  ): void {
+  random(out: DeviceBuffer, { n, dist, seed, offset }: RandomSpec): void {
     this.#run(
       "random",
       [p(out), n, dist === "normal" ? 1 : 0, streamKey(seed >>> 0), offset >>> 0],
@@ -597,35 +560,20 @@ export class WasmCpuBackend implements Backend {
     );
   }
 
-  sdeUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    n: number,
-    c: { cz: number; cs: number; cn: number },
-  ): void {
+  sdeUpdate(bufs: SamplerBuffers, c: SdeUpdateSpec): void {
     this.#run(
       "sde_update",
-      [p(z), p(s), p(noise), p(out), n, c.cz, c.cs, c.cn],
-      n,
+      [p(bufs.z), p(bufs.s), p(bufs.noise), p(bufs.out), c.n, c.cz, c.cs, c.cn],
+      c.n,
       PARALLEL_MIN.elementwise,
     );
   }
 
-  langevinUpdate(
-    z: DeviceBuffer,
-    s: DeviceBuffer,
-    noise: DeviceBuffer,
-    out: DeviceBuffer,
-    rows: number,
-    cols: number,
-    c: { snr: number; alpha: number },
-  ): void {
+  langevinUpdate(bufs: SamplerBuffers, c: LangevinSpec): void {
     this.#run(
       "langevin_update",
-      [p(z), p(s), p(noise), p(out), rows, cols, c.snr, c.alpha],
-      rows < 2 ? 0 : rows * cols,
+      [p(bufs.z), p(bufs.s), p(bufs.noise), p(bufs.out), c.rows, c.cols, c.snr, c.alpha],
+      c.rows < 2 ? 0 : c.rows * c.cols,
       PARALLEL_MIN.rows,
     );
   }
@@ -665,7 +613,7 @@ export interface WasmCpuOptions {
  * const be = await createWasmCpuBackend({ threads: 2 });
  * const x = be.alloc(3);
  * be.write(x, [1, 2, 3]);
- * be.unary("square", x, x, 3);
+ * be.unary(x, x, { op: "square", n: 3 });
  * console.log(await be.read(x)); // Float32Array [1, 4, 9]
  * be.destroy();
  * ```

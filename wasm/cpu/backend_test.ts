@@ -7,7 +7,7 @@
  * steps of a tiny conv VAE + layer-norm MLP must follow the reference's loss curve (1e-4).
  */
 import assert from "node:assert/strict";
-import type { Backend, DeviceBuffer } from "../../engine/backend.ts";
+import type { Backend, DeviceBuffer, UnaryOp } from "../../engine/backend.ts";
 import { ReferenceBackend } from "../../engine/reference/backend.ts";
 import { assertAllClose, type CloseOptions, randomArray } from "../../engine/testing.ts";
 import { ConvAutoencoder } from "../../polyscore/models/conv_vae.ts";
@@ -106,14 +106,14 @@ Deno.test("wasm cpu: fill, copyBlocks, affine match reference", async () => {
         label: `affine ${n}`,
         ins: [rnd(n, 2)],
         outs: [n],
-        run: (be, [x], [o]) => be.affine(x, o, n, 1.5, -0.25),
+        run: (be, [x], [o]) => be.affine(x, o, { n, scale: 1.5, shift: -0.25 }),
       });
     }
     await check(bes, {
       label: "affine in place",
       ins: [],
       outs: [rnd(41, 3)],
-      run: (be, _, [o]) => be.affine(o, o, 41, -2, 1),
+      run: (be, _, [o]) => be.affine(o, o, { n: 41, scale: -2, shift: 1 }),
     });
     const blocks: [number, number, boolean][] = [[1, 1, false], [7, 13, true], [300, 5, false], [
       3,
@@ -160,7 +160,7 @@ const UNARY_RANGES: Record<string, [number, number][]> = {
 Deno.test("wasm cpu: unary forward, backward and second derivative match reference", async () => {
   await withBackends(async (bes) => {
     for (const [op, ranges] of Object.entries(UNARY_RANGES)) {
-      const u = op as Parameters<Backend["unary"]>[0];
+      const u = op as UnaryOp;
       for (const [lo, hi] of ranges) {
         for (const n of [37, 33_001]) {
           const x = rnd(n, 7, lo, hi);
@@ -170,27 +170,28 @@ Deno.test("wasm cpu: unary forward, backward and second derivative match referen
               x[i] = Math.exp(Math.log(lo) + (Math.log(hi / lo)) * (i / n));
             }
           }
+          const spec = { op: u, n, alpha: 0.1 };
           const tol = { atol: 1e-6, rtol: 1e-4 };
           const label = `${op} [${lo}, ${hi}] n ${n}`;
           await check(bes, {
             label,
             ins: [x],
             outs: [n],
-            run: (be, [a], [o]) => be.unary(u, a, o, n, 0.1),
+            run: (be, [a], [o]) => be.unary(a, o, spec),
             tol,
           });
           await check(bes, {
             label: `${label} backward`,
             ins: [x, rnd(n, 8)],
             outs: [n],
-            run: (be, [a, g], [o]) => be.unaryBackward(u, a, g, o, n, 0.1),
+            run: (be, [a, g], [o]) => be.unaryBackward({ x: a, dy: g, dx: o }, spec),
             tol,
           });
           await check(bes, {
             label: `${label} second`,
             ins: [x, rnd(n, 9), rnd(n, 10)],
             outs: [n],
-            run: (be, [a, p, q], [o]) => be.unarySecond(u, a, p, q, o, n, 0.1),
+            run: (be, [a, p, q], [o]) => be.unarySecond({ x: a, a: p, b: q, out: o }, spec),
             tol: { atol: 1e-6, rtol: 2e-4 },
           });
         }
@@ -233,7 +234,8 @@ Deno.test("wasm cpu: broadcast binary ops match reference", async () => {
           ins: [rnd(na, 11, -4, 4), b],
           outs: [total],
           run: (be, [x, y], [o]) =>
-            be.binary(op, x, y, o, {
+            be.binary({ a: x, b: y, out: o }, {
+              op,
               shape: full,
               aStrides: bstrides(as, full),
               bStrides: bstrides(bs, full),
@@ -268,7 +270,7 @@ Deno.test("wasm cpu: reduceSum and sumSquares match reference", async () => {
           label: `sumSquares ${n} acc ${acc}`,
           ins: [rnd(n, 15)],
           outs: [[0.5, 7]],
-          run: (be, [x], [o]) => be.sumSquares(x, o, n, acc),
+          run: (be, [x], [o]) => be.sumSquares(x, o, { n, accumulate: acc }),
           tol: { atol: 1e-5, rtol: 1e-4 * Math.sqrt(n) },
         });
       }
@@ -307,7 +309,7 @@ Deno.test("wasm cpu: matmul matches reference for awkward shapes, transposes, ac
           label: `matmul ${m}x${k} @ ${k}x${n} ${JSON.stringify(spec)}`,
           ins: [rnd(m * k, 16), rnd(k * n, 17)],
           outs: [spec.accumulate ? rnd(m * n, 18) : m * n],
-          run: (be, [a, b], [o]) => be.matmul(a, b, o, spec),
+          run: (be, [a, b], [o]) => be.matmul({ a, b, out: o }, spec),
           tol: { atol: 1e-5, rtol: 1e-4 * Math.sqrt(k) },
         });
       }
@@ -334,7 +336,7 @@ Deno.test("wasm cpu: permute matches reference", async () => {
         label: `permute [${shape}] by [${perm}]`,
         ins: [rnd(n, 19)],
         outs: [n],
-        run: (be, [x], [o]) => be.permute(x, o, shape, perm),
+        run: (be, [x], [o]) => be.permute(x, o, { shape, perm }),
         tol: { atol: 0, rtol: 0 },
       });
     }
@@ -374,7 +376,7 @@ Deno.test("wasm cpu: im2col and col2im match reference (stride 2, pad 1, 1x1, od
           label: `col2im ${JSON.stringify(g)} acc ${acc}`,
           ins: [rnd(ncol, 21)],
           outs: [acc ? rnd(nx, 22) : nx],
-          run: (be, [c], [o]) => be.col2im(c, o, g, acc),
+          run: (be, [c], [o]) => be.col2im(c, o, { ...g, accumulate: acc }),
         });
       }
     }
@@ -397,7 +399,8 @@ Deno.test("wasm cpu: normForward/normBackward (layer and group norm) match refer
         label: `normForward ${JSON.stringify(s)}`,
         ins: [x, gamma, beta],
         outs: [n, s.rows, s.rows],
-        run: (be, [a, g, b], [y, mu, rs]) => be.normForward(a, g, b, y, mu, rs, s),
+        run: (be, [x, gamma, beta], [y, mean, rstd]) =>
+          be.normForward({ x, gamma, beta, y, mean, rstd }, s),
         tol: { atol: 1e-5, rtol: 1e-4 },
       });
       // Saved statistics from the reference, so the backward is checked on its own.
@@ -414,8 +417,8 @@ Deno.test("wasm cpu: normForward/normBackward (layer and group norm) match refer
         label: `normBackward ${JSON.stringify(s)}`,
         ins: [x, gamma, mean, rstd, rnd(n, 26)],
         outs: [n, rnd(nch, 27), rnd(nch, 28)],
-        run: (be, [a, g, mu, rs, dy], [dx, dg, db]) =>
-          be.normBackward(a, g, mu, rs, dy, dx, dg, db, s),
+        run: (be, [x, gamma, mean, rstd, dy], [dx, dgamma, dbeta]) =>
+          be.normBackward({ x, gamma, mean, rstd, dy, dx, dgamma, dbeta }, s),
         tol: { atol: 1e-5, rtol: 1e-4 * Math.sqrt(s.rows * s.cols / nch) },
       });
     }
@@ -431,7 +434,7 @@ Deno.test("wasm cpu: logSoftmax and its backward match reference", async () => {
         label: `logSoftmax ${rows}x${cols}`,
         ins: [x],
         outs: [n],
-        run: (be, [a], [y]) => be.logSoftmax(a, y, rows, cols),
+        run: (be, [a], [y]) => be.logSoftmax(a, y, { rows, cols }),
         tol: { atol: 1e-5, rtol: 1e-5 },
       });
       const y = new Float64Array(n);
@@ -445,7 +448,7 @@ Deno.test("wasm cpu: logSoftmax and its backward match reference", async () => {
         label: `logSoftmaxBackward ${rows}x${cols}`,
         ins: [y, rnd(n, 30)],
         outs: [n],
-        run: (be, [a, g], [o]) => be.logSoftmaxBackward(a, g, o, rows, cols),
+        run: (be, [y, dy], [dx]) => be.logSoftmaxBackward({ y, dy, dx }, { rows, cols }),
         tol: { atol: 1e-5, rtol: 1e-4 * Math.sqrt(cols) },
       });
     }
@@ -461,12 +464,13 @@ Deno.test("wasm cpu: timeEmbedding, adam, sdeUpdate, langevinUpdate match refere
         label: `timeEmbedding b ${b} dim ${dim}`,
         ins: [t],
         outs: [b * dim],
-        run: (be, [tt], [o]) => be.timeEmbedding(tt, o, b, dim, 10_000, 1),
+        run: (be, [tt], [o]) => be.timeEmbedding(tt, o, { b, dim, maxPeriod: 10_000, scale: 1 }),
       });
     }
     for (const n of [1, 37, 40_003]) {
       for (const [maxNorm, wd, normSq] of [[0, 0, 0], [1, 0.01, 30], [100, 0, 30]]) {
         const spec = {
+          n,
           lr: 1e-3,
           beta1: 0.9,
           beta2: 0.999,
@@ -479,7 +483,8 @@ Deno.test("wasm cpu: timeEmbedding, adam, sdeUpdate, langevinUpdate match refere
           label: `adam n ${n} ${JSON.stringify(spec)}`,
           ins: [rnd(n, 32), [normSq]],
           outs: [rnd(n, 33), rnd(n, 34, -0.1, 0.1), rnd(n, 35, 0, 0.01)],
-          run: (be, [g, ns], [p, m, v]) => be.adam(p, g, m, v, maxNorm > 0 ? ns : null, n, spec),
+          run: (be, [grad, ns], [param, m, v]) =>
+            be.adam({ param, grad, m, v, normSq: maxNorm > 0 ? ns : null }, spec),
           tol: { atol: 1e-6, rtol: 1e-5 },
         });
       }
@@ -487,7 +492,8 @@ Deno.test("wasm cpu: timeEmbedding, adam, sdeUpdate, langevinUpdate match refere
         label: `sdeUpdate n ${n}`,
         ins: [rnd(n, 36), rnd(n, 37), rnd(n, 38)],
         outs: [n],
-        run: (be, [z, s, e], [o]) => be.sdeUpdate(z, s, e, o, n, { cz: 1.01, cs: 0.3, cn: -0.2 }),
+        run: (be, [z, s, noise], [out]) =>
+          be.sdeUpdate({ z, s, noise, out }, { n, cz: 1.01, cs: 0.3, cn: -0.2 }),
       });
     }
     for (const [rows, cols] of [[1, 1], [5, 17], [300, 64]]) {
@@ -497,8 +503,8 @@ Deno.test("wasm cpu: timeEmbedding, adam, sdeUpdate, langevinUpdate match refere
         label: `langevinUpdate ${rows}x${cols}`,
         ins: [rnd(rows * cols, 39), s, rnd(rows * cols, 41)],
         outs: [rows * cols],
-        run: (be, [z, ss, e], [o]) =>
-          be.langevinUpdate(z, ss, e, o, rows, cols, { snr: 0.16, alpha: 0.9 }),
+        run: (be, [z, s, noise], [out]) =>
+          be.langevinUpdate({ z, s, noise, out }, { rows, cols, snr: 0.16, alpha: 0.9 }),
         tol: { atol: 1e-5, rtol: 1e-4 },
       });
     }
@@ -513,14 +519,14 @@ Deno.test("wasm cpu: random matches engine/random.ts (uniform bit-exact, normal 
           label: `uniform n ${n} offset ${offset} seed ${seed}`,
           ins: [],
           outs: [n],
-          run: (be, _, [o]) => be.random(o, n, "uniform", seed, offset),
+          run: (be, _, [o]) => be.random(o, { n, dist: "uniform", seed, offset }),
           tol: { atol: 0, rtol: 0 },
         });
         await check(bes, {
           label: `normal n ${n} offset ${offset} seed ${seed}`,
           ins: [],
           outs: [n],
-          run: (be, _, [o]) => be.random(o, n, "normal", seed, offset),
+          run: (be, _, [o]) => be.random(o, { n, dist: "normal", seed, offset }),
           tol: { atol: 2e-6, rtol: 1e-5 },
         });
       }
