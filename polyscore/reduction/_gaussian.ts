@@ -162,15 +162,7 @@ export function largestPrincipalAngleSin(
   return Math.sqrt(Math.max(0, top));
 }
 
-/** ‖a − b‖_F / ‖b‖_F. */
-export function relativeFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+export { relativeFrobenius } from "./h_diagnostics.ts";
 
 /**
  * A latent Gaussian with cross-modality correlation: z_m = μ_m + S_m (B_m f + e_m) with a shared
