@@ -113,6 +113,24 @@ export function fixtureReport(modalities: number, withReduction: boolean): Repor
         epsilon_fraction: 0.05,
         trace: 1,
         sweep: [],
+        held_out: { tuples: 100, trace: 1.1, bound: 0.0051 },
+        gaussian_part: {
+          trace: 0.9,
+          bound: 0.003,
+          relative_frobenius: 0.12,
+          principal_angles_deg: ranks.map((r) => Array.from({ length: r }, (_, i) => i * 1.5)),
+        },
+        lift_ceiling: {
+          tuples: 100,
+          points: [{
+            label: "chosen",
+            fraction: 0.05,
+            ranks,
+            total_rank: ranks.reduce((a, b) => a + b, 0),
+            gaussian: perModality(() => 0.7),
+            zero: perModality(() => 0.8),
+          }],
+        },
       }
       : null,
     time_split: { data: 0.5 },

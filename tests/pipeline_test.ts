@@ -98,8 +98,32 @@ Deno.test("train --preset tiny writes a complete report", async () => {
   if (!(report.reduction.total_rank <= report.reduction.total_dim && report.reduction.bound >= 0)) {
     throw new Error(`bad reduction: ${JSON.stringify(report.reduction)}`);
   }
+  const red = report.reduction;
+  if (!(red.held_out?.trace > 0 && red.held_out.tuples === 64 && red.held_out.bound >= 0)) {
+    throw new Error(`bad held-out H: ${JSON.stringify(red.held_out)}`);
+  }
+  const gp = red.gaussian_part;
+  if (!(gp?.relative_frobenius >= 0 && gp.principal_angles_deg.length === 2)) {
+    throw new Error(`bad Gaussian part: ${JSON.stringify(gp)}`);
+  }
+  // The full-rank lift returns the test latents bit for bit (f64 round trip) and the encoder's
+  // rows do not depend on the batch, so its ceiling is the reconstruction ceiling exactly. On tiny
+  // the classifiers are near chance on reconstructions, so this checks the plumbing; the known
+  // answers of the lift are in polyscore/eval/lift_ceiling_test.ts.
+  const full = red.lift_ceiling?.points.find((p: { label: string }) => p.label === "full rank");
+  for (const noise of ["gaussian", "zero"]) {
+    if (JSON.stringify(full?.[noise]) !== JSON.stringify(report.reconstruction_ceiling)) {
+      throw new Error(
+        `full-rank lift ceiling (${noise}) ${JSON.stringify(full?.[noise])} is not the ` +
+          `reconstruction ceiling ${JSON.stringify(report.reconstruction_ceiling)}`,
+      );
+    }
+  }
   const md = await Deno.readTextFile(`${root}/e2e/report.md`);
   if (!md.includes("Conditional coherence")) throw new Error("report.md lacks the coherence table");
+  if (!md.includes("Lift ceiling") || !md.includes("held-out")) {
+    throw new Error("report.md lacks the reduction diagnostics");
+  }
   await Deno.stat(`${root}/e2e/samples/sbm-ae_given_m0.png`);
   await Deno.stat(`${root}/e2e/checkpoints/ae_m0.safetensors`);
   await Deno.remove(root, { recursive: true });

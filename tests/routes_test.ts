@@ -93,6 +93,11 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
     assert.match(r.body, /id="coherence-chart"/);
     assert.match(r.body, /id="reduction"/);
     assert.match(r.body, /Total rank <b>12<\/b> of <b>24<\/b>/);
+    assert.match(r.body, /id="h-diagnostics"/);
+    assert.match(r.body, /learned, held-out \(100\)<\/td><td>1.100<\/td><td>0.0051<\/td>/);
+    assert.match(r.body, /largest basis angle per modality: 3.0°, 4.5°, 6.0°/);
+    assert.match(r.body, /id="lift-ceiling"/);
+    assert.match(r.body, /<td>chosen<\/td><td>12<\/td><td>0.700 \/ 0.800<\/td>/);
     assert.match(r.body, /id="classifier-accuracy"/);
     assert.match(r.body, /href="\/api\/runs\/done-1\/files\/report.md"/);
     assert.match(r.body, /<script type="module" src="\/static\/islands\/client.js">/);

@@ -73,7 +73,8 @@ export function liftRoundTrip(
 /**
  * The lift ceiling of each reduction: per modality, the mean score of
  * decode(lift(project(z_test))) with ξ ~ N(0, I) (one draw, shared by every point: paired) and
- * with ξ = 0. Points with the same ranks share one measurement (same H, same bases).
+ * with ξ = 0. Points with the same ranks share one measurement (same H, same bases), and full
+ * rank is measured once (no complement).
  *
  * @param whitening the fitted whitening.
  * @param points the reductions to measure.
@@ -109,7 +110,10 @@ export async function liftCeilings(
         }
         return res;
       };
-      acc = { gaussian: await measure(xi), zero: await measure(zeros) };
+      const gaussian = await measure(xi);
+      // At full rank the complement is empty: ξ does not enter, so one measurement serves both.
+      const full = p.ranks.every((r, m) => r === whitening.dims[m]);
+      acc = { gaussian, zero: full ? gaussian : await measure(zeros) };
       done.set(key, acc);
     }
     out.push({

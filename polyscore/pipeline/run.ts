@@ -8,6 +8,7 @@ import type { Backend } from "../../engine/backend.ts";
 import { RunStore } from "../runs/store.ts";
 import { VERSION } from "../../engine/version.ts";
 import { reconstructionStats } from "../eval/ceiling.ts";
+import { decoderScorer, liftCeilings } from "../eval/lift_ceiling.ts";
 import { conditioningSubsets } from "../eval/subsets.ts";
 import type { MethodInputs } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
@@ -22,7 +23,7 @@ import { loadDataset } from "./stage_data.ts";
 import { conditionalGrid } from "./stage_eval.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
-import { runReduction } from "./stage_reduction.ts";
+import { liftPoints, runReduction } from "./stage_reduction.ts";
 
 export { loadDataset };
 
@@ -154,6 +155,31 @@ export async function runPipeline(
     if (stop("latents")) return finish(null);
     const red = cfg.reduction.enabled ? await runReduction(ctx, lat) : null;
     lap("reduction");
+    const fractionOfChosen = cfg.reduction.ranks.length || cfg.reduction.epsilonAbsolute > 0
+      ? null
+      : cfg.reduction.epsilonFraction;
+    // Configs saved before liftTuples existed read it as undefined: every test tuple.
+    const liftN = Math.min(ctx.test.count, cfg.reduction.liftTuples || ctx.test.count);
+    const lift = red
+      ? await liftCeilings(
+        red.whitening,
+        liftPoints(red, fractionOfChosen),
+        lat.test.subarray(0, liftN * lat.total),
+        liftN,
+        decoderScorer(ctx, aes, lat, scorers),
+        cfg.seed * 7919 + 13,
+      )
+      : null;
+    if (lift) {
+      const chosen = lift.find((p) => p.label === "chosen")!;
+      say(
+        "reduction",
+        `lift ceiling (chosen ranks, ξ ~ N(0, I)) ${
+          chosen.gaussian.map((c) => c?.toFixed(3) ?? "–").join(" ")
+        }`,
+      );
+    }
+    lap("lift ceiling");
     if (stop("reduction")) return finish(null);
 
     const inputs: MethodInputs = { ctx, aes, lat, reduction: red };
@@ -190,9 +216,7 @@ export async function runPipeline(
       reduction: red
         ? {
           epsilon: red.selection.epsilon,
-          epsilon_fraction: cfg.reduction.ranks.length || cfg.reduction.epsilonAbsolute > 0
-            ? null
-            : cfg.reduction.epsilonFraction,
+          epsilon_fraction: fractionOfChosen,
           ranks: red.selection.ranks,
           latent_dims: lat.dims,
           total_rank: red.selection.ranks.reduce((a, b) => a + b, 0),
@@ -201,6 +225,26 @@ export async function runPipeline(
           trace: red.selection.trace,
           spectra: red.selection.spectra.map((s) => Array.from(s.values)),
           sweep: sweep ?? red.sweep,
+          held_out: red.heldOut,
+          gaussian_part: {
+            trace: red.gaussian.trace,
+            bound: red.gaussian.bound,
+            relative_frobenius: red.gaussian.relativeFrobenius,
+            principal_angles_deg: red.gaussian.angles.map((a) => a.map((x) => x * 180 / Math.PI)),
+          },
+          lift_ceiling: lift
+            ? {
+              tuples: liftN,
+              points: lift.map((p) => ({
+                label: p.label,
+                fraction: p.fraction,
+                ranks: p.ranks,
+                total_rank: p.totalRank,
+                gaussian: p.gaussian,
+                zero: p.zero,
+              })),
+            }
+            : undefined,
         }
         : null,
       time_split: split,

@@ -1,10 +1,11 @@
 /**
  * `report.md`, a researcher's summary of a {@link Report}: coherence by number of given modalities
  * per method (mean ± std over seeds), Fréchet distances, classifier accuracies, the reconstruction
- * ceiling, the reduction, the time split. Also the aggregation of per-seed results.
+ * ceiling, the reduction with the diagnostics of H and the lift ceiling, the time split. Also the
+ * aggregation of per-seed results.
  */
 import type { MethodResult } from "../pipeline/stage_eval.ts";
-import type { MethodReport, Report } from "./report.ts";
+import { type MethodReport, modalityNames, type Report } from "./report.ts";
 
 /** Mean and sample standard deviation. */
 export function meanStd(xs: readonly number[]): [number, number] {
@@ -136,10 +137,74 @@ export function reportMarkdown(r: Report): string {
         lines.push(`| ${p.fraction} | ${p.totalRank} | ${fmt(p.bound, 4)} | [${p.ranks}] |${coh}`);
       }
     }
+    lines.push(...diagnosticsMarkdown(r));
   }
   const split = r.time_split;
   lines.push("", "## Time split", "", "| stage | seconds |", "|---|---|");
   for (const [k, v] of Object.entries(split)) lines.push(`| ${k} | ${fmt(v, 1)} |`);
   lines.push("");
   return lines.join("\n");
+}
+
+/** The diagnostics of H (held-out, Gaussian part) and the lift ceiling, when the report has them. */
+function diagnosticsMarkdown(r: Report): string[] {
+  const red = r.reduction;
+  if (!red) return [];
+  const lines: string[] = [];
+  const ho = red.held_out, gp = red.gaussian_part, lc = red.lift_ceiling;
+  if (ho || gp) {
+    lines.push("", "### Diagnostics of H", "");
+    lines.push("| H | tr H | estimated bound at the chosen ranks |", "|---|---|---|");
+    lines.push(
+      `| learned, in-sample (training latents) | ${fmt(red.trace)} | ${fmt(red.bound, 4)} |`,
+    );
+    if (ho) {
+      lines.push(
+        `| learned, held-out (${ho.tuples} test latents) | ${fmt(ho.trace)} | ${
+          fmt(ho.bound, 4)
+        } |`,
+      );
+    }
+    if (gp) {
+      lines.push(`| Gaussian part H_G (in-sample) | ${fmt(gp.trace)} | ${fmt(gp.bound, 4)} |`);
+    }
+    if (gp) {
+      const names = modalityNames(r, gp.principal_angles_deg.length);
+      lines.push(
+        "",
+        `‖H − H_G‖_F / ‖H‖_F = ${
+          fmt(gp.relative_frobenius)
+        }. Largest principal angle between the ` +
+          `chosen basis of H and of H_G at the same rank, per modality: ${
+            gp.principal_angles_deg.map((a, m) =>
+              `${names[m]} ${a.length ? `${fmt(Math.max(...a), 1)}°` : "–"}`
+            ).join(", ")
+          }.`,
+      );
+    }
+  }
+  if (lc?.points.length) {
+    const mods = lc.points[0].gaussian.length;
+    const names = modalityNames(r, mods);
+    lines.push(
+      "",
+      `### Lift ceiling: accuracy on decode(lift(project(z_test))), ${lc.tuples} test tuples`,
+      "",
+      "Each cell: complement from N(0, I) (as SBM-SRR samples it) / complement 0.",
+      "",
+      `| reduction | total rank | ${names.join(" | ")} |`,
+      `|---|---|${names.map(() => "---").join("|")}|`,
+      `| reconstruction ceiling (all test tuples) | ${red.total_dim} | ${
+        names.map((_, m) => fmt(r.reconstruction_ceiling[m])).join(" | ")
+      } |`,
+    );
+    for (const p of lc.points) {
+      lines.push(
+        `| ${p.label} | ${p.total_rank} | ${
+          p.gaussian.map((g, m) => `${fmt(g)} / ${fmt(p.zero[m])}`).join(" | ")
+        } |`,
+      );
+    }
+  }
+  return lines;
 }

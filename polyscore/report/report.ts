@@ -37,6 +37,20 @@ export interface SweepEntry {
   unconditional_coherence?: number | null;
 }
 
+/** The lift ceiling of one reduction: accuracy on decode(lift(project(z_test))) per modality. */
+export interface LiftCeilingEntry {
+  /** "ε 0.05", "chosen" or "full rank". */
+  label: string;
+  /** ε as a fraction of ½ tr H; null for fixed ranks and full rank. */
+  fraction: number | null;
+  ranks: number[];
+  total_rank: number;
+  /** The discarded complement drawn from N(0, I), as SBM-SRR's samples have it; null: no scorer. */
+  gaussian: (number | null)[];
+  /** The complement set to 0 (its mean). */
+  zero: (number | null)[];
+}
+
 /** The score-ratio reduction. */
 export interface ReductionReport {
   epsilon: number;
@@ -53,6 +67,25 @@ export interface ReductionReport {
   /** Eigenvalues of each diagonal block of H, descending. */
   spectra: number[][];
   sweep: SweepEntry[];
+  /**
+   * The same network's H on held-out (test) latents: tr H and the estimated bound of the chosen
+   * bases under it, ½ tr((I − P) H_test). The in-sample values are `trace` and `bound`.
+   */
+  held_out?: { tuples: number; trace: number; bound: number };
+  /**
+   * H's Gaussian part H_G = A₀ M A₀ (the linear term alone at its closed-form optimum, the
+   * network's start) against the learned H: tr H_G, ½ Σ of H_G's discarded eigenvalues at the
+   * chosen ranks, ‖H − H_G‖_F / ‖H‖_F, and per modality the principal angles (degrees, ascending)
+   * between the rank-r_m bases of the two.
+   */
+  gaussian_part?: {
+    trace: number;
+    bound: number;
+    relative_frobenius: number;
+    principal_angles_deg: number[][];
+  };
+  /** The lift ceiling per reduction (the sweep's ε, the chosen one, full rank). */
+  lift_ceiling?: { tuples: number; points: LiftCeilingEntry[] };
 }
 
 /** `report.json`. */
@@ -140,6 +173,30 @@ export function parseReport(json: unknown): Report {
       "arrays of numbers",
     );
     need(isNum(red.bound), "reduction.bound", "a number");
+    const ho = red.held_out as Record<string, unknown> | undefined;
+    need(
+      ho === undefined || (isRecord(ho) && isNum(ho.trace) && isNum(ho.bound)),
+      "reduction.held_out",
+      "an object with numbers trace and bound",
+    );
+    const gp = red.gaussian_part as Record<string, unknown> | undefined;
+    need(
+      gp === undefined ||
+        (isRecord(gp) && isNum(gp.relative_frobenius) && Array.isArray(gp.principal_angles_deg) &&
+          gp.principal_angles_deg.every((a) => numArray(a))),
+      "reduction.gaussian_part",
+      "an object with relative_frobenius and principal_angles_deg (arrays of numbers)",
+    );
+    const lc = red.lift_ceiling as Record<string, unknown> | undefined;
+    need(
+      lc === undefined ||
+        (isRecord(lc) && Array.isArray(lc.points) &&
+          lc.points.every((p) =>
+            isRecord(p) && numArray(p.ranks) && numArray(p.gaussian, true) && numArray(p.zero, true)
+          )),
+      "reduction.lift_ceiling",
+      "an object with points of ranks, gaussian and zero (arrays of numbers)",
+    );
   }
   return json as unknown as Report;
 }
