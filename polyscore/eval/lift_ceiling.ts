@@ -8,6 +8,7 @@
  * The round trip runs on the host in f64 (reduce.ts) and is rounded to f32 once, so at full rank
  * it returns the test latents bit for bit and the ceiling equals decode(z_test)'s exactly.
  */
+import { modalityOf } from "../modality.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
 import { decodedLatents } from "../methods/latent.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
@@ -130,8 +131,8 @@ export async function liftCeilings(
 
 /**
  * The pipeline's scorer of latents: each modality decoded by its frozen decoder (as the methods'
- * samples are) and scored against test tuples 0..n−1 by its classifier; null where the
- * reconstruction ceiling has none (images scored directly).
+ * samples are) and scored against test tuples 0..n−1 by its scorer; null where the reconstruction
+ * ceiling has none (a classifier-scored modality without a classifier).
  */
 export function decoderScorer(
   ctx: PipelineContext,
@@ -142,7 +143,7 @@ export function decoderScorer(
 ): LatentScorer {
   return async (m, z, n) => {
     const spec = ctx.dataset.modalities[m];
-    if (scorers[m].kind === "direct" && spec.kind === "image") return null;
+    if (scorers[m].kind === "direct" && modalityOf(spec).scoring === "classifier") return null;
     const gen = decodedLatents(ctx, aes, lat, z);
     const out: number[] = [];
     for (let s = 0; s < n; s += chunk) {
