@@ -55,6 +55,23 @@ export function transposeOf(a: Float64Array, m: number, n: number): Float64Array
   return out;
 }
 
+/** A random (d, r) matrix with orthonormal columns: Gram–Schmidt of Gaussian vectors. */
+export function randomBasis(d: number, r: number, rng: Rng): Float64Array {
+  const cols: number[][] = [];
+  for (let j = 0; j < r; j++) {
+    const v = Array.from({ length: d }, () => rng.normal());
+    for (const c of cols) {
+      const dot = v.reduce((s, x, i) => s + x * c[i], 0);
+      for (let i = 0; i < d; i++) v[i] -= dot * c[i];
+    }
+    const norm = Math.hypot(...v);
+    cols.push(v.map((x) => x / norm));
+  }
+  const out = new Float64Array(d * r);
+  for (let i = 0; i < d; i++) for (let j = 0; j < r; j++) out[i * r + j] = cols[j][i];
+  return out;
+}
+
 /** The block-diagonal whitening map T = diag(L_mᵀ) (D, D): u = T (z − μ). */
 export function whiteningMap(w: Whitening): Float64Array {
   const d = w.total;
@@ -181,19 +198,10 @@ export function crossModalCase(
   const load = new Float64Array(d * k);
   let off = 0;
   for (const dm of dims) {
-    // Gram–Schmidt on random vectors gives k orthonormal directions in the block.
-    const cols: number[][] = [];
-    for (let j = 0; j < k; j++) {
-      const v = Array.from({ length: dm }, () => rng.normal());
-      for (const c of cols) {
-        const dot = v.reduce((s, x, i) => s + x * c[i], 0);
-        for (let i = 0; i < dm; i++) v[i] -= dot * c[i];
-      }
-      const norm = Math.hypot(...v);
-      cols.push(v.map((x) => x / norm));
-    }
+    // k orthonormal directions in the block.
+    const cols = randomBasis(dm, k, rng);
     for (let i = 0; i < dm; i++) {
-      for (let j = 0; j < k; j++) load[(off + i) * k + j] = loadings[j] * cols[j][i];
+      for (let j = 0; j < k; j++) load[(off + i) * k + j] = loadings[j] * cols[i * k + j];
     }
     off += dm;
   }

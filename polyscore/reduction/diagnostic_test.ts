@@ -6,6 +6,7 @@ import {
   gaussianReductionKl,
   gaussianScoreRatio,
   matMul,
+  randomBasis,
   sampleGaussian,
   transposeOf,
   whitenedCovariance,
@@ -36,23 +37,6 @@ function allRanks(dims: readonly number[]): number[][] {
   for (const d of dims) {
     out = out.flatMap((r) => Array.from({ length: d + 1 }, (_, k) => [...r, k]));
   }
-  return out;
-}
-
-/** A random (d, r) matrix with orthonormal columns. */
-function randomBasis(d: number, r: number, rng: Rng): Float64Array {
-  const cols: number[][] = [];
-  for (let j = 0; j < r; j++) {
-    const v = Array.from({ length: d }, () => rng.normal());
-    for (const c of cols) {
-      const dot = v.reduce((s, x, i) => s + x * c[i], 0);
-      for (let i = 0; i < d; i++) v[i] -= dot * c[i];
-    }
-    const norm = Math.hypot(...v);
-    cols.push(v.map((x) => x / norm));
-  }
-  const out = new Float64Array(d * r);
-  for (let i = 0; i < d; i++) for (let j = 0; j < r; j++) out[i * r + j] = cols[j][i];
   return out;
 }
 

@@ -7,25 +7,8 @@
  */
 import { eigh } from "../../wasm/linalg/mod.ts";
 import { projectionBound, selectReduction } from "./diagnostic.ts";
-import { gaussianLinearInit } from "./score_ratio.ts";
+import { gaussianLinearInit, secondMoment } from "./score_ratio.ts";
 import { checkDims, checkRows } from "./whitening.ts";
-
-/** M = (1/n) Σ_i u_i u_iᵀ (D, D) row-major, for rows u (n, D). */
-export function secondMoment(u: ArrayLike<number>, n: number, d: number): Float64Array {
-  checkRows("compute the second moment", "u", u, n, d);
-  if (n < 1) {
-    throw new RangeError("Cannot compute the second moment: n must be >= 1: current value is 0");
-  }
-  const m = new Float64Array(d * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) {
-      const x = u[i * d + j];
-      for (let k = 0; k <= j; k++) m[j * d + k] += x * u[i * d + k];
-    }
-  }
-  for (let j = 0; j < d; j++) for (let k = 0; k <= j; k++) m[k * d + j] = m[j * d + k] /= n;
-  return m;
-}
 
 /**
  * H's Gaussian part on whitened latents u (n, D): H_G = A₀ M A₀, the diagnostic matrix of the

@@ -11,6 +11,7 @@ import {
   crossModalCase,
   gaussianScoreRatio,
   matMul,
+  randomBasis,
   sampleGaussian,
   transposeOf,
   whitenedCovariance,
@@ -28,21 +29,8 @@ import { fitWhitening, whiten } from "./whitening.ts";
 
 const be = await createWasmCpuBackend({ threads: 1 });
 
-/** A random orthogonal (d, d) matrix (Gram–Schmidt of Gaussian columns). */
-function randomOrthogonal(d: number, seed: number): Float64Array {
-  const rng = new Rng(seed);
-  const cols: number[][] = [];
-  for (let j = 0; j < d; j++) {
-    const v = Array.from({ length: d }, () => rng.normal());
-    for (const c of cols) {
-      const dot = v.reduce((s, x, i) => s + x * c[i], 0);
-      for (let i = 0; i < d; i++) v[i] -= dot * c[i];
-    }
-    const norm = Math.hypot(...v);
-    cols.push(v.map((x) => x / norm));
-  }
-  return Float64Array.from({ length: d * d }, (_, k) => cols[k % d][Math.floor(k / d)]);
-}
+/** A random orthogonal (d, d) matrix. */
+const randomOrthogonal = (d: number, seed: number) => randomBasis(d, d, new Rng(seed));
 
 /** Whitened Gaussian data of `dims` with cross-modal loadings, and its analytic H. */
 function gaussianData(dims: number[], n: number, seed: number) {

@@ -306,6 +306,23 @@ export function denoisingScoreRatioLoss(
   return affine(sumAll(mul(r, r)), 1 / u.shape[0], 0);
 }
 
+/** M = (1/n) Σ_i u_i u_iᵀ (D, D) row-major, for rows u (n, D), n ≥ 1. */
+export function secondMoment(u: ArrayLike<number>, n: number, d: number): Float64Array {
+  checkRows("compute the second moment", "u", u, n, d);
+  if (n < 1) {
+    throw new RangeError("Cannot compute the second moment: n must be >= 1: current value is 0");
+  }
+  const m = new Float64Array(d * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const x = u[i * d + j];
+      for (let k = 0; k <= j; k++) m[j * d + k] += x * u[i * d + k];
+    }
+  }
+  for (let j = 0; j < d; j++) for (let k = 0; k <= j; k++) m[k * d + j] = m[j * d + k] /= n;
+  return m;
+}
+
 /**
  * The best linear score ratio for samples u (n, D): A = I − M⁻¹ with M = (1/n) Σ u uᵀ, the exact
  * minimiser of the objective over s(u) = A u (for π = N(0, C) it tends to I − C⁻¹). A ridge of
@@ -328,16 +345,9 @@ export function gaussianLinearInit(
   if (n < 1) {
     throw new RangeError("Cannot fit the Gaussian score ratio: n must be >= 1: current value is 0");
   }
-  const m = new Float64Array(d * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) {
-      const x = u[i * d + j];
-      for (let k = 0; k <= j; k++) m[j * d + k] += x * u[i * d + k];
-    }
-  }
+  const m = secondMoment(u, n, d);
   let trace = 0;
   for (let j = 0; j < d; j++) {
-    for (let k = 0; k <= j; k++) m[k * d + j] = m[j * d + k] /= n;
     m[j * d + j] += smoothing;
     trace += m[j * d + j];
   }
