@@ -18,6 +18,7 @@ import { Rng } from "../../engine/random.ts";
 import type { ReductionSelection } from "../reduction/diagnostic.ts";
 import { liftLatents, projectLatents, reductionMatrices } from "../reduction/reduce.ts";
 import type { Whitening } from "../reduction/whitening.ts";
+import type { LiftCeilingEntry } from "../report/report.ts";
 
 /** How the discarded complement is filled in: ξ ~ N(0, I) (the method) or ξ = 0 (its mean). */
 export type LiftNoise = "gaussian" | "zero";
@@ -36,18 +37,6 @@ export interface LiftPoint {
   fraction: number | null;
   ranks: number[];
   bases: Float64Array[];
-}
-
-/** The lift ceiling of one reduction, per modality (null: no scorer). */
-export interface LiftCeiling {
-  label: string;
-  fraction: number | null;
-  ranks: number[];
-  totalRank: number;
-  /** Accuracy with the complement drawn from N(0, I). */
-  gaussian: (number | null)[];
-  /** Accuracy with the complement set to 0. */
-  zero: (number | null)[];
 }
 
 /**
@@ -91,13 +80,13 @@ export async function liftCeilings(
   n: number,
   score: LatentScorer,
   seed: number,
-): Promise<LiftCeiling[]> {
+): Promise<LiftCeilingEntry[]> {
   const d = whitening.total;
   const rng = new Rng(seed);
   const xi = Float64Array.from({ length: n * d }, () => rng.normal());
   const zeros = new Float64Array(n * d);
-  const done = new Map<string, Pick<LiftCeiling, "gaussian" | "zero">>();
-  const out: LiftCeiling[] = [];
+  const done = new Map<string, Pick<LiftCeilingEntry, "gaussian" | "zero">>();
+  const out: LiftCeilingEntry[] = [];
   for (const p of points) {
     const key = p.ranks.join(",");
     let acc = done.get(key);
@@ -121,7 +110,7 @@ export async function liftCeilings(
       label: p.label,
       fraction: p.fraction,
       ranks: [...p.ranks],
-      totalRank: p.ranks.reduce((a, b) => a + b, 0),
+      total_rank: p.ranks.reduce((a, b) => a + b, 0),
       gaussian: [...acc.gaussian],
       zero: [...acc.zero],
     });

@@ -94,7 +94,7 @@ Deno.test("liftCeilings(): full rank equals the latents' own accuracy; rank 0 is
   const full = got[0];
   assert.deepEqual(full.gaussian, own.map((s) => mean(s!)));
   assert.deepEqual(full.zero, own.map((s) => mean(s!)));
-  assert.equal(full.totalRank, 5);
+  assert.equal(full.total_rank, 5);
   // Rank 0, ξ = 0: every row is the whitening mean; the ceiling is the share of its nearest class.
   const mu = Float32Array.from(whitening.blocks.flatMap((b) => Array.from(b.mean)));
   DIMS.forEach((_, m) => {

@@ -232,19 +232,7 @@ export async function runPipeline(
             relative_frobenius: red.gaussian.relativeFrobenius,
             principal_angles_deg: red.gaussian.angles.map((a) => a.map((x) => x * 180 / Math.PI)),
           },
-          lift_ceiling: lift
-            ? {
-              tuples: liftN,
-              points: lift.map((p) => ({
-                label: p.label,
-                fraction: p.fraction,
-                ranks: p.ranks,
-                total_rank: p.totalRank,
-                gaussian: p.gaussian,
-                zero: p.zero,
-              })),
-            }
-            : undefined,
+          lift_ceiling: lift ? { tuples: liftN, points: lift } : undefined,
         }
         : null,
       time_split: split,
