@@ -146,6 +146,9 @@ export class WasmCpuBackend implements Backend {
   readonly #scratch: number;
   readonly #minScale: number;
   readonly #joined = new Uint8Array(MAX_THREADS);
+  readonly #setClaimSchedule: (seed: number) => void;
+  /** Whether the test schedule of `debugScheduleClaims` is on (then no worker is revoked). */
+  #scheduled = false;
   /** Whether GEMM uses the relaxed-SIMD FMA micro-kernel. */
   readonly fma: boolean;
   #live = 0;
@@ -165,6 +168,7 @@ export class WasmCpuBackend implements Backend {
     this.#minScale = splitAll ? 0 : 1;
     this.#heap = heap;
     this.#fns = KERNELS.map((k) => instance.exports[k] as KernelFn);
+    this.#setClaimSchedule = instance.exports.set_claim_schedule as (seed: number) => void;
     this.#workers = workers;
     this.threads = workers.length + 1;
     this.#ctlPtr = ctlPtr;
@@ -214,7 +218,7 @@ export class WasmCpuBackend implements Backend {
     // Workers that have not joined yet are revoked; their shares run here instead of waiting.
     const joined = this.#joined;
     for (let t = 1; t < nt; t++) {
-      const revoked = !force &&
+      const revoked = !force && !this.#scheduled &&
         Atomics.compareExchange(ctl, CTL.STATE + t, gen - 1, gen) === gen - 1;
       joined[t] = revoked ? 0 : 1;
       if (revoked) callKernel(f, args, args.length, t, nt);
@@ -576,6 +580,22 @@ export class WasmCpuBackend implements Backend {
       c.rows < 2 ? 0 : c.rows * c.cols,
       PARALLEL_MIN.rows,
     );
+  }
+
+  /**
+   * @internal For tests: replays a worker timing. With a nonzero `seed`, chunk c of every split
+   * op goes to the thread that a hash of (seed, c) names, which waits for its turn, and every
+   * worker runs in every op (none is revoked); 0 restores claiming by arrival. Different seeds
+   * interleave the threads differently, as different OS scheduling would, but reproducibly.
+   */
+  debugScheduleClaims(seed: number): void {
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RangeError(
+        `Cannot schedule claims: seed must be an integer in [0, 2^32): current value is ${seed}`,
+      );
+    }
+    this.#setClaimSchedule(seed);
+    this.#scheduled = seed !== 0;
   }
 
   /**

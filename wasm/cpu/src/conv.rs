@@ -175,7 +175,7 @@ pub unsafe extern "C" fn im2col(
         *pad.add(t) = 0.0;
     }
     let ncol = b * oh * ow;
-    for (u0, u1) in claims(c * b, nt, 1) {
+    for (u0, u1) in claims(c * b, tid, nt, 1) {
         for u in u0..u1 {
             let ch = u / b;
             let bb = u - ch * b;
@@ -196,11 +196,11 @@ pub unsafe extern "C" fn im2col(
 }
 
 /// im2col with bounds checks per row, for planes too large for the scratch region.
-unsafe fn im2col_direct(x: *const f32, col: *mut f32, g: *const i32, _tid: usize, nt: usize) {
+unsafe fn im2col_direct(x: *const f32, col: *mut f32, g: *const i32, tid: usize, nt: usize) {
     let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
     let ncol = b * oh * ow;
     let units = c * kh * kw * b;
-    for (u0, u1) in claims(units, nt, 1) {
+    for (u0, u1) in claims(units, tid, nt, 1) {
         for u in u0..u1 {
             let r = u / b;
             let bb = u - r * b;
@@ -266,7 +266,7 @@ pub unsafe extern "C" fn col2im(
         return col2im_direct(col, dx, g, acc, tid, nt);
     }
     let ncol = b * oh * ow;
-    for (u0, u1) in claims(b * c, nt, 1) {
+    for (u0, u1) in claims(b * c, tid, nt, 1) {
         for u in u0..u1 {
             let bb = u / c;
             let ch = u - bb * c;
@@ -301,12 +301,12 @@ unsafe fn col2im_direct(
     dx: *mut f32,
     g: *const i32,
     acc: u32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
     let [b, c, h, w, kh, kw, s, p, oh, ow] = geom(g);
     let ncol = b * oh * ow;
-    for (u0, u1) in claims(b * c, nt, 1) {
+    for (u0, u1) in claims(b * c, tid, nt, 1) {
         for u in u0..u1 {
             let bb = u / c;
             let ch = u - bb * c;
@@ -352,7 +352,7 @@ pub unsafe extern "C" fn permute(
     x: *const f32,
     out: *mut f32,
     params: *const i32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
     let nd = *params as usize;
@@ -364,7 +364,7 @@ pub unsafe extern "C" fn permute(
     }
     let inner = *shape.add(nd - 1) as usize;
     let is = *xs.add(nd - 1) as usize;
-    for (s, e) in claims(total, nt, 16) {
+    for (s, e) in claims(total, tid, nt, 16) {
         let mut idx = s;
         while idx < e {
             let mut row = idx / inner;

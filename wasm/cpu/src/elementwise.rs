@@ -36,8 +36,8 @@ unsafe fn ld_tail(p: *const f32, i: usize, e: usize) -> v128 {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn fill(out: *mut f32, value: f32, n: usize, _tid: usize, nt: usize) {
-    for (s, e) in claims(n, nt, 16) {
+pub unsafe extern "C" fn fill(out: *mut f32, value: f32, n: usize, tid: usize, nt: usize) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let v = splat(value);
         map(out, s, e, |_| v);
     }
@@ -52,12 +52,12 @@ pub unsafe extern "C" fn copy_blocks(
     src_stride: usize,
     dst_stride: usize,
     acc: u32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
     let split_outer = outer >= nt * 4 || inner < 64;
     let (units, align) = if split_outer { (outer, 1) } else { (inner, 16) };
-    for (s, e) in claims(units, nt, align) {
+    for (s, e) in claims(units, tid, nt, align) {
         let (o0, o1, i0, i1) = if split_outer {
             (s, e, 0, inner)
         } else {
@@ -84,10 +84,10 @@ pub unsafe extern "C" fn affine(
     n: usize,
     scale: f32,
     shift: f32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (s, e) in claims(n, nt, 16) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let (a, b) = (splat(scale), splat(shift));
         map(out, s, e, |i| f32x4_add(f32x4_mul(ld_tail(x, i, e), a), b));
     }
@@ -242,10 +242,10 @@ pub unsafe extern "C" fn unary(
     out: *mut f32,
     n: usize,
     alpha: f32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (s, e) in claims(n, nt, 16) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let al = splat(alpha);
         let run = |o: u32| map(out, s, e, |i| unary_f(o, ld_tail(x, i, e), al));
         dispatch_unary!(op, run, run);
@@ -260,10 +260,10 @@ pub unsafe extern "C" fn unary_backward(
     dx: *mut f32,
     n: usize,
     alpha: f32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (s, e) in claims(n, nt, 16) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let al = splat(alpha);
         let run = |o: u32| {
             map(dx, s, e, |i| {
@@ -282,10 +282,10 @@ pub unsafe extern "C" fn unary_second(
     b: *const f32,
     out: *mut f32,
     n: usize,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (s, e) in claims(n, nt, 16) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let run = |o: u32| {
             map(out, s, e, |i| {
                 let ab = f32x4_mul(ld_tail(a, i, e), ld_tail(b, i, e));
@@ -316,7 +316,7 @@ pub unsafe extern "C" fn binary(
     b: *const f32,
     out: *mut f32,
     params: *const i32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
     let nd = *params as usize;
@@ -329,7 +329,7 @@ pub unsafe extern "C" fn binary(
     }
     let inner = *shape.add(nd - 1) as usize;
     let (ias, ibs) = (*astr.add(nd - 1) as usize, *bstr.add(nd - 1) as usize);
-    for (s, e) in claims(total, nt, 16) {
+    for (s, e) in claims(total, tid, nt, 16) {
         let run = |o: u32| {
             let mut idx = s;
             while idx < e {

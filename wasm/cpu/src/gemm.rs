@@ -7,7 +7,7 @@
 //! scratch regions; no two threads write the same element of `out`.
 use crate::math::{ld, splat, st};
 use core::arch::wasm32::*;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::AtomicU32;
 
 const MR: usize = 6;
 const NR: usize = 8;
@@ -82,11 +82,7 @@ pub unsafe extern "C" fn matmul(
     let bp = ap.add(MC * KC);
     let ctr = &*counter;
     let fma = core::ptr::read_volatile(core::ptr::addr_of!(USE_FMA)) != 0;
-    loop {
-        let s = ctr.fetch_add(1, Ordering::Relaxed) as usize;
-        if s >= stripes {
-            break;
-        }
+    while let Some(s) = crate::claim(ctr, stripes, tid, nt) {
         let lo = s * w;
         let hi = (lo + w).min(len);
         let (i0, i1, j0, j1) = if by_cols {

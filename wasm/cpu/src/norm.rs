@@ -50,10 +50,10 @@ pub unsafe extern "C" fn norm_forward(
     groups: usize,
     chan_inner: usize,
     eps: f32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (r0, r1) in claims(rows, nt, 1) {
+    for (r0, r1) in claims(rows, tid, nt, 1) {
         let cpg = cols / chan_inner;
         for r in r0..r1 {
             let xr = x.add(r * cols);
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn norm_backward(
         }
         (p, p.add(nch))
     };
-    for (r0, r1) in claims(rows, nt, 1) {
+    for (r0, r1) in claims(rows, tid, nt, 1) {
         for r in r0..r1 {
             let xr = x.add(r * cols);
             let dyr = dy.add(r * cols);

@@ -22,10 +22,10 @@ pub unsafe extern "C" fn adam(
     inv_bc1: f32,
     inv_bc2: f32,
     gscale: f32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (s, e) in claims(n, nt, 16) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let (b1, b2) = (splat(beta1), splat(beta2));
         let (c1, c2) = (splat(1.0 - beta1), splat(1.0 - beta2));
         let (lrv, epsv, gs) = (splat(lr), splat(eps), splat(gscale));
@@ -81,10 +81,10 @@ pub unsafe extern "C" fn sde_update(
     cz: f32,
     cs: f32,
     cn: f32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (i0, e) in claims(n, nt, 16) {
+    for (i0, e) in claims(n, tid, nt, 16) {
         let (a, b, c) = (splat(cz), splat(cs), splat(cn));
         let f = |i: usize| {
             let v = f32x4_add(f32x4_mul(a, ld(z.add(i))), f32x4_mul(b, ld(s.add(i))));
@@ -114,10 +114,10 @@ pub unsafe extern "C" fn langevin_update(
     cols: usize,
     snr: f32,
     alpha: f32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (r0, r1) in claims(rows, nt, 1) {
+    for (r0, r1) in claims(rows, tid, nt, 1) {
         for r in r0..r1 {
             let o = r * cols;
             let (mut ss, mut nn) = (0f64, 0f64);

@@ -30,10 +30,10 @@ pub unsafe extern "C" fn random(
     dist: u32,
     key: u32,
     offset: u32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (s, e) in claims(n, nt, 16) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let kv = i32x4_splat(key as i32);
         let lanes = i32x4(0, 1, 2, 3);
         let mut i = s;
@@ -77,11 +77,11 @@ pub unsafe extern "C" fn time_embedding(
     b: usize,
     dim: usize,
     freqs: *const f64,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
     let half = dim / 2;
-    for (r0, r1) in claims(b, nt, 1) {
+    for (r0, r1) in claims(b, tid, nt, 1) {
         for r in r0..r1 {
             let tv = *t.add(r) as f64;
             let o = out.add(r * dim);

@@ -42,12 +42,12 @@ pub unsafe extern "C" fn reduce_sum(
     len: usize,
     inner: usize,
     acc: u32,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
     let split_outer = outer >= nt * 2 || inner < 16 * nt;
     let (units, align) = if split_outer { (outer, 1) } else { (inner, 16) };
-    for (s, e) in claims(units, nt, align) {
+    for (s, e) in claims(units, tid, nt, align) {
         let (o0, o1, i0, i1) = if split_outer {
             (s, e, 0, inner)
         } else {
@@ -114,7 +114,7 @@ pub unsafe extern "C" fn sum_squares_part(
     let z = splat(0.0);
     let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
     let mut tail = 0f32;
-    for (s, e) in claims(n, nt, 16) {
+    for (s, e) in claims(n, tid, nt, 16) {
         let mut i = s;
         while i + 16 <= e {
             let (a, b, c, d) = (
@@ -145,10 +145,10 @@ pub unsafe extern "C" fn log_softmax(
     y: *mut f32,
     rows: usize,
     cols: usize,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (r0, r1) in claims(rows, nt, 1) {
+    for (r0, r1) in claims(rows, tid, nt, 1) {
         for r in r0..r1 {
             let xr = x.add(r * cols);
             let yr = y.add(r * cols);
@@ -187,10 +187,10 @@ pub unsafe extern "C" fn log_softmax_backward(
     dx: *mut f32,
     rows: usize,
     cols: usize,
-    _tid: usize,
+    tid: usize,
     nt: usize,
 ) {
-    for (r0, r1) in claims(rows, nt, 1) {
+    for (r0, r1) in claims(rows, tid, nt, 1) {
         for r in r0..r1 {
             let yr = y.add(r * cols);
             let dyr = dy.add(r * cols);
