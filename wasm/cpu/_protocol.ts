@@ -76,11 +76,14 @@ export const CTL_LAYOUT = {
   /** Per-call parameter area (shapes, strides, geometry) read by kernels through a pointer. */
   PARAMS: 1024,
   PARAMS_BYTES: 4096,
-  /** Per-thread f32 partial results (sum of squares). */
+  /** f32 partial results of `sum_squares_part`, one per chunk (`SUM_SQUARES_PARTS` at most). */
   PARTIALS: 1024 + 4096,
   /** Total size of the control block. */
   BYTES: 8192,
 } as const;
+
+/** Most chunks (hence partials) of one `sum_squares_part` job; they fit in `CTL_LAYOUT.PARTIALS`. */
+export const SUM_SQUARES_PARTS = 64;
 
 /** Most arguments a kernel takes, before `tid, nt`. */
 export const MAX_ARGS = 14;

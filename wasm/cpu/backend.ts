@@ -54,6 +54,7 @@ import {
   KERNELS,
   MAX_THREADS,
   OP,
+  SUM_SQUARES_PARTS,
   type WorkerInit,
 } from "./_protocol.ts";
 
@@ -358,12 +359,14 @@ export class WasmCpuBackend implements Backend {
   }
 
   sumSquares(x: DeviceBuffer, out: DeviceBuffer, { n, accumulate }: SumSquaresSpec): void {
+    // Partials of fixed chunks (a function of n only), added here in chunk order: the same bits
+    // on any number of threads and however the threads' claims interleave.
+    const chunk = Math.max(16, Math.ceil(n / (16 * SUM_SQUARES_PARTS)) * 16);
     const partials = this.#ctlPtr + CTL_LAYOUT.PARTIALS;
-    const parallel = this.threads > 1 && n > 0 && n >= PARALLEL_MIN.elementwise * this.#minScale;
-    this.#run("sum_squares_part", [p(x), n, partials], n, PARALLEL_MIN.elementwise);
+    this.#run("sum_squares_part", [p(x), n, chunk, partials], n, PARALLEL_MIN.elementwise);
     const f32 = this.#heap.f32;
     let acc = 0;
-    for (let t = 0; t < (parallel ? this.threads : 1); t++) acc += f32[partials / 4 + t];
+    for (let c = 0; c < Math.ceil(n / chunk); c++) acc += f32[partials / 4 + c];
     const o = p(out) / 4;
     f32[o] = accumulate ? f32[o] + acc : acc;
   }
@@ -452,37 +455,44 @@ export class WasmCpuBackend implements Backend {
 
   normBackward(bufs: NormBackwardBuffers, s: NormSpec): void {
     const { x, gamma, mean, rstd, dy, dx, dgamma, dbeta } = bufs;
-    const nch = s.groups * (s.cols / s.chanInner);
-    const nt = this.threads;
-    // Threads 1.. accumulate dγ/dβ into partial blocks in the scratch area, added in afterwards.
-    const fits = (nt - 1) * 2 * nch * 4 <= nt * 1024 * 1024;
-    const work = fits && s.rows >= 2 ? s.rows * s.cols : 0;
-    const parallel = nt > 1 && work > 0 && work >= PARALLEL_MIN.rows * this.#minScale;
-    this.#run(
-      "norm_backward",
-      [
-        p(x),
-        p(gamma),
-        p(mean),
-        p(rstd),
-        p(dy),
-        p(dx),
-        p(dgamma),
-        p(dbeta),
-        s.rows,
-        s.cols,
-        s.groups,
-        s.chanInner,
-        this.#scratch,
-      ],
-      work,
-      PARALLEL_MIN.rows,
-    );
-    if (!parallel) return;
-    for (let t = 1; t < nt; t++) {
-      const part = this.#scratch + (t - 1) * 2 * nch * 4;
-      this.#run("copy_blocks", [part, p(dgamma), 1, nch, 0, 0, 1], 0, 0);
-      this.#run("copy_blocks", [part + nch * 4, p(dbeta), 1, nch, 0, 0, 1], 0, 0);
+    if (s.rows === 0) return;
+    const cpg = s.cols / s.chanInner, nch = s.groups * cpg;
+    // Each row's terms of dγ/dβ go to its own slots of `stats`, summed here over rows in row
+    // order (reduce_sum gives each channel to one thread): the same bits on any number of threads.
+    // With chanInner = 1 the dβ terms are dy itself and only the dγ half is written.
+    const perElement = s.chanInner === 1;
+    const { ptr: stats, cls } = this.#heap.alloc((perElement ? 1 : 2) * s.rows * cpg * 4);
+    try {
+      this.#run(
+        "norm_backward",
+        [
+          p(x),
+          p(gamma),
+          p(mean),
+          p(rstd),
+          p(dy),
+          p(dx),
+          stats,
+          s.rows,
+          s.cols,
+          s.groups,
+          s.chanInner,
+        ],
+        s.rows < 2 ? 0 : s.rows * s.cols,
+        PARALLEL_MIN.rows,
+      );
+      const batch = s.rows / s.groups;
+      const sumRows = (terms: number, grad: DeviceBuffer) =>
+        this.#run(
+          "reduce_sum",
+          [terms, p(grad), 1, batch, nch, 1],
+          batch * nch,
+          PARALLEL_MIN.elementwise,
+        );
+      sumRows(stats, dgamma);
+      sumRows(perElement ? p(dy) : stats + s.rows * cpg * 4, dbeta);
+    } finally {
+      this.#heap.release(stats, cls);
     }
   }
 

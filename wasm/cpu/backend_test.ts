@@ -388,6 +388,7 @@ Deno.test("wasm cpu: normForward/normBackward (layer and group norm) match refer
     { rows: 1, cols: 1, groups: 1, chanInner: 1, eps: 1e-5 },
     { rows: 5, cols: 37, groups: 1, chanInner: 1, eps: 1e-5 },
     { rows: 6, cols: 30, groups: 2, chanInner: 10, eps: 1e-5 },
+    { rows: 9, cols: 7, groups: 3, chanInner: 1, eps: 1e-5 },
     { rows: 8, cols: 49 * 8, groups: 4, chanInner: 49, eps: 1e-6 },
     { rows: 256, cols: 512, groups: 1, chanInner: 1, eps: 1e-5 },
   ];

@@ -1,7 +1,7 @@
 //! Layer/group normalisation forward and backward over `rows` groups of `cols` contiguous values
-//! with a per-channel affine map (see `Backend.normForward`). Threads split rows; in the backward
-//! pass thread 0 accumulates dγ/dβ in place and every other thread into its own partial block,
-//! which the TS side adds in afterwards (`copy_blocks` with accumulate).
+//! with a per-channel affine map (see `Backend.normForward`). Threads split rows. The backward pass
+//! writes each row's per-channel terms of dγ/dβ to its own slots of `stats`; the TS side then sums
+//! them over rows in row order (`reduce_sum`), so dγ/dβ do not depend on which thread ran a row.
 use crate::claims;
 use crate::math::*;
 use core::arch::wasm32::*;
@@ -86,6 +86,7 @@ pub unsafe extern "C" fn norm_forward(
     }
 }
 
+/// dx (overwritten) and the per-row terms of dγ/dβ in `stats` (2·rows·(cols/chan_inner) floats).
 #[no_mangle]
 pub unsafe extern "C" fn norm_backward(
     x: *const f32,
@@ -94,27 +95,22 @@ pub unsafe extern "C" fn norm_backward(
     rstd: *const f32,
     dy: *const f32,
     dx: *mut f32,
-    dgamma: *mut f32,
-    dbeta: *mut f32,
+    stats: *mut f32,
     rows: usize,
     cols: usize,
     groups: usize,
     chan_inner: usize,
-    partials: *mut f32,
     tid: usize,
     nt: usize,
 ) {
     let cpg = cols / chan_inner;
-    let nch = groups * cpg;
-    let (dg, db) = if tid == 0 {
-        (dgamma, dbeta)
-    } else {
-        let p = partials.add((tid - 1) * 2 * nch);
-        for i in 0..2 * nch {
-            *p.add(i) = 0.0;
-        }
-        (p, p.add(nch))
-    };
+    if chan_inner == 1 {
+        return norm_backward_per_element(
+            x, gamma, mean, rstd, dy, dx, stats, rows, cols, groups, tid, nt,
+        );
+    }
+    // Row r's terms of channel block cb: Σ dy·x̂ at sg[r·cpg + cb], Σ dy at sb[r·cpg + cb].
+    let (sgs, sbs) = (stats, stats.add(rows * cpg));
     for (r0, r1) in claims(rows, tid, nt, 1) {
         for r in r0..r1 {
             let xr = x.add(r * cols);
@@ -145,10 +141,9 @@ pub unsafe extern "C" fn norm_backward(
                     sdg += d * (*xp.add(i) - mu) * rs;
                     i += 1;
                 }
-                let ch = base + cb;
-                *dg.add(ch) += sdg;
-                *db.add(ch) += sdb;
-                let gm = *gamma.add(ch);
+                *sgs.add(r * cpg + cb) = sdg;
+                *sbs.add(r * cpg + cb) = sdb;
+                let gm = *gamma.add(base + cb);
                 sg += gm * sdb;
                 sgx += gm * sdg;
             }
@@ -174,6 +169,67 @@ pub unsafe extern "C" fn norm_backward(
                     *op.add(i) = (g - sg / cols as f32 - xh * (sgx / cols as f32)) * rs;
                     i += 1;
                 }
+            }
+        }
+    }
+}
+
+/// `norm_backward` when every element is its own channel (layer norm: chan_inner = 1), 4 channels
+/// per step. Writes only the dγ terms dy·x̂ (as `stats[r·cols + j]`): the dβ terms are dy itself.
+unsafe fn norm_backward_per_element(
+    x: *const f32,
+    gamma: *const f32,
+    mean: *const f32,
+    rstd: *const f32,
+    dy: *const f32,
+    dx: *mut f32,
+    stats: *mut f32,
+    rows: usize,
+    cols: usize,
+    groups: usize,
+    tid: usize,
+    nt: usize,
+) {
+    for (r0, r1) in claims(rows, tid, nt, 1) {
+        for r in r0..r1 {
+            let (xr, dyr, dxr) = (x.add(r * cols), dy.add(r * cols), dx.add(r * cols));
+            let sr = stats.add(r * cols);
+            let gr = gamma.add((r % groups) * cols);
+            let (mu, rs) = (*mean.add(r), *rstd.add(r));
+            let (muv, rsv) = (splat(mu), splat(rs));
+            // Σ γ·dy and Σ γ·dy·x̂ over the row, with dy·x̂ stored for dγ.
+            let (mut a, mut b) = (splat(0.0), splat(0.0));
+            let mut j = 0;
+            while j + 4 <= cols {
+                let d = ld(dyr.add(j));
+                let dxh = f32x4_mul(d, f32x4_mul(f32x4_sub(ld(xr.add(j)), muv), rsv));
+                st(sr.add(j), dxh);
+                let g = ld(gr.add(j));
+                a = f32x4_add(a, f32x4_mul(g, d));
+                b = f32x4_add(b, f32x4_mul(g, dxh));
+                j += 4;
+            }
+            let (mut sg, mut sgx) = (hsum(a), hsum(b));
+            for j in j..cols {
+                let d = *dyr.add(j);
+                let dxh = d * ((*xr.add(j) - mu) * rs);
+                *sr.add(j) = dxh;
+                sg += *gr.add(j) * d;
+                sgx += *gr.add(j) * dxh;
+            }
+            let (mg, mgx) = (sg / cols as f32, sgx / cols as f32);
+            let (mgv, mgxv) = (splat(mg), splat(mgx));
+            let mut j = 0;
+            while j + 4 <= cols {
+                let xh = f32x4_mul(f32x4_sub(ld(xr.add(j)), muv), rsv);
+                let g = f32x4_mul(ld(dyr.add(j)), ld(gr.add(j)));
+                let v = f32x4_sub(f32x4_sub(g, mgv), f32x4_mul(xh, mgxv));
+                st(dxr.add(j), f32x4_mul(v, rsv));
+                j += 4;
+            }
+            for j in j..cols {
+                let xh = (*xr.add(j) - mu) * rs;
+                *dxr.add(j) = (*dyr.add(j) * *gr.add(j) - mg - xh * mgx) * rs;
             }
         }
     }

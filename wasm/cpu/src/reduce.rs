@@ -1,7 +1,8 @@
-//! Reductions: sums over the middle axis of [outer, len, inner], sums of squares (per-thread
-//! partials, combined on the TS side), row-wise log-softmax and its backward.
-use crate::claims;
+//! Reductions: sums over the middle axis of [outer, len, inner] (each output summed by one thread,
+//! in order), sums of squares (per-chunk partials, added in chunk order on the TS side), row-wise
+//! log-softmax and its backward.
 use crate::math::*;
+use crate::{claims, claims_of};
 use core::arch::wasm32::*;
 
 #[inline(always)]
@@ -102,19 +103,22 @@ pub unsafe extern "C" fn reduce_sum(
     }
 }
 
-/// partials[tid] = Σ x[i]² over thread tid's share of [0, n).
+/// partials[c] = Σ x[i]² over chunk c = [c·chunk, (c+1)·chunk) ∩ [0, n), whichever thread claims
+/// it: the TS side adds the partials in chunk order, so the sum's grouping depends only on n and
+/// `chunk` (which the TS side derives from n), not on the thread count or the threads' timing.
 #[no_mangle]
 pub unsafe extern "C" fn sum_squares_part(
     x: *const f32,
     n: usize,
+    chunk: usize,
     partials: *mut f32,
     tid: usize,
     nt: usize,
 ) {
-    let z = splat(0.0);
-    let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
-    let mut tail = 0f32;
-    for (s, e) in claims(n, tid, nt, 16) {
+    for (s, e) in claims_of(n, chunk, tid, nt) {
+        let z = splat(0.0);
+        let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
+        let mut tail = 0f32;
         let mut i = s;
         while i + 16 <= e {
             let (a, b, c, d) = (
@@ -134,8 +138,8 @@ pub unsafe extern "C" fn sum_squares_part(
             tail += v * v;
             i += 1;
         }
+        *partials.add(s / chunk) = hsum(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3))) + tail;
     }
-    *partials.add(tid) = hsum(f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3))) + tail;
 }
 
 /// y[r] = x[r] − max − log Σ exp(x[r] − max), rows split across threads.
