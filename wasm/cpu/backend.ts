@@ -6,8 +6,10 @@
  * `Atomics.notify`, does its own share, runs the share of any worker that has not started yet
  * (the OS may not have scheduled it), then blocks in `Atomics.wait` for the workers that did (no
  * thread ever spins). Small ops run on the main thread alone. The calling thread must be allowed to
- * block (Deno's main thread, or a worker in a browser). Not here: shape validation (the ops layer
- * does it).
+ * block (Deno's main thread, or a worker in a browser). Partial sums are per chunk, never per
+ * thread, and are added in a fixed order, so results are bitwise the same however the threads'
+ * claims interleave and on any number of threads (`wasm/cpu/README.md`). Not here: shape
+ * validation (the ops layer does it).
  */
 import type {
   AdamBuffers,
