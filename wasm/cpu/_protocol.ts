@@ -21,6 +21,7 @@ export const KERNELS = [
   "col2im",
   "norm_forward",
   "norm_backward",
+  "norm_param_grads",
   "log_softmax",
   "log_softmax_backward",
   "time_embedding",

@@ -459,8 +459,8 @@ export class WasmCpuBackend implements Backend {
     const { x, gamma, mean, rstd, dy, dx, dgamma, dbeta } = bufs;
     if (s.rows === 0) return;
     const cpg = s.cols / s.chanInner, nch = s.groups * cpg;
-    // Each row's terms of dγ/dβ go to its own slots of `stats`, summed here over rows in row
-    // order (reduce_sum gives each channel to one thread): the same bits on any number of threads.
+    // Each row's terms of dγ/dβ go to its own slots of `stats`, then summed over rows in row order
+    // (norm_param_grads gives each channel to one thread): the same bits on any number of threads.
     // With chanInner = 1 the dβ terms are dy itself and only the dγ half is written.
     const perElement = s.chanInner === 1;
     const { ptr: stats, cls } = this.#heap.alloc((perElement ? 1 : 2) * s.rows * cpg * 4);
@@ -484,15 +484,12 @@ export class WasmCpuBackend implements Backend {
         PARALLEL_MIN.rows,
       );
       const batch = s.rows / s.groups;
-      const sumRows = (terms: number, grad: DeviceBuffer) =>
-        this.#run(
-          "reduce_sum",
-          [terms, p(grad), 1, batch, nch, 1],
-          batch * nch,
-          PARALLEL_MIN.elementwise,
-        );
-      sumRows(stats, dgamma);
-      sumRows(perElement ? p(dy) : stats + s.rows * cpg * 4, dbeta);
+      this.#run(
+        "norm_param_grads",
+        [stats, perElement ? p(dy) : stats + s.rows * cpg * 4, p(dgamma), p(dbeta), batch, nch],
+        2 * batch * nch,
+        PARALLEL_MIN.elementwise,
+      );
     } finally {
       this.#heap.release(stats, cls);
     }

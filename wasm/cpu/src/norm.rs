@@ -1,9 +1,10 @@
 //! Layer/group normalisation forward and backward over `rows` groups of `cols` contiguous values
 //! with a per-channel affine map (see `Backend.normForward`). Threads split rows. The backward pass
-//! writes each row's per-channel terms of dγ/dβ to its own slots of `stats`; the TS side then sums
-//! them over rows in row order (`reduce_sum`), so dγ/dβ do not depend on which thread ran a row.
+//! writes each row's per-channel terms of dγ/dβ to its own slots of `stats`; `norm_param_grads`
+//! then sums them over rows in row order, so dγ/dβ do not depend on which thread ran a row.
 use crate::claims;
 use crate::math::*;
+use crate::reduce::col_sums;
 use core::arch::wasm32::*;
 
 #[inline(always)]
@@ -232,5 +233,25 @@ unsafe fn norm_backward_per_element(
                 *dxr.add(j) = (*dyr.add(j) * *gr.add(j) - mg - xh * mgx) * rs;
             }
         }
+    }
+}
+
+/// dγ[ch] += Σ_b sg[b, ch] and dβ[ch] += Σ_b sb[b, ch] for sg, sb laid out as [batch, nch] (the
+/// terms `norm_backward` wrote; sb may be dy itself): each channel summed down the batch in order,
+/// both sums in one job. Threads split the channels (16-wide stripes).
+#[no_mangle]
+pub unsafe extern "C" fn norm_param_grads(
+    sg: *const f32,
+    sb: *const f32,
+    dgamma: *mut f32,
+    dbeta: *mut f32,
+    batch: usize,
+    nch: usize,
+    tid: usize,
+    nt: usize,
+) {
+    for (c0, c1) in claims(nch, tid, nt, 16) {
+        col_sums(sg, dgamma, batch, nch, c0, c1, true);
+        col_sums(sb, dbeta, batch, nch, c0, c1, true);
     }
 }

@@ -62,44 +62,58 @@ pub unsafe extern "C" fn reduce_sum(
                 *oo = if acc != 0 { *oo + s } else { s };
                 continue;
             }
-            // Column sums: 16-wide stripes of `inner`, accumulated down `len`.
-            let mut i = i0;
-            while i < i1 {
-                let w = (i1 - i).min(16);
-                if w == 16 {
-                    let z = splat(0.0);
-                    let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
-                    for l in 0..len {
-                        let p = xo.add(l * inner + i);
-                        s0 = f32x4_add(s0, ld(p));
-                        s1 = f32x4_add(s1, ld(p.add(4)));
-                        s2 = f32x4_add(s2, ld(p.add(8)));
-                        s3 = f32x4_add(s3, ld(p.add(12)));
-                    }
-                    let q = oo.add(i);
-                    if acc != 0 {
-                        s0 = f32x4_add(s0, ld(q));
-                        s1 = f32x4_add(s1, ld(q.add(4)));
-                        s2 = f32x4_add(s2, ld(q.add(8)));
-                        s3 = f32x4_add(s3, ld(q.add(12)));
-                    }
-                    st(q, s0);
-                    st(q.add(4), s1);
-                    st(q.add(8), s2);
-                    st(q.add(12), s3);
-                } else {
-                    for j in i..i + w {
-                        let mut s = 0f32;
-                        for l in 0..len {
-                            s += *xo.add(l * inner + j);
-                        }
-                        let q = oo.add(j);
-                        *q = if acc != 0 { *q + s } else { s };
-                    }
+            col_sums(xo, oo, len, inner, i0, i1, acc != 0);
+        }
+    }
+}
+
+/// out[i] (+)= Σ_l x[l, i] for i in [i0, i1) of x laid out as [len, inner]: 16-wide stripes,
+/// each column summed down `len` in order (then added to out[i] when `acc`).
+#[inline(always)]
+pub(crate) unsafe fn col_sums(
+    x: *const f32,
+    out: *mut f32,
+    len: usize,
+    inner: usize,
+    i0: usize,
+    i1: usize,
+    acc: bool,
+) {
+    let mut i = i0;
+    while i < i1 {
+        let w = (i1 - i).min(16);
+        if w == 16 {
+            let z = splat(0.0);
+            let (mut s0, mut s1, mut s2, mut s3) = (z, z, z, z);
+            for l in 0..len {
+                let p = x.add(l * inner + i);
+                s0 = f32x4_add(s0, ld(p));
+                s1 = f32x4_add(s1, ld(p.add(4)));
+                s2 = f32x4_add(s2, ld(p.add(8)));
+                s3 = f32x4_add(s3, ld(p.add(12)));
+            }
+            let q = out.add(i);
+            if acc {
+                s0 = f32x4_add(s0, ld(q));
+                s1 = f32x4_add(s1, ld(q.add(4)));
+                s2 = f32x4_add(s2, ld(q.add(8)));
+                s3 = f32x4_add(s3, ld(q.add(12)));
+            }
+            st(q, s0);
+            st(q.add(4), s1);
+            st(q.add(8), s2);
+            st(q.add(12), s3);
+        } else {
+            for j in i..i + w {
+                let mut s = 0f32;
+                for l in 0..len {
+                    s += *x.add(l * inner + j);
                 }
-                i += w;
+                let q = out.add(j);
+                *q = if acc { *q + s } else { s };
             }
         }
+        i += w;
     }
 }
 
