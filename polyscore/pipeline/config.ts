@@ -98,6 +98,15 @@ export interface EvalConfig {
   unconditional: number;
   /** For M > 5: subsets sampled per number of given modalities. */
   subsetsPerSize: number;
+  /**
+   * Test tuples per number of given modalities k = 1 … M − 1 (empty: the rule of
+   * polyscore/eval/protocol.ts, from `conditional` and `outcomesPerGiven`).
+   */
+  tuplesBySize: number[];
+  /** The rule's target: (subset, target) outcomes per given count (SE ≤ 0.5/√n per seed). */
+  outcomesPerGiven: number;
+  /** Bootstrap replicates of the confidence intervals. */
+  bootstrap: number;
 }
 
 /** The whole pipeline. */
@@ -187,7 +196,14 @@ const BASE: PipelineConfig = {
     weightDecay: 0,
     divergence: "hutchinson",
   },
-  eval: { conditional: 100, unconditional: 500, subsetsPerSize: 5 },
+  eval: {
+    conditional: 100,
+    unconditional: 500,
+    subsetsPerSize: 5,
+    tuplesBySize: [],
+    outcomesPerGiven: 5000,
+    bootstrap: 1000,
+  },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
@@ -473,4 +489,23 @@ export function validate(cfg: PipelineConfig): void {
   positiveInt("eval.conditional", cfg.eval.conditional);
   positiveInt("eval.unconditional", cfg.eval.unconditional, 2);
   positiveInt("eval.subsetsPerSize", cfg.eval.subsetsPerSize);
+  const tbs = cfg.eval.tuplesBySize;
+  if (tbs.length && tbs.length !== cfg.modalities - 1) {
+    throw new ConfigError(
+      `Invalid config: eval.tuplesBySize must give one count per number of given modalities (${
+        cfg.modalities - 1
+      }) or be empty: current value is [${tbs}]`,
+    );
+  }
+  tbs.forEach((n, i) => positiveInt(`eval.tuplesBySize[${i}]`, n));
+  positiveInt("eval.outcomesPerGiven", cfg.eval.outcomesPerGiven);
+  positiveInt("eval.bootstrap", cfg.eval.bootstrap, 10);
+}
+
+/**
+ * A saved config (a run's config.json) with the keys added since it was written filled from the
+ * base defaults, so older runs still evaluate.
+ */
+export function withDefaults(saved: PipelineConfig): PipelineConfig {
+  return merge(structuredClone(BASE), structuredClone(saved));
 }

@@ -9,12 +9,12 @@ import { RunStore } from "../runs/store.ts";
 import { VERSION } from "../../engine/version.ts";
 import { reconstructionStats } from "../eval/ceiling.ts";
 import { decoderScorer, liftCeilings } from "../eval/lift_ceiling.ts";
-import { conditioningSubsets } from "../eval/subsets.ts";
+import { evalPlan } from "../eval/protocol.ts";
 import type { MethodInputs } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
-import { aggregate, reportMarkdown } from "../report/markdown.ts";
+import { reportMarkdown } from "../report/markdown.ts";
 import type { Report } from "../report/report.ts";
-import type { PipelineConfig } from "./config.ts";
+import { type PipelineConfig, withDefaults } from "./config.ts";
 import { densify, type PipelineContext } from "./context.ts";
 import { writeReconstructionGrid } from "./grids.ts";
 import { trainAutoencoders } from "./stage_ae.ts";
@@ -24,6 +24,7 @@ import { conditionalGrid } from "./stage_eval.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
 import { liftPoints, runReduction } from "./stage_reduction.ts";
+import { evaluationReport } from "./stage_report.ts";
 
 export { loadDataset };
 
@@ -89,7 +90,7 @@ export async function runPipeline(
   let store: RunStore;
   if (opts.resume) {
     store = RunStore.open(opts.runsRoot, opts.resume);
-    cfg = store.config<PipelineConfig>();
+    cfg = withDefaults(store.config<PipelineConfig>());
     store.setStatus("running");
   } else {
     store = RunStore.create(opts.runsRoot, {
@@ -183,10 +184,10 @@ export async function runPipeline(
     if (stop("reduction")) return finish(null);
 
     const inputs: MethodInputs = { ctx, aes, lat, reduction: red };
+    const evalPlanned = evalPlan(cfg.eval, dataset.modalities.length, ctx.test.count, cfg.seed);
     const plan = {
       methods: methods.filter((m) => !m.needsReduction || red),
-      scorers,
-      subsets: conditioningSubsets(dataset.modalities.length, cfg.eval.subsetsPerSize, cfg.seed),
+      ref: { plan: evalPlanned, scorers, recon },
       lap,
       trainOnly: stop("prior"),
     };
@@ -201,13 +202,21 @@ export async function runPipeline(
     }
     await writeReconstructionGrid(ctx, aes, store);
     lap("grids");
+    const { methods: methodReports, ...evaluation } = evaluationReport(
+      cfg.eval,
+      cfg.seed,
+      evalPlanned,
+      recon,
+      results,
+    );
+    lap("statistics");
     const report: Report = {
       run_id: store.id,
       version: VERSION,
       preset: cfg.preset,
       backend: backend.name,
       seeds: cfg.seeds,
-      methods: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, aggregate(v)])),
+      methods: methodReports,
       classifier_accuracy: accuracy,
       reconstruction_ceiling: recon.ceiling,
       reconstruction_mse: recon.mse,
@@ -238,6 +247,7 @@ export async function runPipeline(
       time_split: split,
       wall_seconds: 0,
       peak_rss_mb: 0,
+      ...evaluation,
     };
     return finish(report);
   } catch (e) {

@@ -183,3 +183,33 @@ function f1(pred: boolean[], truth: Uint8Array, off: number, n: number, truthOn 
   }
   return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
 }
+
+/** Predicted digit per row from a digit scorer's logits on samples (B, …shape). */
+export async function predictDigits(scorer: Scorer, x: Tensor): Promise<Int32Array> {
+  if (scorer.kind !== "digit") {
+    throw new TypeError("Cannot predict digits: the modality has no digit classifier");
+  }
+  const logits = tidy(() => noGrad(() => scorer.clf.forward(x)));
+  const v = await logits.data();
+  logits.dispose();
+  const k = scorer.clf.classes, rows = x.shape[0];
+  const out = new Int32Array(rows);
+  for (let b = 0; b < rows; b++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (v[b * k + j] > v[b * k + best]) best = j;
+    out[b] = best;
+  }
+  return out;
+}
+
+/** The classifier's penultimate features of samples (B, F); null for directly scored modalities. */
+export async function classifierFeatures(
+  scorer: Scorer,
+  x: Tensor,
+): Promise<Float32Array | Float64Array | null> {
+  if (scorer.kind === "direct") return null;
+  const f = tidy(() => noGrad(() => scorer.clf.featuresOf(x)));
+  const v = await f.data();
+  f.dispose();
+  return v;
+}

@@ -1,135 +1,131 @@
 /**
  * Stage 4, evaluation, the same for every method: conditional coherence for every conditioning
- * subset (batched into few sampler runs), unconditional coherence (all classifiers agree),
- * Fréchet distances in our classifiers' feature space (not Inception FID), and sample grids.
- * A method is anything that returns decoded samples of the unobserved modalities: a
- * {@link TrainedMethod} (polyscore/methods/).
+ * subset on the plan's tuples (polyscore/eval/protocol.ts; the same tuples, rows and sampler calls
+ * for every method, so methods are paired), with every per-tuple outcome kept for the confidence
+ * intervals; unconditional coherence (all classifiers agree, and "≥ k agree"); Fréchet distances in
+ * our classifiers' feature space (not Inception FID) against real test images and against the
+ * autoencoders' reconstructions of them; and sample grids. A method is anything that returns
+ * decoded samples of the unobserved modalities: a {@link TrainedMethod} (polyscore/methods/).
  */
 import { modalityOf } from "../modality.ts";
 import { encodePng } from "../data/png.ts";
-import { noGrad, Tensor, tidy } from "../../engine/tensor.ts";
+import { hash32 } from "../../engine/random.ts";
 import type { TrainedMethod } from "../methods/method.ts";
 import type { PipelineContext } from "./context.ts";
+import { agreementCounts, atLeastAgree, type ReconstructionStats } from "../eval/ceiling.ts";
 import { frechetDistance, meanCov } from "../eval/frechet.ts";
-import { scoreBatch, type Scorer } from "./stage_classifier.ts";
+import { type EvalPlan, pairKey } from "../eval/protocol.ts";
+import { classifierFeatures, predictDigits, scoreBatch, type Scorer } from "./stage_classifier.ts";
 
-/** The results of one method, as `report.json` stores them (means; stds are added across seeds). */
+/** The results of one method with one seed (means; the report adds stds and CIs across seeds). */
 export interface MethodResult {
   coherence_by_given: Record<string, number>;
   coherence_by_target: number[];
   coherence_by_subset: Record<string, number>;
   unconditional_coherence: number | null;
+  /** Fractions of unconditional samples whose largest agreeing group has ≥ k members. */
+  unconditional_at_least: Record<string, number> | null;
   fd_by_modality: (number | null)[];
+  /** Fréchet distance against the autoencoders' reconstructions of the same test images. */
+  fd_vs_reconstruction: (number | null)[];
   wall_seconds: number;
+  /** pairKey(S, m) → outcome of each of the plan's tuples for |S| (in the plan's order). */
+  outcomes: Map<string, Float64Array>;
+}
+
+/** The scoring references a method's evaluation needs. */
+export interface EvalReference {
+  plan: EvalPlan;
+  scorers: Scorer[];
+  recon: ReconstructionStats;
 }
 
 const DECODE_CHUNK = 512;
+/** Rows per generate call: one call per method for the quick preset (10k rows). */
+const CALL_ROWS = 16384;
 
-/** Mean scores per (subset, target) of a method's conditional generations on test tuples. */
+/** The seed of sampler call `call` of an evaluation with prior seed `seed` (method-independent). */
+export function callSeed(seed: number, call: number, stream: "conditional" | "unconditional") {
+  return hash32((seed * 7919 + call * 104729 + (stream === "conditional" ? 1 : 2)) >>> 0);
+}
+
+/** Per-tuple outcomes of a method's conditional generations, for every (subset, target) pair. */
 async function conditional(
   ctx: PipelineContext,
   method: TrainedMethod,
-  scorers: Scorer[],
-  subsets: number[][],
+  ref: EvalReference,
   seed: number,
-): Promise<Map<string, number>> {
-  const mods = ctx.dataset.modalities.length;
-  const n = Math.min(ctx.cfg.eval.conditional, ctx.test.count);
-  const rowsPerRun = Math.max(n, Math.floor(8192 / n) * n);
-  const out = new Map<string, number>();
-  for (let s0 = 0; s0 < subsets.length; s0 += Math.max(1, rowsPerRun / n)) {
-    const group = subsets.slice(s0, s0 + Math.max(1, rowsPerRun / n));
-    const rows = group.length * n;
+): Promise<Map<string, Float64Array>> {
+  const { plan, scorers } = ref;
+  const mods = plan.modalities, total = plan.rows.subset.length;
+  const first = new Uint32Array(plan.subsets.length);
+  for (let r = total - 1; r >= 0; r--) first[plan.rows.subset[r]] = r;
+  const out = new Map<string, Float64Array>();
+  for (const s of plan.subsets) {
+    const n = plan.tuples.get(s.length)!.length;
+    for (let m = 0; m < mods; m++) if (!s.includes(m)) out.set(pairKey(s, m), new Float64Array(n));
+  }
+  for (let c0 = 0, call = 0; c0 < total; c0 += CALL_ROWS, call++) {
+    const rows = Math.min(CALL_ROWS, total - c0);
     const mask = new Uint8Array(rows * mods);
-    const tuples = new Uint32Array(rows);
-    group.forEach((s, g) => {
-      for (let i = 0; i < n; i++) {
-        const r = g * n + i;
-        for (const m of s) mask[r * mods + m] = 1;
-        tuples[r] = i;
-      }
+    for (let i = 0; i < rows; i++) {
+      for (const m of plan.subsets[plan.rows.subset[c0 + i]]) mask[i * mods + m] = 1;
+    }
+    const tuples = plan.rows.tuple.slice(c0, c0 + rows);
+    const gen = await method.generate({ rows, mask, tuples }, {
+      seed: callSeed(seed, call, "conditional"),
     });
-    const gen = await method.generate({ rows, mask, tuples }, { seed: seed + s0 });
     for (let m = 0; m < mods; m++) {
-      const spec = ctx.dataset.modalities[m];
-      const targetRows: number[] = [];
-      group.forEach((s, g) => {
-        if (!s.includes(m)) { for (let i = 0; i < n; i++) targetRows.push(g * n + i); }
-      });
-      const scores: number[] = [];
-      for (let c = 0; c < targetRows.length; c += DECODE_CHUNK) {
-        const which = targetRows.slice(c, c + DECODE_CHUNK);
-        const tuple = which.map((r) => r % n);
-        scores.push(
-          ...await scoreBatch(ctx, scorers[m], spec, () => gen.decoded(m, which), tuple, m),
+      const which: number[] = [];
+      for (let i = 0; i < rows; i++) if (!mask[i * mods + m]) which.push(i);
+      for (let c = 0; c < which.length; c += DECODE_CHUNK) {
+        const part = which.slice(c, c + DECODE_CHUNK);
+        const scores = await scoreBatch(
+          ctx,
+          scorers[m],
+          ctx.dataset.modalities[m],
+          () => gen.decoded(m, part),
+          part.map((i) => tuples[i]),
+          m,
         );
+        part.forEach((i, b) => {
+          const r = c0 + i, si = plan.rows.subset[r];
+          out.get(pairKey(plan.subsets[si], m))![r - first[si]] = scores[b];
+        });
       }
-      let k = 0;
-      group.forEach((s) => {
-        if (s.includes(m)) return;
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += scores[k++];
-        out.set(`${s.join(",")}->${m}`, sum / n);
-      });
     }
     gen.dispose();
-    ctx.run.setStage(`eval/${method.name}`, Math.min(1, (s0 + group.length) / subsets.length));
+    ctx.run.setStage(`eval/${method.name}`, Math.min(1, (c0 + rows) / total));
   }
   return out;
 }
 
-/** Predicted digit per row from a digit scorer's logits. */
-async function predictDigits(scorer: Scorer, x: Tensor): Promise<Int32Array> {
-  if (scorer.kind !== "digit") {
-    throw new Error("Cannot predict digits: modality has no digit classifier");
-  }
-  const logits = tidy(() => noGrad(() => scorer.clf.forward(x)));
-  const v = await logits.data();
-  logits.dispose();
-  const k = scorer.clf.classes, rows = x.shape[0];
-  const out = new Int32Array(rows);
-  for (let b = 0; b < rows; b++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (v[b * k + j] > v[b * k + best]) best = j;
-    out[b] = best;
-  }
-  return out;
-}
-
-async function features(scorer: Scorer, x: Tensor): Promise<Float32Array | Float64Array | null> {
-  if (scorer.kind === "direct") return null;
-  const f = tidy(() => noGrad(() => scorer.clf.featuresOf(x)));
-  const v = await f.data();
-  f.dispose();
-  return v;
-}
-
-/** Unconditional coherence and per-modality Fréchet distances against real test images. */
+/** Unconditional coherence ("all agree" and "≥ k agree") and Fréchet distances. */
 async function unconditional(
   ctx: PipelineContext,
   method: TrainedMethod,
-  scorers: Scorer[],
+  ref: EvalReference,
   seed: number,
-): Promise<{ coherence: number | null; fd: (number | null)[] }> {
+) {
   const mods = ctx.dataset.modalities.length;
   const rows = ctx.cfg.eval.unconditional;
   const gen = await method.generate(
     { rows, mask: new Uint8Array(rows * mods), tuples: new Uint32Array(rows) },
-    { seed },
+    { seed: callSeed(seed, 0, "unconditional") },
   );
+  const { scorers, recon } = ref;
   const digits = scorers.every((s) => s.kind === "digit");
   const preds: Int32Array[] = [];
-  const fd: (number | null)[] = [];
+  const fd: (number | null)[] = [], fdRecon: (number | null)[] = [];
   for (let m = 0; m < mods; m++) {
-    const spec = ctx.dataset.modalities[m];
-    const genFeat: number[] = [], realFeat: number[] = [];
+    const genFeat: number[] = [];
     const mPreds = new Int32Array(rows);
     let fdim = 0;
     for (let c = 0; c < rows; c += DECODE_CHUNK) {
       const which = Array.from({ length: Math.min(DECODE_CHUNK, rows - c) }, (_, i) => c + i);
       const xi = gen.decoded(m, which);
       if (digits) mPreds.set(await predictDigits(scorers[m], xi), c);
-      const f = await features(scorers[m], xi);
+      const f = await classifierFeatures(scorers[m], xi);
       if (f) {
         fdim = f.length / which.length;
         genFeat.push(...f);
@@ -137,71 +133,60 @@ async function unconditional(
       xi.dispose();
     }
     preds.push(mPreds);
-    if (fdim === 0) {
-      fd.push(null);
-      continue;
-    }
-    const nReal = Math.min(rows, ctx.test.count);
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    for (let c = 0; c < nReal; c += DECODE_CHUNK) {
-      const len = Math.min(DECODE_CHUNK, nReal - c);
-      const data = new Float32Array(len * n);
-      for (let j = 0; j < len * n; j++) data[j] = ctx.test.data[m][c * n + j] / 255;
-      const x = Tensor.from(ctx.backend, data, [len, ...spec.shape]);
-      realFeat.push(...(await features(scorers[m], x))!);
-      x.dispose();
-    }
-    fd.push(
-      frechetDistance(
-        meanCov(Float64Array.from(genFeat), rows, fdim),
-        meanCov(Float64Array.from(realFeat), nReal, fdim),
-      ),
-    );
+    const real = recon.real[m], rec = recon.reconstructed[m];
+    const stats = fdim ? meanCov(Float64Array.from(genFeat), rows, fdim) : null;
+    fd.push(stats && real ? frechetDistance(stats, real) : null);
+    fdRecon.push(stats && rec ? frechetDistance(stats, rec) : null);
   }
   gen.dispose();
-  let coherence: number | null = null;
-  if (digits) {
-    let agree = 0;
-    for (let r = 0; r < rows; r++) if (preds.every((p) => p[r] === preds[0][r])) agree++;
-    coherence = agree / rows;
-  }
-  return { coherence, fd };
+  if (!digits) return { coherence: null, atLeast: null, fd, fdRecon };
+  const atLeast = atLeastAgree(agreementCounts(preds, rows), mods);
+  return { coherence: atLeast[String(mods)], atLeast, fd, fdRecon };
 }
 
-/** Evaluates one method with one seed. */
+const mean = (xs: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / Math.max(1, xs.length);
+};
+
+/** Evaluates one method with one seed on the plan of `ref`. */
 export async function evaluateMethod(
   ctx: PipelineContext,
   method: TrainedMethod,
-  scorers: Scorer[],
-  subsets: number[][],
+  ref: EvalReference,
   seed: number,
 ): Promise<MethodResult> {
   const t0 = performance.now();
-  const mods = ctx.dataset.modalities.length;
-  const cond = await conditional(ctx, method, scorers, subsets, seed);
+  const { plan } = ref;
+  const mods = plan.modalities;
+  const outcomes = await conditional(ctx, method, ref, seed);
+  const bySubset: Record<string, number> = {};
+  for (const [k, v] of outcomes) bySubset[k] = mean(v);
   const byGiven: Record<string, number> = {};
   for (let k = 1; k < mods; k++) {
-    const vals = subsets.filter((s) => s.length === k).flatMap((s) =>
+    const vals = plan.subsets.filter((s) => s.length === k).flatMap((s) =>
       Array.from({ length: mods }, (_, m) => m).filter((m) => !s.includes(m)).map((m) =>
-        cond.get(`${s.join(",")}->${m}`)!
+        bySubset[pairKey(s, m)]
       )
     );
-    if (vals.length) byGiven[String(k)] = vals.reduce((a, b) => a + b, 0) / vals.length;
+    if (vals.length) byGiven[String(k)] = mean(vals);
   }
-  const byTarget = Array.from({ length: mods }, (_, m) => {
-    const vals = subsets.filter((s) => !s.includes(m)).map((s) =>
-      cond.get(`${s.join(",")}->${m}`)!
-    );
-    return vals.reduce((a, b) => a + b, 0) / Math.max(1, vals.length);
-  });
-  const unc = await unconditional(ctx, method, scorers, seed + 7777);
+  const byTarget = Array.from(
+    { length: mods },
+    (_, m) => mean(plan.subsets.filter((s) => !s.includes(m)).map((s) => bySubset[pairKey(s, m)])),
+  );
+  const unc = await unconditional(ctx, method, ref, seed);
   return {
     coherence_by_given: byGiven,
     coherence_by_target: byTarget,
-    coherence_by_subset: Object.fromEntries(cond),
+    coherence_by_subset: bySubset,
     unconditional_coherence: unc.coherence,
+    unconditional_at_least: unc.atLeast,
     fd_by_modality: unc.fd,
+    fd_vs_reconstruction: unc.fdRecon,
     wall_seconds: (performance.now() - t0) / 1000,
+    outcomes,
   };
 }
 

@@ -8,14 +8,13 @@ import { trainScorePrior } from "../methods/score_prior.ts";
 import { selectReduction } from "../reduction/diagnostic.ts";
 import { ReductionMaps, reductionMatrices } from "../reduction/reduce.ts";
 import type { SweepEntry } from "../report/report.ts";
-import type { Scorer } from "./stage_classifier.ts";
-import { evaluateMethod, type MethodResult } from "./stage_eval.ts";
+import { type EvalReference, evaluateMethod, type MethodResult } from "./stage_eval.ts";
 
 /** What {@link trainAndEvaluate} needs besides the methods' inputs. */
-export interface EvalPlan {
+export interface MethodsPlan {
   methods: Method[];
-  scorers: Scorer[];
-  subsets: number[][];
+  /** The evaluation's plan, classifiers and ceilings (the same for every method and seed). */
+  ref: EvalReference;
   /** Adds the seconds since the last lap to a stage of the time split. */
   lap(stage: string): void;
   /** Train only (`--stages prior`): no evaluation. */
@@ -29,7 +28,10 @@ export interface MethodRuns {
 }
 
 /** Trains and evaluates every method for every seed (`cfg.seed` … `cfg.seed + cfg.seeds − 1`). */
-export async function trainAndEvaluate(inputs: MethodInputs, plan: EvalPlan): Promise<MethodRuns> {
+export async function trainAndEvaluate(
+  inputs: MethodInputs,
+  plan: MethodsPlan,
+): Promise<MethodRuns> {
   const { ctx } = inputs;
   const results: Record<string, MethodResult[]> = {};
   const firstSeed: TrainedMethod[] = [];
@@ -42,7 +44,7 @@ export async function trainAndEvaluate(inputs: MethodInputs, plan: EvalPlan): Pr
         trained.dispose();
         continue;
       }
-      const res = await evaluateMethod(ctx, trained, plan.scorers, plan.subsets, seed);
+      const res = await evaluateMethod(ctx, trained, plan.ref, seed);
       (results[method.name] ??= []).push(res);
       ctx.log(
         `eval/${method.name}`,
@@ -62,7 +64,7 @@ export async function trainAndEvaluate(inputs: MethodInputs, plan: EvalPlan): Pr
  */
 export async function sweepWithPriors(
   inputs: MethodInputs,
-  plan: Pick<EvalPlan, "scorers" | "subsets" | "lap">,
+  plan: Pick<MethodsPlan, "ref" | "lap">,
 ): Promise<SweepEntry[]> {
   const { ctx, lat } = inputs;
   const red = inputs.reduction!;
@@ -75,7 +77,7 @@ export async function sweepWithPriors(
     const maps = new ReductionMaps(ctx.backend, reductionMatrices(red.whitening, sel));
     const name = `sbm-srr-eps${point.fraction}`;
     const trained = await trainScorePrior(inputs, { name, dims: sel.ranks, maps }, ctx.cfg.seed);
-    const res = await evaluateMethod(ctx, trained, plan.scorers, plan.subsets, ctx.cfg.seed);
+    const res = await evaluateMethod(ctx, trained, plan.ref, ctx.cfg.seed);
     out.push({
       ...point,
       coherence_by_given: res.coherence_by_given,

@@ -37,6 +37,21 @@ export function aggregate(runs: MethodResult[]): MethodReport {
     tgt.push(c);
     tgtStd.push(d);
   }
+  const fdRec: (number | null)[] = [], fdRecStd: (number | null)[] = [];
+  for (let m = 0; m < mods; m++) {
+    const f = runs.map((r) => r.fd_vs_reconstruction[m]);
+    const [a, b] = f.some((v) => v === null) ? [null, null] : meanStd(f as number[]);
+    fdRec.push(a);
+    fdRecStd.push(b);
+  }
+  const atLeast = runs[0].unconditional_at_least
+    ? Object.fromEntries(
+      Object.keys(runs[0].unconditional_at_least).map((k) => [
+        k,
+        meanStd(runs.map((r) => r.unconditional_at_least![k]))[0],
+      ]),
+    )
+    : null;
   const unc = runs.map((r) => r.unconditional_coherence);
   const [u, uStd] = unc.some((v) => v === null) ? [null, null] : meanStd(unc as number[]);
   const subsetKeys = Object.keys(runs[0].coherence_by_subset);
@@ -54,6 +69,9 @@ export function aggregate(runs: MethodResult[]): MethodReport {
     fd_by_modality_std: fdStd,
     seeds: runs.length,
     eval_seconds: runs.reduce((a, r) => a + r.wall_seconds, 0),
+    unconditional_at_least: atLeast,
+    fd_vs_reconstruction: fdRec,
+    fd_vs_reconstruction_std: fdRecStd,
   };
 }
 
@@ -87,6 +105,7 @@ export function reportMarkdown(r: Report): string {
       } ± ${fmt(m.unconditional_coherence_std)} |`,
     );
   }
+  lines.push(...evaluationSections(r));
   lines.push("", "## Fréchet distance per modality (classifier features — not Inception FID)", "");
   const mods = methods[names[0]].fd_by_modality.length;
   lines.push(`| method | ${Array.from({ length: mods }, (_, m) => `m${m}`).join(" | ")} |`);
@@ -95,6 +114,21 @@ export function reportMarkdown(r: Report): string {
     lines.push(
       `| ${n} | ${methods[n].fd_by_modality.map((v) => fmt(v, 2)).join(" | ")} |`,
     );
+  }
+  if (r.fd_reconstruction_vs_real) {
+    lines.push(
+      `| *reconstructions* | ${r.fd_reconstruction_vs_real.map((v) => fmt(v, 2)).join(" | ")} |`,
+      "",
+      "Against the autoencoders' reconstructions of the same test images (what the prior decides; " +
+        "the decoders' blur is the same for every method):",
+      "",
+      `| method | ${Array.from({ length: mods }, (_, m) => `m${m}`).join(" | ")} |`,
+      `|---|${Array.from({ length: mods }, () => "---").join("|")}|`,
+    );
+    for (const n of names) {
+      const f = methods[n].fd_vs_reconstruction ?? [];
+      lines.push(`| ${n} | ${f.map((v) => fmt(v, 2)).join(" | ")} |`);
+    }
   }
   lines.push("", "## Autoencoders and classifiers", "");
   lines.push(
@@ -202,6 +236,113 @@ function diagnosticsMarkdown(r: Report): string[] {
       lines.push(
         `| ${p.label} | ${p.total_rank} | ${
           p.gaussian.map((g, m) => `${fmt(g)} / ${fmt(p.zero[m])}`).join(" | ")
+        } |`,
+      );
+    }
+  }
+  return lines;
+}
+
+const ci = (c: [number, number] | undefined) => c ? `[${fmt(c[0])}, ${fmt(c[1])}]` : "–";
+
+/** The protocol, CIs, ceilings on the same tuples, the incremental curve and the paired table. */
+function evaluationSections(r: Report): string[] {
+  const p = r.protocol;
+  if (!p) return [];
+  const names = Object.keys(r.methods);
+  const givens = Object.keys(p.tuples_by_given);
+  const lines: string[] = ["", "## Evaluation protocol", ""];
+  lines.push(
+    `Test tuples per number of given modalities: ${
+      givens.map((k) => `${k}: ${p.tuples_by_given[k]}`).join(", ")
+    } — the same tuples, rows and sampler seeds for every method (paired); ${p.rows_per_method} ` +
+      `conditional rows per method and seed. Rule: ${p.rule}. 95% intervals: percentile ` +
+      `bootstrap, ${p.bootstrap_reps} replicates, over tuples${r.seeds > 1 ? " and seeds" : ""}.`,
+    "",
+    "| method | " + givens.map((k) => `given ${k} (95% CI)`).join(" | ") + " |",
+    `|---|${givens.map(() => "---").join("|")}|`,
+  );
+  for (const n of names) {
+    const m = r.methods[n];
+    lines.push(
+      `| ${n} | ${
+        givens.map((k) => `${fmt(m.coherence_by_given[k])} ${ci(m.coherence_ci_by_given?.[k])}`)
+          .join(" | ")
+      } |`,
+    );
+  }
+  if (r.ceiling_by_given) {
+    lines.push(
+      `| *reconstruction ceiling, same tuples* | ${
+        givens.map((k) => fmt(r.ceiling_by_given![k])).join(" | ")
+      } |`,
+    );
+  }
+  if (r.paired?.length) {
+    lines.push(
+      "",
+      "### Paired differences (a − b, same tuples; * = the 95% CI excludes 0)",
+      "",
+      "| a − b | " + givens.map((k) => `given ${k}`).join(" | ") + " |",
+      `|---|${givens.map(() => "---").join("|")}|`,
+    );
+    const pairs = [...new Set(r.paired.map((d) => `${d.a}|${d.b}`))];
+    for (const key of pairs) {
+      const [a, b] = key.split("|");
+      const cells = givens.map((k) => {
+        const d = r.paired!.find((x) => x.a === a && x.b === b && x.given === k);
+        return d
+          ? `${d.diff >= 0 ? "+" : ""}${fmt(d.diff)} [${fmt(d.lo)}, ${fmt(d.hi)}]${
+            d.significant ? " *" : ""
+          }`
+          : "–";
+      });
+      lines.push(`| ${a} − ${b} | ${cells.join(" | ")} |`);
+    }
+  }
+  const inc = p.incremental_given;
+  if (inc.length) {
+    lines.push(
+      "",
+      `### Incremental protocol: target m${p.incremental_target}, given the first i others`,
+      "",
+      "| method | " + inc.map((s) => `given {${s.map((m) => `m${m}`).join(",")}}`).join(" | ") +
+        " |",
+      `|---|${inc.map(() => "---").join("|")}|`,
+    );
+    for (const n of names) {
+      const m = r.methods[n];
+      lines.push(
+        `| ${n} | ${
+          inc.map((_, i) => `${fmt(m.incremental_coherence?.[i])} ${ci(m.incremental_ci?.[i])}`)
+            .join(" | ")
+        } |`,
+      );
+    }
+    if (r.incremental_ceiling) {
+      lines.push(
+        `| *reconstruction ceiling* | ${r.incremental_ceiling.map((v) => fmt(v)).join(" | ")} |`,
+      );
+    }
+  }
+  const uc = r.unconditional_ceiling;
+  const atKeys = Object.keys(r.methods[names[0]].unconditional_at_least ?? {});
+  if (atKeys.length) {
+    lines.push(
+      "",
+      "### Unconditional coherence: samples whose largest agreeing group has ≥ k members",
+      "",
+      "| method | " + atKeys.map((k) => `≥ ${k} agree`).join(" | ") + " |",
+      `|---|${atKeys.map(() => "---").join("|")}|`,
+    );
+    for (const n of names) {
+      const a = r.methods[n].unconditional_at_least ?? {};
+      lines.push(`| ${n} | ${atKeys.map((k) => fmt(a[k])).join(" | ")} |`);
+    }
+    if (uc) {
+      lines.push(
+        `| *ceiling: reconstructions of test tuples* | ${
+          atKeys.map((k) => fmt(uc.at_least[k])).join(" | ")
         } |`,
       );
     }

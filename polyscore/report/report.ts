@@ -23,6 +23,54 @@ export interface MethodReport {
   fd_by_modality_std: (number | null)[];
   seeds: number;
   eval_seconds: number;
+  /** 95% bootstrap CI of each coherence_by_given mean (over tuples, and seeds when several). */
+  coherence_ci_by_given?: Record<string, [number, number]>;
+  /** Bootstrap standard error of each coherence_by_given mean. */
+  coherence_se_by_given?: Record<string, number>;
+  /** The incremental protocol: coherence of the protocol's target given the first i others. */
+  incremental_coherence?: number[];
+  incremental_ci?: [number, number][];
+  /** Unconditional samples whose largest agreeing group of predictions has ≥ k members ("k"). */
+  unconditional_at_least?: Record<string, number> | null;
+  /** Fréchet distance against the autoencoders' reconstructions of the same test images. */
+  fd_vs_reconstruction?: (number | null)[];
+  fd_vs_reconstruction_std?: (number | null)[];
+}
+
+/** The paired difference a − b of two methods at one number of given modalities. */
+export interface PairedReport {
+  a: string;
+  b: string;
+  given: string;
+  diff: number;
+  se: number;
+  /** 95% bootstrap CI over tuples (and seeds when several). */
+  lo: number;
+  hi: number;
+  /** The CI excludes 0. */
+  significant: boolean;
+}
+
+/** How the evaluation was done: the tuples, the rule behind their numbers, the protocol. */
+export interface ProtocolReport {
+  /** Test tuples scored per number of given modalities ("k" → count); the same for every method. */
+  tuples_by_given: Record<string, number>;
+  rule: string;
+  /** Conditional rows generated per method and seed. */
+  rows_per_method: number;
+  /** The incremental protocol: its target modality and its given subsets (i = 1 … M − 1). */
+  incremental_target: number;
+  incremental_given: number[][];
+  bootstrap_reps: number;
+}
+
+/** A re-evaluation of a finished run (`polyscore eval`): what was changed, and what was reused. */
+export interface ReevaluationReport {
+  /** The `--set` overrides, as given. */
+  overrides: Record<string, string>;
+  methods: string[];
+  /** This report's file name (report.eval1.json, …). */
+  file: string;
 }
 
 /** One point of the ε sweep (coherence only when priors were trained at every ε). */
@@ -108,6 +156,22 @@ export interface Report {
   time_split: Record<string, number>;
   wall_seconds: number;
   peak_rss_mb: number;
+  protocol?: ProtocolReport;
+  /** The reconstruction ceiling averaged over the same (subset, target, tuple) cells as coherence. */
+  ceiling_by_given?: Record<string, number>;
+  /** The reconstruction ceiling of the incremental protocol's target on its tuples. */
+  incremental_ceiling?: number[] | null;
+  /**
+   * Over all test tuples: the fraction whose M reconstructions are all classified alike (the
+   * ceiling of unconditional coherence) and the "≥ k agree" fractions.
+   */
+  unconditional_ceiling?: { all_agree: number; at_least: Record<string, number> } | null;
+  /** Fréchet distance of the reconstructions to the real test images (the blur floor). */
+  fd_reconstruction_vs_real?: (number | null)[];
+  /** Every pair of methods at every number of given modalities. */
+  paired?: PairedReport[];
+  /** Present on reports written by `polyscore eval`. */
+  reevaluation?: ReevaluationReport;
 }
 
 /** Thrown for a `report.json` whose shape is not a Report; the message names the field. */

@@ -1,0 +1,65 @@
+/**
+ * The evaluation's part of the report, from every method's per-seed results on one plan: the
+ * per-seed aggregates (means, stds), bootstrap CIs, the incremental curve, the paired differences,
+ * and the ceilings on the same tuples. Shared by `polyscore train` and `polyscore eval`.
+ */
+import { reconstructionFrechet, type ReconstructionStats } from "../eval/ceiling.ts";
+import { ceilingOnPlan, methodStats, pairedTable, unconditionalCeiling } from "../eval/compare.ts";
+import { type EvalPlan, TUPLE_RULE } from "../eval/protocol.ts";
+import { aggregate } from "../report/markdown.ts";
+import type { MethodReport, Report } from "../report/report.ts";
+import type { EvalConfig } from "./config.ts";
+import type { MethodResult } from "./stage_eval.ts";
+
+/** The report fields the evaluation fills. */
+export type EvaluationReport = Pick<
+  Report,
+  | "methods"
+  | "protocol"
+  | "ceiling_by_given"
+  | "incremental_ceiling"
+  | "unconditional_ceiling"
+  | "fd_reconstruction_vs_real"
+  | "paired"
+>;
+
+/** Builds the evaluation's report fields (bootstrap seeded by the run's seed: reproducible). */
+export function evaluationReport(
+  cfg: EvalConfig,
+  runSeed: number,
+  plan: EvalPlan,
+  recon: ReconstructionStats,
+  results: Record<string, MethodResult[]>,
+): EvaluationReport {
+  const opts = { reps: cfg.bootstrap, seed: runSeed };
+  const methods: Record<string, MethodReport> = {};
+  for (const [name, runs] of Object.entries(results)) {
+    const st = methodStats(plan, runs, opts);
+    methods[name] = {
+      ...aggregate(runs),
+      coherence_ci_by_given: st.ci_by_given,
+      coherence_se_by_given: st.se_by_given,
+      incremental_coherence: st.incremental,
+      incremental_ci: st.incremental_ci,
+    };
+  }
+  const ceiling = ceilingOnPlan(plan, recon);
+  return {
+    methods,
+    protocol: {
+      tuples_by_given: Object.fromEntries(
+        [...plan.tuples].map(([k, t]) => [String(k), t.length]),
+      ),
+      rule: cfg.tuplesBySize.length ? "eval.tuplesBySize (set explicitly)" : TUPLE_RULE,
+      rows_per_method: plan.rows.subset.length,
+      incremental_target: plan.incremental.target,
+      incremental_given: plan.incremental.subsets,
+      bootstrap_reps: cfg.bootstrap,
+    },
+    ceiling_by_given: ceiling.byGiven,
+    incremental_ceiling: ceiling.incremental,
+    unconditional_ceiling: unconditionalCeiling(recon),
+    fd_reconstruction_vs_real: reconstructionFrechet(recon),
+    paired: pairedTable(plan, results, opts),
+  };
+}
