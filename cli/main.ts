@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: "generate missing modalities from a finished run (conditional or unconditional)",
     run: async (a) => (await import("./sample.ts")).sampleCommand(a),
   },
+  eval: {
+    about: "re-evaluate a finished run from its checkpoints with other sampler/evaluation settings",
+    run: async (a) => (await import("./eval.ts")).evalCommand(a),
+  },
   bench: {
     about: "benchmarks against peers measured in the same run (matmul, eigh, cpu)",
     run: async (a) => (await import("../bench/mod.ts")).benchCommand(a),
@@ -71,6 +75,7 @@ export async function main(args: string[]): Promise<number> {
       "NonFiniteLossError",
       "NotFound",
       "GpuUnavailableError",
+      "ReportFormatError",
     ];
     console.error(`polyscore ${cmd}: ${known.includes(err.name) ? err.message : err.stack ?? err}`);
     return 1;

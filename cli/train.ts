@@ -107,7 +107,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-function printSummary(report: Report): void {
+/** Prints the coherence table of a report (train and eval share it). */
+export function printSummary(report: Report): void {
   const methods = report.methods;
   const names = Object.keys(methods);
   const givens = Object.keys(methods[names[0]].coherence_by_given);

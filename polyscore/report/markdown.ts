@@ -92,6 +92,18 @@ export function reportMarkdown(r: Report): string {
       `peak memory ${fmt(r.peak_rss_mb, 0)} MB.`,
     "",
   );
+  const re = r.reevaluation;
+  if (re) {
+    lines.push(
+      `**Re-evaluation** (${re.file}) of the run's saved autoencoders, classifiers and priors — ` +
+        `nothing retrained — for ${re.methods.join(", ")}, with ${
+          Object.keys(re.overrides).length
+            ? Object.entries(re.overrides).map(([k, v]) => `\`${k}=${v}\``).join(", ")
+            : "no overrides"
+        }. Wall time and time split are the re-evaluation's.`,
+      "",
+    );
+  }
   lines.push("## Conditional coherence by number of given modalities (mean ± std over seeds)", "");
   lines.push(`| method | ${givens.join(" | ")} | unconditional |`);
   lines.push(`|---|${givens.map(() => "---").join("|")}|---|`);

@@ -1,0 +1,215 @@
+/**
+ * `polyscore eval`: re-evaluates a finished run from its checkpoints — autoencoders, classifiers,
+ * reduction and priors are restored, nothing is trained — with overridden sampler, evaluation and
+ * reporting settings, and writes a new numbered report beside the original (report.eval1.json and
+ * .md, eval2, …; an existing report is never overwritten). Keys that would change what was trained
+ * are refused by name.
+ */
+import type { Backend } from "../../engine/backend.ts";
+import { VERSION } from "../../engine/version.ts";
+import { reconstructionStats } from "../eval/ceiling.ts";
+import { evalPlan } from "../eval/protocol.ts";
+import { methodsNamed } from "../methods/mod.ts";
+import { reportMarkdown } from "../report/markdown.ts";
+import { parseReport, type Report } from "../report/report.ts";
+import { RunStore } from "../runs/store.ts";
+import { ConfigError, type PipelineConfig, setKey, validate, withDefaults } from "./config.ts";
+import { densify, type PipelineContext, type RunSink } from "./context.ts";
+import { type BackendSelector, requireSelector } from "./run.ts";
+import { trainAutoencoders } from "./stage_ae.ts";
+import { trainClassifiers } from "./stage_classifier.ts";
+import { loadDataset } from "./stage_data.ts";
+import { encodeLatents } from "./stage_latents.ts";
+import { trainAndEvaluate } from "./stage_methods.ts";
+import { runReduction } from "./stage_reduction.ts";
+import { evaluationReport } from "./stage_report.ts";
+
+/**
+ * The keys a re-evaluation may override: the sampler (how a trained prior is sampled), every
+ * evaluation key, and the reported ε sweep (computed from the restored H). Everything else changes
+ * what was trained.
+ */
+export const EVAL_ONLY_KEYS: readonly string[] = [
+  "prior.sampleSteps",
+  "prior.snr",
+  "prior.observedNoise",
+  "prior.correctorNorm",
+  "prior.finalCorrectorSteps",
+  "reduction.sweep",
+  "eval.*",
+];
+
+function evalOnly(key: string): boolean {
+  return EVAL_ONLY_KEYS.some((k) => k.endsWith(".*") ? key.startsWith(k.slice(0, -1)) : k === key);
+}
+
+/** Options of {@link reevaluateRun}. */
+export interface ReevaluateOptions {
+  /** `key=value` overrides of the run's config (only {@link EVAL_ONLY_KEYS}). */
+  overrides?: Record<string, string>;
+  /** The methods to evaluate (default: all of the run's). */
+  methods?: string[];
+  backend?: Backend;
+  selectBackend?: BackendSelector;
+  quiet?: boolean;
+}
+
+/** The run's config with the overrides applied, or a ConfigError naming a refused key. */
+export function reevaluationConfig(
+  saved: PipelineConfig,
+  overrides: Record<string, string>,
+): PipelineConfig {
+  const cfg = withDefaults(saved);
+  for (const [key, raw] of Object.entries(overrides)) {
+    if (!evalOnly(key)) {
+      throw new ConfigError(
+        `Cannot re-evaluate with "${key}": it changes what was trained (checkpoints would not match); ` +
+          `eval may override ${
+            EVAL_ONLY_KEYS.join(", ")
+          }; train a new run with --set ${key}=${raw}`,
+      );
+    }
+    setKey(cfg, key, raw);
+  }
+  validate(cfg);
+  return cfg;
+}
+
+/** Reserves the next free report.evalN.json (created empty, exclusively); returns N. */
+function reserveReport(store: RunStore): number {
+  for (let n = 1;; n++) {
+    try {
+      Deno.openSync(`${store.dir}/report.eval${n}.json`, { write: true, createNew: true }).close();
+      return n;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
+}
+
+/** A sink that reads checkpoints and records events but leaves the finished run's state alone. */
+function readOnlySink(store: RunStore): RunSink {
+  return {
+    setStage() {},
+    metric() {},
+    deleteMetricsAfter() {},
+    event: (level, stage, message) => store.event(level, stage, message),
+    saveCheckpoint(name) {
+      throw new Error(`Cannot save checkpoint ${name}: a re-evaluation trains nothing`);
+    },
+    loadCheckpoint: (name) => store.loadCheckpoint(name),
+    writeFile: (path, data) => store.writeFile(path, data),
+    readFile: (path) => store.readFile(path),
+  };
+}
+
+/** Re-evaluates a finished run; returns the new report and its file names. */
+export async function reevaluateRun(
+  runsRoot: string,
+  id: string,
+  opts: ReevaluateOptions = {},
+): Promise<{ report: Report; json: string; markdown: string }> {
+  const t0 = performance.now();
+  const store = RunStore.open(runsRoot, id);
+  let owned: Backend | null = null;
+  try {
+    const bytes = store.readFile("report.json");
+    if (!bytes) {
+      throw new RangeError(
+        `Cannot re-evaluate run ${id}: it has no report.json: finish it first (polyscore train --resume ${id})`,
+      );
+    }
+    const original = parseReport(JSON.parse(new TextDecoder().decode(bytes)));
+    const overrides = opts.overrides ?? {};
+    const cfg = reevaluationConfig(store.config<PipelineConfig>(), overrides);
+    const runMethods = methodsNamed(cfg.methods);
+    const names = opts.methods ?? runMethods.map((m) => m.name);
+    for (const n of names) {
+      if (!runMethods.some((m) => m.name === n)) {
+        throw new RangeError(
+          `Cannot re-evaluate method "${n}": run ${id} has methods ${
+            runMethods.map((m) => m.name).join(", ")
+          }`,
+        );
+      }
+    }
+    const split: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (name: string) => {
+      const now = performance.now();
+      split[name] = (split[name] ?? 0) + (now - mark) / 1000;
+      mark = now;
+    };
+    const backend = opts.backend ??
+      (await requireSelector(opts.selectBackend)(cfg.backend)).backend;
+    if (!opts.backend) owned = backend;
+    const log = (stage: string, msg: string) => {
+      if (!opts.quiet) console.error(`[${stage}] ${msg}`);
+    };
+    const dataset = await loadDataset(cfg);
+    const ctx: PipelineContext = {
+      cfg,
+      backend,
+      run: readOnlySink(store),
+      dataset,
+      ...densify(dataset),
+      quiet: true,
+      restoreOnly: true,
+      log,
+    };
+    lap("data");
+    const aes = await trainAutoencoders(ctx);
+    const { scorers, accuracy } = await trainClassifiers(ctx);
+    const recon = await reconstructionStats(ctx, aes, scorers);
+    const lat = await encodeLatents(ctx, aes);
+    const reduction = cfg.reduction.enabled &&
+        store.loadCheckpoint("score_ratio")?.metadata.done === "1"
+      ? await runReduction(ctx, lat)
+      : null;
+    lap("restore");
+    const plan = evalPlan(cfg.eval, dataset.modalities.length, ctx.test.count, cfg.seed);
+    const methods = runMethods.filter((m) =>
+      names.includes(m.name) && (!m.needsReduction || reduction)
+    );
+    const { results, firstSeed } = await trainAndEvaluate(
+      { ctx, aes, lat, reduction },
+      { methods, ref: { plan, scorers, recon }, lap, trainOnly: false },
+    );
+    for (const t of firstSeed) t.dispose();
+    for (const ae of aes) ae.dispose();
+    const { methods: methodReports, ...evaluation } = evaluationReport(
+      cfg.eval,
+      cfg.seed,
+      plan,
+      recon,
+      results,
+    );
+    lap("statistics");
+    const n = reserveReport(store);
+    const json = `report.eval${n}.json`, markdown = `report.eval${n}.md`;
+    const report: Report = {
+      ...original,
+      version: VERSION,
+      backend: backend.name,
+      methods: methodReports,
+      classifier_accuracy: accuracy,
+      reconstruction_ceiling: recon.ceiling,
+      reconstruction_mse: recon.mse,
+      reduction: original.reduction && reduction
+        ? { ...original.reduction, sweep: reduction.sweep }
+        : original.reduction,
+      ...evaluation,
+      time_split: split,
+      wall_seconds: (performance.now() - t0) / 1000,
+      peak_rss_mb: Deno.memoryUsage().rss / 1048576,
+      reevaluation: { overrides, methods: methods.map((m) => m.name), file: json },
+    };
+    store.writeFile(json, JSON.stringify(report, null, 2) + "\n");
+    store.writeFile(markdown, reportMarkdown(report));
+    store.event("info", "eval", `wrote ${json} (overrides ${JSON.stringify(overrides)})`);
+    return { report, json, markdown };
+  } finally {
+    store.close();
+    owned?.destroy();
+  }
+}
