@@ -116,6 +116,31 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
   }
 });
 
+Deno.test("GET /runs/:id lists every report of the run, re-evaluations in number order", async () => {
+  const { root, server } = setup();
+  try {
+    const dir = `${root}/done-1`;
+    const report = await Deno.readTextFile(`${dir}/report.json`);
+    for (const n of [10, 2]) Deno.writeTextFileSync(`${dir}/report.eval${n}.json`, report);
+    Deno.writeTextFileSync(`${dir}/report.eval2.md`, "# re-evaluation\n");
+    const r = await get(server, "/runs/done-1");
+    assert.equal(r.status, 200);
+    const links = [...r.body.matchAll(/href="\/api\/runs\/done-1\/files\/(report[^"]*)"/g)]
+      .map((m) => m[1]);
+    assert.deepEqual(links, [
+      "report.md",
+      "report.json",
+      "report.eval2.md",
+      "report.eval2.json",
+      "report.eval10.json",
+    ]);
+    const j = await get(server, "/api/runs/done-1");
+    assert.deepEqual(j.body.reports[2], { json: "report.eval10.json", markdown: null });
+  } finally {
+    await teardown(root, server);
+  }
+});
+
 Deno.test("GET /api/runs/:id/metrics pages rows and validates its query", async () => {
   const { root, server } = setup();
   try {

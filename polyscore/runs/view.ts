@@ -35,6 +35,29 @@ export interface RunView {
   events: EventRow[];
   /** PNG files under samples/ (relative paths, sorted). */
   samples: string[];
+  /**
+   * Every report of the run: report.json first, then the re-evaluations (report.eval1.json, …,
+   * numerically), each with its Markdown file when present.
+   */
+  reports: { json: string; markdown: string | null }[];
+}
+
+/** The reports of a run folder, in order (see {@link RunView.reports}). */
+export function listReports(dir: string): RunView["reports"] {
+  const names = new Set<string>();
+  try {
+    for (const e of Deno.readDirSync(dir)) if (e.isFile) names.add(e.name);
+  } catch {
+    return [];
+  }
+  const num = (f: string) => Number(f.match(/^report(?:\.eval(\d+))?\.json$/)?.[1] ?? 0);
+  return [...names]
+    .filter((f) => /^report(\.eval\d+)?\.json$/.test(f))
+    .sort((a, b) => num(a) - num(b))
+    .map((json) => {
+      const md = json.replace(/\.json$/, ".md");
+      return { json, markdown: names.has(md) ? md : null };
+    });
 }
 
 /**
@@ -139,6 +162,7 @@ export function readRunView(
       },
       events,
       samples,
+      reports: listReports(store.dir),
     };
   } finally {
     store.close();

@@ -51,12 +51,26 @@ export default define.page<RunView>(({ data }) => {
       <CoherencePanel report={data.report} />
       <ReductionPanel report={data.report} />
       <h2>Numbers</h2>
-      {data.report
+      {data.reports.length
         ? (
-          <p>
-            <a href={`/api/runs/${encodeURIComponent(s.id)}/files/report.md`}>report.md</a> ·{" "}
-            <a href={`/api/runs/${encodeURIComponent(s.id)}/files/report.json`}>report.json</a>
-          </p>
+          <ul class="reports">
+            {data.reports.map((r) => (
+              <li key={r.json}>
+                {r.markdown
+                  ? (
+                    <>
+                      <a href={`/api/runs/${encodeURIComponent(s.id)}/files/${r.markdown}`}>
+                        {r.markdown}
+                      </a>{" "}
+                      ·{" "}
+                    </>
+                  )
+                  : null}
+                <a href={`/api/runs/${encodeURIComponent(s.id)}/files/${r.json}`}>{r.json}</a>
+                {r.json === "report.json" ? " (the run)" : " (re-evaluation: polyscore eval)"}
+              </li>
+            ))}
+          </ul>
         )
         : null}
       <ReportTables report={data.report} />

@@ -1,4 +1,4 @@
-/** GET /api/runs/:id — one run's summary, meta, config and report as JSON. */
+/** GET /api/runs/:id — one run's summary, meta, config, report and the list of its reports as JSON. */
 
 import { define } from "../../../server/define.ts";
 import { json } from "../../../server/http.ts";
@@ -13,6 +13,7 @@ export const handler = define.handlers({
       config: v.config,
       report: v.report,
       samples: v.samples,
+      reports: v.reports,
     });
   },
 });
