@@ -1,7 +1,9 @@
 /**
- * End to end: the tiny preset through the real CLI (2 modalities, a few hundred tuples), the
- * report's fields, and `kill -9` during stage 1 and during stage 3 followed by `--resume`: the run
- * completes and every stage's metrics have each step exactly once (no gap, no duplicate).
+ * End to end: the tiny preset through the real CLI (2 modalities, 1k tuples), the report's fields
+ * and that conditioning beats the independent floor by more than 3 standard errors, `polyscore
+ * eval` on that run (bitwise reproduction, numbered reports, refused keys), and `kill -9` during
+ * stage 1 and during stage 3 followed by `--resume`: the run completes and every stage's metrics
+ * have each step exactly once (no gap, no duplicate).
  */
 import { DatabaseSync } from "node:sqlite";
 
@@ -81,15 +83,25 @@ function assertStepsOnce(dir: string, stage: string, every: number, total: numbe
   }
 }
 
-Deno.test("train --preset tiny writes a complete report", async () => {
-  const root = await Deno.makeTempDir();
-  await finish(train(root, ["--id", "e2e"]), "train");
+/** The tiny run shared by the report test and the eval test (trained once per file). */
+let tinyRun: Promise<string> | null = null;
+function trainTiny(): Promise<string> {
+  tinyRun ??= (async () => {
+    const root = await Deno.makeTempDir();
+    await finish(train(root, ["--id", "e2e"]), "train");
+    return root;
+  })();
+  return tinyRun;
+}
+
+Deno.test("train --preset tiny writes a complete report in which conditioning beats the floor", async () => {
+  const root = await trainTiny();
   const report = JSON.parse(await Deno.readTextFile(`${root}/e2e/report.json`));
   for (const m of ["sbm-ae", "sbm-srr", "whitened", "independent"]) {
     const r = report.methods[m];
     if (!r || typeof r.coherence_by_given["1"] !== "number") throw new Error(`method ${m} missing`);
-    if (r.fd_by_modality.length !== 2) {
-      throw new Error(`${m}: fd_by_modality has ${r.fd_by_modality.length} entries`);
+    if (r.fd_by_modality.length !== 2 || r.fd_vs_reconstruction.length !== 2) {
+      throw new Error(`${m}: Fréchet distances have ${r.fd_by_modality.length} entries`);
     }
   }
   if (report.classifier_accuracy.length !== 2 || report.backend !== "wasm") {
@@ -99,7 +111,7 @@ Deno.test("train --preset tiny writes a complete report", async () => {
     throw new Error(`bad reduction: ${JSON.stringify(report.reduction)}`);
   }
   const red = report.reduction;
-  if (!(red.held_out?.trace > 0 && red.held_out.tuples === 64 && red.held_out.bound >= 0)) {
+  if (!(red.held_out?.trace > 0 && red.held_out.tuples === 512 && red.held_out.bound >= 0)) {
     throw new Error(`bad held-out H: ${JSON.stringify(red.held_out)}`);
   }
   const gp = red.gaussian_part;
@@ -107,9 +119,8 @@ Deno.test("train --preset tiny writes a complete report", async () => {
     throw new Error(`bad Gaussian part: ${JSON.stringify(gp)}`);
   }
   // The full-rank lift returns the test latents bit for bit (f64 round trip) and the encoder's
-  // rows do not depend on the batch, so its ceiling is the reconstruction ceiling exactly. On tiny
-  // the classifiers are near chance on reconstructions, so this checks the plumbing; the known
-  // answers of the lift are in polyscore/eval/lift_ceiling_test.ts.
+  // rows do not depend on the batch, so its ceiling is the reconstruction ceiling exactly. This
+  // checks the plumbing; the known answers of the lift are in polyscore/eval/lift_ceiling_test.ts.
   const full = red.lift_ceiling?.points.find((p: { label: string }) => p.label === "full rank");
   for (const noise of ["gaussian", "zero"]) {
     if (JSON.stringify(full?.[noise]) !== JSON.stringify(report.reconstruction_ceiling)) {
@@ -119,14 +130,106 @@ Deno.test("train --preset tiny writes a complete report", async () => {
       );
     }
   }
+  // The science: SBM-AE's given-1 coherence exceeds the independent floor (unobserved latents
+  // from N(0, I), the observed one ignored) by more than 3 standard errors of the paired
+  // difference on the same 512 test tuples. A sampler that ignored the observed modality would
+  // score at the floor (checked by breaking latentMethod's mask: the difference drops to ≈ 0).
+  const ae = report.methods["sbm-ae"].coherence_by_given["1"];
+  const floor = report.methods["independent"].coherence_by_given["1"];
+  const d = report.paired.find((p: { a: string; b: string; given: string }) =>
+    p.a === "sbm-ae" && p.b === "independent" && p.given === "1"
+  );
+  if (report.protocol.tuples_by_given["1"] !== 512 || !d) {
+    throw new Error(`protocol: ${JSON.stringify(report.protocol)}; paired row ${d}`);
+  }
+  if (!(ae - floor > 3 * d.se && d.significant && d.se > 0)) {
+    throw new Error(
+      `SBM-AE given 1 (${ae}) does not beat the floor (${floor}) by 3 SE (${d.se}): ${
+        JSON.stringify(d)
+      }`,
+    );
+  }
   const md = await Deno.readTextFile(`${root}/e2e/report.md`);
-  if (!md.includes("Conditional coherence")) throw new Error("report.md lacks the coherence table");
-  if (!md.includes("Lift ceiling") || !md.includes("held-out")) {
-    throw new Error("report.md lacks the reduction diagnostics");
+  for (
+    const section of [
+      "Conditional coherence",
+      "Paired differences",
+      "Incremental protocol",
+      "Lift ceiling",
+      "held-out",
+    ]
+  ) {
+    if (!md.includes(section)) throw new Error(`report.md lacks "${section}"`);
   }
   await Deno.stat(`${root}/e2e/samples/sbm-ae_given_m0.png`);
   await Deno.stat(`${root}/e2e/checkpoints/ae_m0.safetensors`);
-  await Deno.remove(root, { recursive: true });
+});
+
+function evalRun(root: string, extra: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "eval", "--runs", root, "--run", "e2e", "--quiet", ...extra],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
+Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into numbered reports", async () => {
+  const root = await trainTiny();
+  try {
+    const dir = `${root}/e2e`;
+    const before = await Deno.readTextFile(`${dir}/report.json`);
+    const ckpts = [...Deno.readDirSync(`${dir}/checkpoints`)].map((e) => e.name).sort();
+    // No overrides: the same plan and seeds reproduce the original coherence bit for bit.
+    const plain = await evalRun(root, []);
+    if (!plain.success) throw new Error(new TextDecoder().decode(plain.stderr).slice(-2000));
+    const orig = JSON.parse(before),
+      again = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval1.json`));
+    for (const m of Object.keys(orig.methods)) {
+      const a = JSON.stringify(orig.methods[m].coherence_by_subset);
+      const b = JSON.stringify(again.methods[m].coherence_by_subset);
+      if (a !== b) throw new Error(`${m}: re-evaluation gives ${b}, the run gave ${a}`);
+    }
+    // A sampler override: a new report, the first one untouched, the override recorded.
+    const eval1 = Deno.readTextFileSync(`${dir}/report.eval1.json`);
+    const quirk = await evalRun(root, [
+      "--set",
+      "prior.observedNoise=code_quirk",
+      "--methods",
+      "sbm-ae",
+    ]);
+    if (!quirk.success) throw new Error(new TextDecoder().decode(quirk.stderr).slice(-2000));
+    const r2 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval2.json`));
+    if (
+      JSON.stringify(r2.reevaluation) !==
+        JSON.stringify({
+          overrides: { "prior.observedNoise": "code_quirk" },
+          methods: ["sbm-ae"],
+          file: "report.eval2.json",
+        }) || Object.keys(r2.methods).join() !== "sbm-ae"
+    ) throw new Error(`report.eval2.json: ${JSON.stringify(r2.reevaluation)}`);
+    if (Deno.readTextFileSync(`${dir}/report.eval1.json`) !== eval1) {
+      throw new Error("report.eval1.json was overwritten");
+    }
+    Deno.statSync(`${dir}/report.eval2.md`);
+    // A key that changes what was trained is refused by name; nothing is written or trained.
+    const bad = await evalRun(root, ["--set", "prior.steps=5"]);
+    const err = new TextDecoder().decode(bad.stderr);
+    if (bad.code !== 1 || !err.includes('"prior.steps"')) throw new Error(`refusal: ${err}`);
+    if (Deno.readTextFileSync(`${dir}/report.json`) !== before) {
+      throw new Error("report.json changed");
+    }
+    const after = [...Deno.readDirSync(`${dir}/checkpoints`)].map((e) => e.name).sort();
+    if (after.join() !== ckpts.join()) throw new Error(`checkpoints changed: ${after}`);
+    try {
+      Deno.statSync(`${dir}/report.eval3.json`);
+      throw new Error("a refused re-evaluation wrote report.eval3.json");
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("kill -9 during stage 1 and stage 3, then --resume: the run completes with each step once", async () => {

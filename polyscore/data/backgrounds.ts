@@ -189,6 +189,24 @@ export function proceduralBackgrounds(count: number, size: number = BACKGROUND_S
 }
 
 /**
+ * Flat backgrounds, one plain colour per modality (the palette of modality m at t = 0.3): digits on
+ * them are learned in a few hundred autoencoder steps, which the tiny preset needs to measure
+ * anything in seconds. Not PolyMNIST's difficulty: the textures are what make it hard.
+ */
+export function flatBackgrounds(count: number): RawImage[] {
+  return Array.from({ length: count }, (_, m) => {
+    const pal = PALETTES[m % PALETTES.length];
+    const rgb = [0, 1, 2].map((ch) => {
+      const val = pal[0][ch] + pal[1][ch] * Math.cos(2 * Math.PI * (pal[2][ch] * 0.3 + pal[3][ch]));
+      return Math.min(255, Math.max(0, Math.round(val * 255)));
+    });
+    const data = new Uint8Array(28 * 28 * 3);
+    for (let i = 0; i < 28 * 28; i++) data.set(rgb, i * 3);
+    return { width: 28, height: 28, channels: 3 as const, data };
+  });
+}
+
+/**
  * Loads the first `count` images (files ending .jpg/.jpeg/.png, any case) of `dir` in sorted
  * file-name order (code-unit order, as Python's `sorted`), as RGB.
  *

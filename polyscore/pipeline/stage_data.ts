@@ -5,7 +5,7 @@
 import { openDataset } from "../data/mod.ts";
 import { type MultimodalDataset, subsetSplit } from "../data/dataset.ts";
 import { polyMnistDataset } from "../data/polymnist.ts";
-import { loadBackgrounds, proceduralBackgrounds } from "../data/backgrounds.ts";
+import { flatBackgrounds, loadBackgrounds, proceduralBackgrounds } from "../data/backgrounds.ts";
 import type { PipelineConfig } from "./config.ts";
 
 /** Loads the dataset the config names, with its train/test limits. */
@@ -13,7 +13,9 @@ export async function loadDataset(cfg: PipelineConfig): Promise<MultimodalDatase
   let ds: MultimodalDataset;
   const limit = Math.max(cfg.trainLimit, cfg.testLimit);
   if (cfg.data === "polymnist" || cfg.data === "polymnist10") {
-    const backgrounds = cfg.backgrounds
+    const backgrounds = cfg.backgrounds === "flat"
+      ? flatBackgrounds(cfg.modalities)
+      : cfg.backgrounds
       ? await loadBackgrounds(cfg.backgrounds, cfg.modalities)
       : proceduralBackgrounds(cfg.modalities, cfg.backgroundSize ?? 256);
     ds = await polyMnistDataset({ modalities: cfg.modalities, seed: cfg.seed, limit, backgrounds });
