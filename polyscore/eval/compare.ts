@@ -14,7 +14,7 @@ import { bootstrapMean, type BootstrapOptions, pairedDifference } from "./stats.
 export interface PairedRow {
   a: string;
   b: string;
-  /** Number of given modalities ("1", "2", …), or "incremental i" for the incremental protocol. */
+  /** Number of given modalities ("1", "2", …). */
   given: string;
   /** Mean of a − b over seeds and tuples. */
   diff: number;
