@@ -142,7 +142,9 @@ export function priorGenerator(
             coordMask.fill(1, i * dim + offsets[m], i * dim + offsets[m] + space.dims[m]);
           }
         }
-        const stream = new RandomStream((seed * 2654435761 + s) >>> 0);
+        // Math.imul keeps the product exact mod 2³² for any u32 seed (evaluation seeds are full
+        // 32-bit hashes; a float product would lose its low bits); equal to before for seeds < 2²¹.
+        const stream = new RandomStream((Math.imul(seed, 2654435761) + s) >>> 0);
         const z = tidy(() =>
           noGrad(() => {
             const zo = Tensor.from(ctx.backend, zObs.subarray(s * total, (s + r) * total), [
