@@ -21,13 +21,14 @@ import { trainClassifiers } from "./stage_classifier.ts";
 import { loadDataset } from "./stage_data.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { trainAndEvaluate } from "./stage_methods.ts";
+import { liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
 import { evaluationReport } from "./stage_report.ts";
 
 /**
  * The keys a re-evaluation may override: the sampler (how a trained prior is sampled), every
- * evaluation key, and the reported ε sweep (computed from the restored H). Everything else changes
- * what was trained.
+ * evaluation key, and the reported ε sweep and lift ceiling (computed from the restored H and
+ * autoencoders). Everything else changes what was trained.
  */
 export const EVAL_ONLY_KEYS: readonly string[] = [
   "prior.sampleSteps",
@@ -36,6 +37,7 @@ export const EVAL_ONLY_KEYS: readonly string[] = [
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
   "reduction.sweep",
+  "reduction.liftTuples",
   "eval.*",
 ];
 
@@ -167,6 +169,8 @@ export async function reevaluateRun(
       ? await runReduction(ctx, lat)
       : null;
     lap("restore");
+    const lift = reduction ? await liftCeilingOf(ctx, reduction, aes, lat, scorers) : null;
+    lap("lift ceiling");
     const plan = evalPlan(cfg.eval, dataset.modalities.length, ctx.test.count, cfg.seed);
     const methods = runMethods.filter((m) =>
       names.includes(m.name) && (!m.needsReduction || reduction)
@@ -196,7 +200,7 @@ export async function reevaluateRun(
       reconstruction_ceiling: recon.ceiling,
       reconstruction_mse: recon.mse,
       reduction: original.reduction && reduction
-        ? { ...original.reduction, sweep: reduction.sweep }
+        ? { ...original.reduction, sweep: reduction.sweep, lift_ceiling: lift ?? undefined }
         : original.reduction,
       ...evaluation,
       time_split: split,

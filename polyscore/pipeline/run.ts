@@ -8,7 +8,6 @@ import type { Backend } from "../../engine/backend.ts";
 import { RunStore } from "../runs/store.ts";
 import { VERSION } from "../../engine/version.ts";
 import { reconstructionStats } from "../eval/ceiling.ts";
-import { decoderScorer, liftCeilings } from "../eval/lift_ceiling.ts";
 import { evalPlan } from "../eval/protocol.ts";
 import type { MethodInputs } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
@@ -23,7 +22,8 @@ import { loadDataset } from "./stage_data.ts";
 import { conditionalGrid } from "./stage_eval.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
-import { liftPoints, runReduction } from "./stage_reduction.ts";
+import { fractionOfChosen, liftCeilingOf } from "./stage_lift.ts";
+import { runReduction } from "./stage_reduction.ts";
 import { evaluationReport } from "./stage_report.ts";
 
 export { loadDataset };
@@ -156,23 +156,9 @@ export async function runPipeline(
     if (stop("latents")) return finish(null);
     const red = cfg.reduction.enabled ? await runReduction(ctx, lat) : null;
     lap("reduction");
-    const fractionOfChosen = cfg.reduction.ranks.length || cfg.reduction.epsilonAbsolute > 0
-      ? null
-      : cfg.reduction.epsilonFraction;
-    // Configs saved before liftTuples existed read it as undefined: every test tuple.
-    const liftN = Math.min(ctx.test.count, cfg.reduction.liftTuples || ctx.test.count);
-    const lift = red
-      ? await liftCeilings(
-        red.whitening,
-        liftPoints(red, fractionOfChosen),
-        lat.test.subarray(0, liftN * lat.total),
-        liftN,
-        decoderScorer(ctx, aes, lat, scorers),
-        cfg.seed * 7919 + 13,
-      )
-      : null;
+    const lift = red ? await liftCeilingOf(ctx, red, aes, lat, scorers) : null;
     if (lift) {
-      const chosen = lift.find((p) => p.label === "chosen")!;
+      const chosen = lift.points.find((p) => p.label === "chosen")!;
       say(
         "reduction",
         `lift ceiling (chosen ranks, ξ ~ N(0, I)) ${
@@ -225,7 +211,7 @@ export async function runPipeline(
       reduction: red
         ? {
           epsilon: red.selection.epsilon,
-          epsilon_fraction: fractionOfChosen,
+          epsilon_fraction: fractionOfChosen(ctx),
           ranks: red.selection.ranks,
           latent_dims: lat.dims,
           total_rank: red.selection.ranks.reduce((a, b) => a + b, 0),
@@ -241,7 +227,7 @@ export async function runPipeline(
             relative_frobenius: red.gaussian.relativeFrobenius,
             principal_angles_deg: red.gaussian.angles.map((a) => a.map((x) => x * 180 / Math.PI)),
           },
-          lift_ceiling: lift ? { tuples: liftN, points: lift } : undefined,
+          lift_ceiling: lift ?? undefined,
         }
         : null,
       time_split: split,
