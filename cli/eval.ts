@@ -18,7 +18,7 @@ Options:
   --runs DIR          runs folder (default: runs, or POLYSCORE_RUNS)
   --set KEY=VALUE     override a sampler or evaluation key (repeatable); allowed:
                       ${EVAL_ONLY_KEYS.join(", ")}
-                      e.g. --set prior.observedNoise=code_quirk --set eval.outcomesPerGiven=10000
+                      e.g. --set prior.observedNoise=code_quirk --set eval.outcomesPerGiven=5000
   --methods A,B       evaluate only these of the run's methods (default: all)
   --quiet             no progress lines`;
 

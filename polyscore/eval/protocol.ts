@@ -10,10 +10,10 @@ import { conditioningSubsets } from "./subsets.ts";
 
 /** The rule behind the default tuple counts, as the report states it. */
 export const TUPLE_RULE =
-  "n_k = min(test tuples, max(eval.conditional, ceil(eval.outcomesPerGiven / pairs_k))), " +
-  "pairs_k = (subsets with k given) × (M − k) targets: the binomial SE of each given-k mean is " +
-  "≤ 0.5 / sqrt(outcomesPerGiven) per seed (0.0071 at 5,000; the bootstrap SE in the report " +
-  "includes the correlation between targets of one tuple)";
+  "n_k = min(test tuples, max(eval.conditional, ceil(eval.outcomesPerGiven / pairs_k))), and at " +
+  "least eval.tuplesLastGiven for k = M − 1; pairs_k = (subsets with k given) × (M − k) targets: " +
+  "the binomial SE of each given-k mean is ≤ 0.5 / sqrt(outcomesPerGiven) per seed (0.01 at " +
+  "2,500; the bootstrap SE in the report includes the correlation between targets of one tuple)";
 
 /** One evaluation's plan, shared by every method and seed. */
 export interface EvalPlan {
@@ -55,9 +55,11 @@ export function tuplesPerSize(
     const pairs = subsets.filter((s) => s.length === k).length * (modalities - k);
     if (pairs === 0) continue;
     const given = cfg.tuplesBySize[k - 1];
-    const n = cfg.tuplesBySize.length
-      ? given
-      : Math.max(cfg.conditional, Math.ceil(cfg.outcomesPerGiven / pairs));
+    const n = cfg.tuplesBySize.length ? given : Math.max(
+      cfg.conditional,
+      Math.ceil(cfg.outcomesPerGiven / pairs),
+      k === modalities - 1 ? cfg.tuplesLastGiven ?? 0 : 0,
+    );
     out.set(k, Math.min(testCount, n));
   }
   return out;

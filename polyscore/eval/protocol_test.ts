@@ -9,10 +9,10 @@ import { callSeed } from "../pipeline/stage_eval.ts";
 import { evalPlan, pairsOfSize, tuplesPerSize } from "./protocol.ts";
 import { conditioningSubsets } from "./subsets.ts";
 
-Deno.test("tuple rule: quick gets 250/167/250/1000 tuples (≥ 5,000 outcomes per given count)", () => {
+Deno.test("tuple rule: quick gets 125/100/125/1000 tuples (≥ 2,500 outcomes per given count)", () => {
   const cfg = resolveConfig("quick");
   const counts = tuplesPerSize(cfg.eval, conditioningSubsets(5, 5, 1), 5, 2000);
-  assert.deepEqual([...counts], [[1, 250], [2, 167], [3, 250], [4, 1000]]);
+  assert.deepEqual([...counts], [[1, 125], [2, 100], [3, 125], [4, 1000]]);
   for (const [k, n] of counts) {
     const pairs = conditioningSubsets(5, 5, 1).filter((s) => s.length === k).length * (5 - k);
     assert.ok(pairs * n >= cfg.eval.outcomesPerGiven, `k = ${k}: ${pairs} × ${n}`);
@@ -41,9 +41,9 @@ Deno.test("evalPlan: nested tuple sets from the run's seed, rows grouped by subs
   const cfg = resolveConfig("quick").eval;
   const a = evalPlan(cfg, 5, 2000, 1), b = evalPlan(cfg, 5, 2000, 1);
   assert.deepEqual(a.rows, b.rows, "the plan is a function of (config, M, test count, run seed)");
-  assert.equal(a.rows.subset.length, 5 * 250 + 10 * 167 + 10 * 250 + 5 * 1000);
+  assert.equal(a.rows.subset.length, 5 * 125 + 10 * 100 + 10 * 125 + 5 * 1000);
   const t1 = a.tuples.get(1)!, t4 = a.tuples.get(4)!;
-  assert.deepEqual(Array.from(t1), Array.from(t4.subarray(0, 250)), "smaller sets are prefixes");
+  assert.deepEqual(Array.from(t1), Array.from(t4.subarray(0, 125)), "smaller sets are prefixes");
   assert.equal(new Set(t4).size, 1000, "no tuple twice");
   assert.notDeepEqual(Array.from(t1.subarray(0, 20)), Array.from({ length: 20 }, (_, i) => i));
   // Rows of one subset are contiguous and list that size's tuples in order.

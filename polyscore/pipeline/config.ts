@@ -105,6 +105,11 @@ export interface EvalConfig {
   tuplesBySize: number[];
   /** The rule's target: (subset, target) outcomes per given count (SE ≤ 0.5/√n per seed). */
   outcomesPerGiven: number;
+  /**
+   * The rule's floor on tuples with M − 1 given, where the headline comparison lives (SBM-SRR vs
+   * SBM-AE at a 0.03 gap needs ≥ 1,000: ../shared/research/science-audit.md §2).
+   */
+  tuplesLastGiven: number;
   /** Bootstrap replicates of the confidence intervals. */
   bootstrap: number;
 }
@@ -202,7 +207,8 @@ const BASE: PipelineConfig = {
     unconditional: 500,
     subsetsPerSize: 5,
     tuplesBySize: [],
-    outcomesPerGiven: 5000,
+    outcomesPerGiven: 2500,
+    tuplesLastGiven: 1000,
     bootstrap: 1000,
   },
 };
@@ -238,7 +244,7 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
         sweep: [0.05, 0.2],
         divergence: "exact",
       },
-      // All 512 test tuples for the one given count (rule: 5,000 outcomes / 2 pairs, capped).
+      // All 512 test tuples for the one given count (the rule asks 1,000, capped by the test set).
       eval: { conditional: 16, unconditional: 128, subsetsPerSize: 2 },
     },
   },
@@ -506,6 +512,7 @@ export function validate(cfg: PipelineConfig): void {
   }
   tbs.forEach((n, i) => positiveInt(`eval.tuplesBySize[${i}]`, n));
   positiveInt("eval.outcomesPerGiven", cfg.eval.outcomesPerGiven);
+  positiveInt("eval.tuplesLastGiven", cfg.eval.tuplesLastGiven, 0);
   positiveInt("eval.bootstrap", cfg.eval.bootstrap, 10);
 }
 
