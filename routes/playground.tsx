@@ -27,6 +27,8 @@ export const handler = define.handlers<PlaygroundProps>({
         modalities: s.modalities.map((m) => ({ name: m.name, kind: m.kind, shape: [...m.shape] })),
         testCount: s.testCount,
         methods: [...s.methods],
+        memoryBytes: s.memoryBytes ?? 0,
+        maxSessions: ctx.state.playground.maxSessions,
       }));
     } catch (e) {
       error = e instanceof HttpError

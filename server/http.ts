@@ -9,10 +9,13 @@ import { validateSegment } from "../polyscore/runs/files.ts";
 /** An error with an HTTP status; the router answers it as JSON `{ error }`. */
 export class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** Extra response headers (e.g. `retry-after` on 429/503). */
+  readonly headers: Record<string, string>;
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = "HttpError";
     this.status = status;
+    this.headers = headers;
   }
 }
 
@@ -29,8 +32,12 @@ export function json(data: unknown, status = 200, headers: HeadersInit = {}): Re
 }
 
 /** The `{ error }` response of a failed request. */
-export function errorResponse(status: number, message: string): Response {
-  return json({ error: message }, status);
+export function errorResponse(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return json({ error: message }, status, headers);
 }
 
 /** Validates a run id from a URL parameter → 400 with the reason when invalid. */

@@ -170,7 +170,7 @@ export function createRouter<State>(
       try {
         return await dispatch(ctx);
       } catch (e) {
-        if (e instanceof HttpError) return errorResponse(e.status, e.message);
+        if (e instanceof HttpError) return errorResponse(e.status, e.message, e.headers);
         console.error(`serve: ${req.method} ${url.pathname}:`, e);
         return errorResponse(500, "Cannot answer: internal error (see the server log)");
       }
@@ -179,7 +179,7 @@ export function createRouter<State>(
     try {
       res = opts.middleware ? await opts.middleware(ctx, guarded) : await guarded();
     } catch (e) {
-      if (e instanceof HttpError) res = errorResponse(e.status, e.message);
+      if (e instanceof HttpError) res = errorResponse(e.status, e.message, e.headers);
       else {
         console.error(`serve: middleware: ${req.method} ${url.pathname}:`, e);
         res = errorResponse(500, "Cannot answer: internal error (see the server log)");

@@ -19,10 +19,17 @@ export interface ServerOptions {
   selectBackend?: BackendSelector;
   /** The runs folder (default "runs"). */
   runsRoot?: string;
-  /** Where sessions come from (default: polyscore/pipeline/playground.ts). */
+  /**
+   * Where sessions come from (default: polyscore/pipeline/playground.ts on this thread; the
+   * dashboard (cli/dashboard.ts) passes one that runs each session in a worker).
+   */
   sampler?: SamplerProvider;
   /** Sampling jobs queued or running before 429 (default 8). */
   maxQueue?: number;
+  /** Playground sessions kept open (default 2; each holds one loaded run). */
+  maxSessions?: number;
+  /** A sampling request's deadline from arrival, ms (default 60,000). */
+  deadlineMs?: number;
   limits?: Partial<Limits>;
   /** Live-stream poll interval, ms (default 500). */
   pollMs?: number;
@@ -53,6 +60,8 @@ export function createServer(routes: RouteSet, opts: ServerOptions = {}): Dashbo
     playground: new PlaygroundHost({
       provider: opts.sampler ?? pipelineSamplerProvider(opts.selectBackend),
       maxQueue: opts.maxQueue,
+      maxSessions: opts.maxSessions,
+      deadlineMs: opts.deadlineMs,
     }),
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     pollMs: opts.pollMs ?? 500,

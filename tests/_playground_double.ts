@@ -1,12 +1,20 @@
 /**
  * A test double of polyscore/pipeline/playground.ts for server tests (queueing, validation, load): a
- * deterministic "sampler" that blends the observed test examples with seeded noise after a delay.
+ * deterministic "sampler" that blends the observed test examples with seeded noise after a delay
+ * (`delayMs`, the thread stays free) and/or after burning the CPU (`spinMs`, plus `spinMsPerStep` × steps: the
+ * thread is blocked as a real sampler blocks it; `openSpinMs` likewise for loading).
  * It exercises the server's plumbing only; the real sampler is tested with a real tiny run in
  * tests/browser_test.ts.
  */
 
 import type { PlaygroundSession, SamplerProvider } from "../server/playground.ts";
 import { lcg } from "./_fixtures.ts";
+
+/** Blocks this thread for `ms` (a CPU-bound job's effect on its event loop). */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* burn */ }
+}
 
 /** Counters the tests read. */
 export interface DoubleStats {
@@ -18,7 +26,13 @@ export interface DoubleStats {
 
 /** A provider of sessions with `modalities` image modalities (3×28×28) and 10 test examples. */
 export function playgroundDouble(
-  opts: { modalities?: number; delayMs?: number } = {},
+  opts: {
+    modalities?: number;
+    delayMs?: number;
+    spinMs?: number;
+    spinMsPerStep?: number;
+    openSpinMs?: number;
+  } = {},
 ): SamplerProvider & { stats: DoubleStats } {
   const stats: DoubleStats = { opened: 0, samples: 0, running: 0, maxRunning: 0 };
   const modalities = opts.modalities ?? 3;
@@ -39,6 +53,7 @@ export function playgroundDouble(
     stats,
     open(_runDir: string): Promise<PlaygroundSession> {
       stats.opened++;
+      spin(opts.openSpinMs ?? 0);
       return Promise.resolve({
         modalities: Array.from(
           { length: modalities },
@@ -52,6 +67,7 @@ export function playgroundDouble(
           stats.maxRunning = Math.max(stats.maxRunning, stats.running);
           try {
             await new Promise((r) => setTimeout(r, opts.delayMs ?? 5));
+            spin((opts.spinMs ?? 0) + (opts.spinMsPerStep ?? 0) * req.steps);
             stats.samples++;
             const given = req.observed.map((o) => o.data ?? example(o.modality, o.index ?? 0));
             const rnd = lcg(req.seed + 1);

@@ -11,6 +11,7 @@ import { chromium } from "playwright-core";
 import { RunStore } from "../polyscore/runs/store.ts";
 import { createDashboard } from "../cli/dashboard.ts";
 import { trainLoop } from "./_fixtures.ts";
+import { trainTiny } from "./_tiny_run.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = (() => {
@@ -23,40 +24,6 @@ const hasChromium = (() => {
 // WebGPU probing (backend auto-selection in the sampler) wants this; CI sets it too.
 if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
-
-async function trainTiny(root: string, id: string): Promise<void> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../cli/main.ts", import.meta.url).pathname,
-      "train",
-      "--preset",
-      "tiny",
-      "--runs",
-      root,
-      "--id",
-      id,
-      "--quiet",
-      "--set",
-      "ae.steps=60",
-      "--set",
-      "classifier.steps=40",
-      "--set",
-      "prior.steps=100",
-      "--set",
-      "reduction.steps=40",
-    ],
-    env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `Cannot train the tiny run: ${new TextDecoder().decode(out.stderr).slice(-2000)}`,
-    );
-  }
-}
 
 Deno.test({
   name:

@@ -432,6 +432,7 @@ Deno.test("playground: one sampler at a time; a full queue answers 429", async (
     assert.ok(codes.filter((c) => c === 200).length >= 1);
     assert.ok(codes.filter((c) => c === 429).length >= 1, codes.join(","));
     assert.match(rs.find((r) => r.status === 429)!.body.error, /try again/);
+    assert.match(rs.find((r) => r.status === 429)!.headers.get("retry-after") ?? "", /^\d+$/);
     assert.equal(sampler.stats.maxRunning, 1, "never two samplers at once");
     assert.equal(server.state.playground.queue.maxRunningSeen, 1);
   } finally {
@@ -494,6 +495,8 @@ Deno.test("serve arguments: loopback by default, validated --port/--max-queue, u
     port: 8000,
     runs: "runs",
     maxQueue: 8,
+    maxSessions: 2,
+    deadlineS: 60,
   });
   assert.deepEqual(
     parseServeArgs(["--host", "0.0.0.0", "--port=9000", "--runs", "r", "--max-queue", "2"]),
@@ -502,6 +505,8 @@ Deno.test("serve arguments: loopback by default, validated --port/--max-queue, u
       port: 9000,
       runs: "r",
       maxQueue: 2,
+      maxSessions: 2,
+      deadlineS: 60,
     },
   );
   assert.equal(parseServeArgs(["--help"]), "help");
@@ -511,5 +516,6 @@ Deno.test("serve arguments: loopback by default, validated --port/--max-queue, u
   );
   assert.throws(() => parseServeArgs(["--port"]), /needs a value/);
   assert.throws(() => parseServeArgs(["--max-queue", "0"]), RangeError);
+  assert.throws(() => parseServeArgs(["--deadline", "0"]), /--deadline: it must be an integer/);
   assert.throws(() => parseServeArgs(["--allow-train"]), /unknown option/);
 });

@@ -18,7 +18,15 @@ export interface ModalityInfo {
 export interface PlaygroundProps {
   runs: { id: string; label: string }[];
   runId: string | null;
-  info: { modalities: ModalityInfo[]; testCount: number; methods: string[] } | null;
+  info: {
+    modalities: ModalityInfo[];
+    testCount: number;
+    methods: string[];
+    /** Memory the run's sampler session holds on the server, bytes. */
+    memoryBytes: number;
+    /** Sessions the server keeps open at most. */
+    maxSessions: number;
+  } | null;
   error: string | null;
   limits: { maxCount: number; maxSteps: number };
 }
@@ -171,8 +179,14 @@ function PlaygroundView(p: PlaygroundProps) {
         body: JSON.stringify(body),
       });
       const j = await res.json();
-      if (!res.ok) setError(`${res.status}: ${j.error ?? "request failed"}`);
-      else setResult(j);
+      const retry = res.headers.get("retry-after");
+      if (!res.ok) {
+        setError(
+          `${res.status}: ${j.error ?? "request failed"}${
+            retry ? ` (the server suggests retrying in ${retry} s)` : ""
+          }`,
+        );
+      } else setResult(j);
     } catch (e) {
       setError(String(e));
     } finally {
@@ -200,6 +214,11 @@ function PlaygroundView(p: PlaygroundProps) {
       {p.info && p.runId
         ? (
           <div class="controls">
+            <p class="muted session-memory">
+              The sampler for this run holds {(p.info.memoryBytes / 2 ** 20).toFixed(0)}{" "}
+              MiB on the server (at most {p.info.maxSessions}{" "}
+              runs are kept loaded); sampling runs in a worker, one request at a time.
+            </p>
             <label>
               Method{" "}
               <select value={method} onChange={(e) => setMethod(e.currentTarget.value)}>

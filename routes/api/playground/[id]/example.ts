@@ -10,11 +10,12 @@ export const handler = define.handlers({
   async GET(ctx) {
     const dir = runDir(ctx.state, ctx.params.id);
     const q = ctx.url.searchParams;
-    const png = await ctx.state.playground.peek(dir, (s) => {
+    const png = await ctx.state.playground.peek(dir, async (s) => {
       const modality = intParam("modality", q.get("modality"), 0, s.modalities.length - 1);
       const index = intParam("index", q.get("index"), 0, s.testCount - 1);
       const m = s.modalities[modality];
-      return encodePng(arrayToImage(s.testExample(modality, index), m.shape, m.kind), { level: 1 });
+      const x = await s.testExample(modality, index);
+      return encodePng(arrayToImage(x, m.shape, m.kind), { level: 1 });
     });
     return new Response(png as Uint8Array<ArrayBuffer>, {
       headers: { "content-type": "image/png", "cache-control": "no-store" },

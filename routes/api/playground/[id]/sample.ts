@@ -5,13 +5,13 @@
  * `{ outputs: [{ modality, name, kind, images: dataUrl[], values? }], ms }`.
  */
 
-import { encodePng } from "../../../../polyscore/data/png.ts";
 import { modalityOf } from "../../../../polyscore/modality.ts";
-import { arrayToImage, bytesToArray } from "../../../../polyscore/runs/images.ts";
+import { bytesToArray } from "../../../../polyscore/runs/images.ts";
 import { define } from "../../../../server/define.ts";
 import { HttpError, intParam, json, readJsonObject } from "../../../../server/http.ts";
 import type { PlaygroundSession } from "../../../../server/playground.ts";
 import { runDir } from "../../../../server/runs.ts";
+import { renderOutputs } from "../../../../server/sample_render.ts";
 import type { Limits } from "../../../../server/state.ts";
 
 interface SampleRequest {
@@ -34,14 +34,6 @@ function decodeBase64(s: string, what: string): Uint8Array {
   } catch {
     throw new HttpError(400, `Cannot read ${what}: it is not base64`);
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }
 
 /** Validates the body against the session (modalities, test set, methods) and the limits. */
@@ -156,23 +148,7 @@ export const handler = define.handlers({
         const bad = e instanceof RangeError || e instanceof TypeError;
         throw new HttpError(bad ? 400 : 503, `Cannot sample: ${(e as Error).message}`);
       }
-      return res.outputs.map((o) => {
-        const m = s.modalities[o.modality];
-        if (!m) throw new Error(`Sampler returned an unknown modality ${o.modality}`);
-        return {
-          modality: o.modality,
-          name: m.name,
-          kind: m.kind,
-          images: o.samples.map((x) =>
-            `data:image/png;base64,${
-              toBase64(encodePng(arrayToImage(x, m.shape, m.kind), { level: 1 }))
-            }`
-          ),
-          ...(modalityOf(m).output === "png+values"
-            ? { values: o.samples.map((x) => Array.from(x, (v) => Math.round(v * 1000) / 1000)) }
-            : {}),
-        };
-      });
+      return res.rendered ?? renderOutputs(res.outputs, s.modalities);
     });
     return json({ outputs: result, ms: performance.now() - t0 });
   },

@@ -1,0 +1,109 @@
+/**
+ * The dashboard under sampling load (gh-19 defect 1), on loopback against a real tiny run and the
+ * real sampler: 50 concurrent maximum sampling requests (the server's largest steps × count) while a
+ * probe reads /api/runs every 100 ms. The probe must stay fast (goal: worst ≤ 250 ms; sampling runs
+ * in a worker, not on the request loop), the bounded queue must refuse the overflow with 429 and a
+ * `Retry-After`, and every answer is 200 or 429. Prints the probe's latencies, the counts and the
+ * process RSS before and after. Bounded: every request has a timeout and the test a deadline.
+ */
+
+import assert from "node:assert/strict";
+import { createDashboard } from "../cli/dashboard.ts";
+import { DEFAULT_LIMITS } from "../server/state.ts";
+import { trainTiny } from "./_tiny_run.ts";
+
+if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
+
+/** The probe's goal, ms (the issue's). */
+const PROBE_GOAL_MS = 250;
+
+Deno.test({
+  name: "gh-19: 50 concurrent maximum samples → 200/429 with Retry-After; /api/runs stays fast",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const root = Deno.makeTempDirSync({ prefix: "sampling_load_" });
+    await trainTiny(root, "tiny");
+    const app = createDashboard({ runsRoot: root, maxQueue: 8, deadlineMs: 60_000 });
+    const ac = new AbortController();
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+      app.handler,
+    );
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const deadline = AbortSignal.timeout(90_000);
+    const signal = () => AbortSignal.any([deadline, AbortSignal.timeout(60_000)]);
+    try {
+      const rssBefore = Deno.memoryUsage().rss;
+      // The probe: one GET /api/runs every 100 ms until told to stop.
+      const probe: number[] = [];
+      let probing = true;
+      const probeLoop = (async () => {
+        while (probing) {
+          const t0 = performance.now();
+          const res = await fetch(`${base}/api/runs`, { signal: signal() });
+          await res.body?.cancel();
+          assert.equal(res.status, 200);
+          probe.push(performance.now() - t0);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 300)); // a few probes before the load
+      const body = JSON.stringify({
+        method: "sbm-ae",
+        observed: [{ modality: 0, index: 1 }],
+        steps: DEFAULT_LIMITS.maxSteps,
+        count: DEFAULT_LIMITS.maxCount,
+        seed: 1,
+      });
+      const t0 = performance.now();
+      const answers = await Promise.all(Array.from({ length: 50 }, async () => {
+        const res = await fetch(`${base}/api/playground/tiny/sample`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+          signal: signal(),
+        });
+        const text = await res.text();
+        return { status: res.status, retryAfter: res.headers.get("retry-after"), text };
+      }));
+      const wall = performance.now() - t0;
+      await new Promise((r) => setTimeout(r, 300)); // a few probes after
+      probing = false;
+      await probeLoop;
+      const rssAfter = Deno.memoryUsage().rss;
+
+      const ok = answers.filter((a) => a.status === 200);
+      const full = answers.filter((a) => a.status === 429);
+      const worst = Math.max(...probe);
+      const sorted = [...probe].sort((a, b) => a - b);
+      console.log(
+        `sampling load: 50 × (steps ${DEFAULT_LIMITS.maxSteps}, count ${DEFAULT_LIMITS.maxCount}) in ${
+          wall.toFixed(0)
+        } ms: ${ok.length}×200, ${full.length}×429; probe /api/runs n=${probe.length} p50=${
+          sorted[Math.floor(sorted.length / 2)].toFixed(1)
+        } ms max=${worst.toFixed(1)} ms (goal ≤ ${PROBE_GOAL_MS}); RSS ${
+          (rssBefore / 2 ** 20).toFixed(0)
+        } → ${(rssAfter / 2 ** 20).toFixed(0)} MiB`,
+      );
+      const other = answers.filter((a) => a.status !== 200 && a.status !== 429);
+      assert.deepEqual(other.map((a) => `${a.status}: ${a.text.slice(0, 200)}`), []);
+      assert.ok(ok.length >= 1, "some samples were served");
+      assert.ok(full.length >= 1, "the bounded queue refused the overflow");
+      for (const a of full) assert.match(a.retryAfter ?? "", /^[1-9]\d*$/, "429 has Retry-After");
+      for (const a of ok) {
+        const out = JSON.parse(a.text).outputs;
+        assert.equal(out[0].images.length, DEFAULT_LIMITS.maxCount);
+      }
+      assert.ok(
+        worst <= PROBE_GOAL_MS,
+        `the probe's worst latency ${worst.toFixed(0)} ms is over ${PROBE_GOAL_MS} ms`,
+      );
+    } finally {
+      await app.close();
+      ac.abort();
+      await server.finished;
+      Deno.removeSync(root, { recursive: true });
+    }
+  },
+});
