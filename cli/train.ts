@@ -27,7 +27,10 @@ Options:
   --seed N            seed of data, autoencoders and classifiers (default 1)
   --seeds N           number of prior/sampling seeds (mean ± std over them)
   --stages LAST       stop after this stage: ${STAGES.join(", ")}
-  --resume ID         continue a killed run from its last checkpoints (its saved config is used)
+  --resume ID         continue a killed or failed run from its last checkpoints, with its saved
+                      config; --set may change the keys that are safe mid-run (learning rates,
+                      *.maxGradNorm, steps of unfinished stages, eval.*, sampler settings), each
+                      recorded in the run's events; other keys and --preset are refused
   --id ID             name the new run (default: a timestamp)
   --runs DIR          runs folder (default: runs, or POLYSCORE_RUNS)
   --quiet             no progress bars
@@ -41,7 +44,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      preset: { type: "string", default: "quick" },
+      preset: { type: "string" },
       set: { type: "string", multiple: true, default: [] },
       backend: { type: "string" },
       data: { type: "string" },
@@ -86,11 +89,21 @@ export async function trainCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const cfg = resolveConfig(values.preset!, overrides);
+  if (values.resume !== undefined && values.preset !== undefined) {
+    console.error(
+      `polyscore train: --preset cannot be used with --resume: a resumed run keeps the config it started with (run ${values.resume}); change safe keys with --set, or start a new run with --preset ${values.preset}`,
+    );
+    return 2;
+  }
+  // On resume the saved config is the base; the overrides are checked against it by the pipeline.
+  const cfg = values.resume === undefined
+    ? resolveConfig(values.preset ?? "quick", overrides)
+    : null;
   const runsRoot = values.runs ?? Deno.env.get("POLYSCORE_RUNS") ?? "runs";
   const { id, dir, report } = await runPipeline(cfg, {
     runsRoot,
     resume: values.resume,
+    resumeOverrides: overrides,
     id: values.id,
     until: values.stages as Stage | undefined,
     quiet: values.quiet,

@@ -19,6 +19,8 @@ export interface AeConfig {
   lr: number;
   /** Final learning rate as a fraction of lr (cosine decay). */
   lrFinal: number;
+  /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
+  maxGradNorm: number;
 }
 
 /** Settings of the evaluation classifiers (stage 2). */
@@ -28,6 +30,8 @@ export interface ClassifierConfig {
   steps: number;
   batch: number;
   lr: number;
+  /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
+  maxGradNorm: number;
 }
 
 /** Settings of a joint score prior (stage 3; the same for SBM-AE, SBM-SRR and the control). */
@@ -42,6 +46,8 @@ export interface PriorConfig {
   steps: number;
   batch: number;
   lr: number;
+  /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
+  maxGradNorm: number;
   beta0: number;
   beta1: number;
   /** PC sampler steps N, corrector target SNR, how observed latents are re-imposed. */
@@ -87,6 +93,8 @@ export interface ReductionConfig {
   lr: number;
   /** Decoupled weight decay of the score-ratio network (all parameters, the linear part too). */
   weightDecay: number;
+  /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
+  maxGradNorm: number;
   divergence: "exact" | "hutchinson";
 }
 
@@ -167,8 +175,16 @@ const BASE: PipelineConfig = {
     batch: 64,
     lr: 2e-3,
     lrFinal: 0.05,
+    maxGradNorm: 100,
   },
-  classifier: { hidden: [16, 32, 64], features: 128, steps: 1200, batch: 64, lr: 2e-3 },
+  classifier: {
+    hidden: [16, 32, 64],
+    features: 128,
+    steps: 1200,
+    batch: 64,
+    lr: 2e-3,
+    maxGradNorm: 0,
+  },
   prior: {
     width: 256,
     blocks: 4,
@@ -178,6 +194,7 @@ const BASE: PipelineConfig = {
     steps: 3500,
     batch: 256,
     lr: 3e-3,
+    maxGradNorm: 1,
     beta0: 1,
     beta1: 5,
     sampleSteps: 100,
@@ -200,6 +217,7 @@ const BASE: PipelineConfig = {
     batch: 256,
     lr: 1e-3,
     weightDecay: 0,
+    maxGradNorm: 10,
     divergence: "hutchinson",
   },
   eval: {
@@ -335,8 +353,16 @@ export function resolveConfig(
   return cfg;
 }
 
+/** Keys that are set by their own flag, not `--set` (the preset names what the run started from). */
+const NOT_SETTABLE: Record<string, string> = {
+  preset: "choose it with --preset NAME (the preset is where the run's config started from)",
+};
+
 /** Sets one dotted key from its string form, parsed by the type of the current value. */
 export function setKey(cfg: PipelineConfig, key: string, raw: string): void {
+  if (key in NOT_SETTABLE) {
+    throw new ConfigError(`Cannot set "${key}" with --set: ${NOT_SETTABLE[key]}`);
+  }
   const path = key.split(".");
   let obj = cfg as unknown as Record<string, unknown>;
   for (const part of path.slice(0, -1)) {
@@ -388,7 +414,7 @@ export function listKeys(cfg: PipelineConfig = BASE): string[] {
     for (const [k, v] of Object.entries(o)) {
       if (v && typeof v === "object" && !Array.isArray(v)) {
         walk(v as Record<string, unknown>, `${prefix}${k}.`);
-      } else out.push(prefix + k);
+      } else if (!(prefix + k in NOT_SETTABLE)) out.push(prefix + k);
     }
   };
   walk(cfg as unknown as Record<string, unknown>, "");
@@ -403,6 +429,15 @@ function positiveInt(key: string, v: number, min = 1): void {
   }
 }
 
+/** An upper bound that keeps a typo from allocating without limit (gh-19: modalities=1000). */
+function atMost(key: string, v: number, max: number, why: string): void {
+  if (v > max) {
+    throw new ConfigError(
+      `Invalid config: ${key} must be <= ${max} (${why}): current value is ${v}`,
+    );
+  }
+}
+
 function positive(key: string, v: number, allowZero = false): void {
   if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
     throw new ConfigError(
@@ -410,6 +445,9 @@ function positive(key: string, v: number, allowZero = false): void {
     );
   }
 }
+
+/** The widest layer a config may ask for. */
+const MAX_WIDTH = 8192;
 
 /** Checks every value; throws a ConfigError naming the first bad key. */
 export function validate(cfg: PipelineConfig): void {
@@ -430,6 +468,12 @@ export function validate(cfg: PipelineConfig): void {
     );
   }
   positiveInt("modalities", cfg.modalities, 2);
+  atMost(
+    "modalities",
+    cfg.modalities,
+    32,
+    "each modality holds its own data, autoencoder and classifier",
+  );
   positiveInt("backgroundSize", cfg.backgroundSize, 28);
   positiveInt("trainLimit", cfg.trainLimit, 2);
   positiveInt("testLimit", cfg.testLimit, 2);
@@ -448,7 +492,21 @@ export function validate(cfg: PipelineConfig): void {
   if (cfg.ae.hidden.length === 0) {
     throw new ConfigError("Invalid config: ae.hidden must list at least one width");
   }
-  cfg.ae.hidden.forEach((h, i) => positiveInt(`ae.hidden[${i}]`, h));
+  cfg.ae.hidden.forEach((h, i) => {
+    positiveInt(`ae.hidden[${i}]`, h);
+    atMost(`ae.hidden[${i}]`, h, MAX_WIDTH, "a layer width");
+  });
+  atMost("ae.latent", cfg.ae.latent, MAX_WIDTH, "a latent width");
+  cfg.classifier.hidden.forEach((h, i) => {
+    positiveInt(`classifier.hidden[${i}]`, h);
+    atMost(`classifier.hidden[${i}]`, h, MAX_WIDTH, "a layer width");
+  });
+  atMost("classifier.features", cfg.classifier.features, MAX_WIDTH, "a layer width");
+  atMost("prior.width", cfg.prior.width, MAX_WIDTH, "a layer width");
+  atMost("reduction.width", cfg.reduction.width, MAX_WIDTH, "a layer width");
+  for (const k of ["ae", "classifier", "prior", "reduction"] as const) {
+    positive(`${k}.maxGradNorm`, cfg[k].maxGradNorm, true);
+  }
   positiveInt("classifier.steps", cfg.classifier.steps);
   positiveInt("classifier.batch", cfg.classifier.batch);
   positiveInt("classifier.features", cfg.classifier.features);

@@ -13,7 +13,7 @@ import type { MethodInputs } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import type { Report } from "../report/report.ts";
-import { type PipelineConfig, withDefaults } from "./config.ts";
+import type { PipelineConfig } from "./config.ts";
 import { densify, type PipelineContext } from "./context.ts";
 import { writeReconstructionGrid } from "./grids.ts";
 import { trainAutoencoders } from "./stage_ae.ts";
@@ -25,6 +25,8 @@ import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
 import { fractionOfChosen, liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
 import { evaluationReport } from "./stage_report.ts";
+import { resumeConfig } from "./resume.ts";
+import { NonFiniteLossError } from "../../engine/train/loop.ts";
 
 export { loadDataset };
 
@@ -35,8 +37,13 @@ export type Stage = typeof STAGES[number];
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
   runsRoot: string;
-  /** Resume this run id (its saved config is used). */
+  /** Resume this run id (its saved config is used, with `resumeOverrides` applied). */
   resume?: string;
+  /**
+   * On resume: `key=value` changes of keys that are safe mid-run (polyscore/pipeline/resume.ts);
+   * each is recorded as an event and in `config.json`; any other key is refused.
+   */
+  resumeOverrides?: Record<string, string>;
   id?: string;
   /** Stop after this stage. */
   until?: Stage;
@@ -73,9 +80,12 @@ function peakRssMb(): number {
   return Deno.memoryUsage().rss / 1048576;
 }
 
-/** Runs (or resumes) the pipeline; returns the run id, its folder and the report. */
+/**
+ * Runs (or resumes) the pipeline; returns the run id, its folder and the report. On resume `cfgIn`
+ * is ignored (pass null): the run's saved config is used, with `opts.resumeOverrides`.
+ */
 export async function runPipeline(
-  cfgIn: PipelineConfig,
+  cfgIn: PipelineConfig | null,
   opts: RunOptions,
 ): Promise<{ id: string; dir: string; report: Report | null }> {
   const t0 = performance.now();
@@ -86,13 +96,37 @@ export async function runPipeline(
     split[name] = (split[name] ?? 0) + (now - mark) / 1000;
     mark = now;
   };
-  let cfg = cfgIn;
+  let cfg: PipelineConfig;
   let store: RunStore;
   if (opts.resume) {
     store = RunStore.open(opts.runsRoot, opts.resume);
-    cfg = withDefaults(store.config<PipelineConfig>());
+    try {
+      const resumed = resumeConfig(
+        store.config<PipelineConfig>(),
+        opts.resumeOverrides ?? {},
+        store.checkpointMetadata(),
+      );
+      cfg = resumed.cfg;
+      if (resumed.changes.length > 0) {
+        store.updateConfig(cfg);
+        for (const c of resumed.changes) {
+          store.event(
+            "info",
+            "run",
+            `resume override ${c.key}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`,
+          );
+        }
+      }
+    } catch (e) {
+      store.close();
+      throw e;
+    }
     store.setStatus("running");
   } else {
+    if (cfgIn === null) {
+      throw new TypeError("Cannot run the pipeline: a config is needed unless resuming a run");
+    }
+    cfg = cfgIn;
     store = RunStore.create(opts.runsRoot, {
       id: opts.id,
       config: cfg,
@@ -237,6 +271,7 @@ export async function runPipeline(
     };
     return finish(report);
   } catch (e) {
+    if (e instanceof NonFiniteLossError) e.message += repairHint(e.stage, cfg, store.id);
     store.event("error", "run", (e as Error).message);
     store.setStatus("failed", (e as Error).message);
     store.close();
@@ -259,4 +294,12 @@ export async function runPipeline(
     owned?.destroy();
     return out;
   }
+}
+
+/** How to repair a run whose stage diverged: the resume command with the stage's keys. */
+function repairHint(stage: string, cfg: PipelineConfig, id: string): string {
+  const key = stage.split("/")[0];
+  if (key !== "ae" && key !== "classifier" && key !== "prior" && key !== "reduction") return "";
+  const c = cfg[key];
+  return `; to repair it: polyscore train --resume ${id} --set ${key}.lr=<lower than ${c.lr}> or --set ${key}.maxGradNorm=<a norm such as 1; now ${c.maxGradNorm}>`;
 }

@@ -19,7 +19,7 @@ export async function trainAutoencoders(ctx: PipelineContext): Promise<Autoencod
   const out: Autoencoder[] = [];
   for (const [m, spec] of ctx.dataset.modalities.entries()) {
     const ae = buildAutoencoder(new Init(ctx.backend, cfg.seed * 1000 + m), spec, cfg.ae);
-    const opt = new Adam(ae.parameters(), { lr: cfg.ae.lr, maxGradNorm: 100 });
+    const opt = new Adam(ae.parameters(), { lr: cfg.ae.lr, maxGradNorm: cfg.ae.maxGradNorm });
     const noise = new RandomStream((cfg.seed * 31 + m) >>> 0);
     const order = new BatchOrder(ctx.train.count, cfg.ae.batch, cfg.seed, 100 + m);
     const scratch = new Float32Array(cfg.ae.batch * sampleSize(spec));

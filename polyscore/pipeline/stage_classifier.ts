@@ -55,7 +55,10 @@ export async function trainClassifiers(
       cfg.classifier.features,
       classes,
     );
-    const opt = new Adam(clf.parameters(), { lr: cfg.classifier.lr });
+    const opt = new Adam(clf.parameters(), {
+      lr: cfg.classifier.lr,
+      maxGradNorm: cfg.classifier.maxGradNorm,
+    });
     const order = new BatchOrder(ctx.train.count, cfg.classifier.batch, cfg.seed, 200 + m);
     const scratch = new Float32Array(cfg.classifier.batch * sampleSize(spec));
     await trainStage(ctx, {

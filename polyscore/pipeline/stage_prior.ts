@@ -83,7 +83,7 @@ export async function trainPrior(
     output: p.output,
     sde,
   });
-  const opt = new Adam(model.parameters(), { lr: p.lr, maxGradNorm: 1 });
+  const opt = new Adam(model.parameters(), { lr: p.lr, maxGradNorm: p.maxGradNorm });
   const noise = new RandomStream((seed * 131 + 17) >>> 0);
   const order = new BatchOrder(n, Math.min(p.batch, n), seed, 300);
   const batch = order.batch;

@@ -65,7 +65,11 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
   // Start A at the Gaussian optimum (closed form from the sample covariance): the MLP then only
   // learns the non-Gaussian part, which roughly halved H's error on a Gaussian of this size.
   net.setLinear(gaussianLinearInit(u, n, d));
-  const opt = new Adam(net.parameters(), { lr: r.lr, weightDecay: r.weightDecay, maxGradNorm: 10 });
+  const opt = new Adam(net.parameters(), {
+    lr: r.lr,
+    weightDecay: r.weightDecay,
+    maxGradNorm: r.maxGradNorm,
+  });
   const noise = new RandomStream((cfg.seed * 977 + 3) >>> 0);
   const order = new BatchOrder(n, Math.min(r.batch, n), cfg.seed, 400);
   const batch = order.batch;

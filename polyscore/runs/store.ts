@@ -271,6 +271,40 @@ export class RunStore {
     return JSON.parse(new TextDecoder().decode(bytes)) as T;
   }
 
+  /**
+   * Replaces `config.json` (atomically): a resumed run's effective config after the overrides it was
+   * allowed (polyscore/pipeline/resume.ts records each one as an event).
+   */
+  updateConfig(config: unknown): void {
+    this.#assertWritable("update config");
+    const json = JSON.stringify(config ?? null, null, 2);
+    if (json === undefined) {
+      throw new TypeError("Cannot update config: it is not JSON-serializable");
+    }
+    writeFileAtomic(join(this.dir, "config.json"), json + "\n");
+  }
+
+  /**
+   * The metadata of every checkpoint (name → metadata), read from the safetensors headers only
+   * (the tensors are not loaded). A file whose header cannot be read is listed with `{}`.
+   */
+  checkpointMetadata(): Record<string, Record<string, string>> {
+    const out: Record<string, Record<string, string>> = {};
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(join(this.dir, "checkpoints"))];
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return out;
+      throw e;
+    }
+    for (const e of entries) {
+      const m = /^([A-Za-z0-9._-]+)\.safetensors$/.exec(e.name);
+      if (!m || !e.isFile) continue;
+      out[m[1]] = readSafetensorsMetadata(join(this.dir, "checkpoints", e.name));
+    }
+    return out;
+  }
+
   /** Records the current stage and its progress in [0, 1], and refreshes the heartbeat. */
   setStage(stage: string, progress: number): void {
     if (typeof stage !== "string") throw new TypeError("Cannot set stage: stage must be a string");
@@ -578,4 +612,33 @@ export function listRuns(root: string): RunSummary[] {
   return ids.map((id) => summarizeRun(root, id, now)).sort((a, b) =>
     b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id)
   );
+}
+
+/** The `__metadata__` of a safetensors file from its header alone; `{}` when unreadable. */
+function readSafetensorsMetadata(path: string): Record<string, string> {
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(path, { read: true });
+  } catch {
+    return {};
+  }
+  try {
+    const len = new Uint8Array(8);
+    if (f.readSync(len) !== 8) return {};
+    const n = Number(new DataView(len.buffer).getBigUint64(0, true));
+    if (!(n > 0 && n <= 1 << 24)) return {};
+    const header = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const r = f.readSync(header.subarray(off));
+      if (r === null || r === 0) return {};
+      off += r;
+    }
+    const parsed = JSON.parse(new TextDecoder().decode(header));
+    return (parsed?.__metadata__ ?? {}) as Record<string, string>;
+  } catch {
+    return {};
+  } finally {
+    f.close();
+  }
 }
