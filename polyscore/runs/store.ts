@@ -91,6 +91,29 @@ export function deriveStatus(meta: Record<string, string>, now = Date.now()): Ru
   return "resumable";
 }
 
+/**
+ * Opens a run database read-only. SQLite in WAL mode needs to create `-shm`/`-wal` files beside the
+ * database even to read; in a folder this process cannot write that fails ("unable to open database
+ * file"), so the fallback opens it as immutable (no locks, no WAL): right for a finished run, and
+ * for a killed one it shows what was checkpointed.
+ */
+function openReadOnly(dbPath: string): DatabaseSync {
+  let db: DatabaseSync | null = null;
+  try {
+    db = new DatabaseSync(dbPath, { readOnly: true });
+    db.prepare("SELECT count(*) FROM sqlite_master").get(); // opening is lazy: touch it
+    return db;
+  } catch (e) {
+    if (db?.isOpen) db.close();
+    const msg = (e as Error).message;
+    if (!/unable to open|readonly|read-only|disk I\/O/i.test(msg)) throw e;
+    const url = new URL("file://");
+    url.pathname = resolve(dbPath);
+    url.searchParams.set("immutable", "1");
+    return new DatabaseSync(url, { readOnly: true });
+  }
+}
+
 /** Options of {@link RunStore.open}. */
 export interface OpenOptions {
   /** Open the database read-only (the dashboard); writes then throw. Default false. */
@@ -201,7 +224,7 @@ export class RunStore {
       );
     }
     const readOnly = opts.readOnly === true;
-    const db = new DatabaseSync(dbPath, { readOnly });
+    const db = readOnly ? openReadOnly(dbPath) : new DatabaseSync(dbPath);
     db.exec("PRAGMA busy_timeout=5000;");
     if (!readOnly) {
       db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
@@ -496,11 +519,25 @@ export class RunStore {
     if (this.#readOnly) throw new TypeError(`Cannot ${what}: run ${this.id} was opened read-only`);
   }
 
-  /** Closes the database. The store must not be used afterwards. */
+  /**
+   * Closes the database. The store must not be used afterwards. A writer whose run has finished
+   * (done or failed) first folds the WAL into the database and leaves WAL mode, so the finished run
+   * is one self-contained file that opens from a read-only folder (an archive, a colleague's copy).
+   * Best effort: a reader holding the database open keeps it in WAL mode, which is still correct.
+   */
   close(): void {
     this.#stopHeartbeat();
     this.#stmts.clear();
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    if (!this.#readOnly) {
+      const status = this.#db.prepare("SELECT value FROM meta WHERE key = 'status'").get()?.value;
+      if (status === "done" || status === "failed") {
+        try {
+          this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;");
+        } catch { /* busy: a reader has it open; WAL mode stays, the data is in the WAL */ }
+      }
+    }
+    this.#db.close();
   }
 }
 
