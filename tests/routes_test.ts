@@ -258,6 +258,29 @@ Deno.test("GET /api/runs/:id/events streams a live run's new metrics and ends wh
   }
 });
 
+Deno.test("gh-19: GET /api/runs/:id/files refuses symbolic links that lead outside the run folder", async () => {
+  const { root, server } = setup();
+  const outside = Deno.makeTempDirSync({ prefix: "outside_" });
+  try {
+    Deno.writeTextFileSync(`${outside}/secret.txt`, "not a run file\n");
+    Deno.symlinkSync(`${outside}/secret.txt`, `${root}/done-1/leak.txt`);
+    Deno.symlinkSync("/etc/passwd", `${root}/done-1/samples/passwd.txt`);
+    Deno.symlinkSync(outside, `${root}/done-1/linked`);
+    // A link that stays inside the run folder is served.
+    Deno.symlinkSync(`${root}/done-1/report.json`, `${root}/done-1/alias.json`);
+    for (const bad of ["leak.txt", "samples/passwd.txt", "linked/secret.txt"]) {
+      const r = await get(server, `/api/runs/done-1/files/${bad}`);
+      assert.equal(r.status, 403, `${bad}: ${r.status}`);
+      assert.match(r.body.error, /is a link to a place outside its folder/);
+      assert.doesNotMatch(JSON.stringify(r.body), /not a run file|root:/);
+    }
+    assert.equal((await get(server, "/api/runs/done-1/files/alias.json")).status, 200);
+  } finally {
+    await teardown(root, server);
+    Deno.removeSync(outside, { recursive: true });
+  }
+});
+
 Deno.test("GET /api/runs/:id/files serves run files and nothing outside them", async () => {
   const { root, server } = setup();
   try {

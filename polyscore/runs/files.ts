@@ -67,6 +67,21 @@ export function resolveInside(dir: string, relPath: unknown, what = "relative pa
   return full;
 }
 
+/**
+ * The real path of `full` (symbolic links resolved) when it is inside the real path of `dir`;
+ * a RangeError when a link leads outside (a run folder unpacked from someone else's archive may
+ * hold a link to /etc/passwd). NotFound propagates.
+ */
+export function realPathInside(dir: string, full: string, what = "file"): string {
+  const root = Deno.realPathSync(dir);
+  const real = Deno.realPathSync(full);
+  const rel = relative(root, real);
+  if (rel === "" || rel.split(sep)[0] === ".." || isAbsolute(rel)) {
+    throw new RangeError(`Cannot use ${what}: it is a link to a place outside its folder`);
+  }
+  return real;
+}
+
 function fsyncDir(dir: string): void {
   // Make the rename durable. Opening a directory read-only works on Linux; elsewhere skip quietly.
   try {

@@ -1,9 +1,10 @@
 /**
  * GET /api/runs/:id/files/<path> — a file of a run folder: PNG, JSON, Markdown, text or CSV only
- * (never the database or checkpoints); the path is validated to stay inside the run folder.
+ * (never the database or checkpoints); the path is validated to stay inside the run folder, and so
+ * is its real path: a symbolic link to anywhere outside is refused (403).
  */
 
-import { resolveInside } from "../../../../../polyscore/runs/files.ts";
+import { realPathInside, resolveInside } from "../../../../../polyscore/runs/files.ts";
 import { define } from "../../../../../server/define.ts";
 import { HttpError } from "../../../../../server/http.ts";
 import { runDir } from "../../../../../server/runs.ts";
@@ -36,8 +37,9 @@ export const handler = define.handlers({
     }
     let bytes: Uint8Array;
     try {
-      bytes = Deno.readFileSync(full);
-    } catch {
+      bytes = Deno.readFileSync(realPathInside(dir, full, `file ${rel}`));
+    } catch (e) {
+      if (e instanceof RangeError) throw new HttpError(403, `Cannot serve ${e.message.slice(11)}`);
       throw new HttpError(404, `Cannot find file ${rel} in run ${ctx.params.id}`);
     }
     return new Response(bytes as Uint8Array<ArrayBuffer>, {
