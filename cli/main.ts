@@ -73,6 +73,8 @@ export async function main(args: string[]): Promise<number> {
       "RangeError",
       "TypeError",
       "NonFiniteLossError",
+      "DivergedStageError",
+      "RunBusyError",
       "NotFound",
       "GpuUnavailableError",
       "ReportFormatError",

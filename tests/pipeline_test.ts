@@ -14,8 +14,10 @@ const env = {
 };
 
 function train(root: string, extra: string[]): Deno.ChildProcess {
+  // A resumed run keeps its own config: --preset is refused with --resume (gh-19).
+  const preset = extra.includes("--resume") ? [] : ["--preset", "tiny"];
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "train", "--preset", "tiny", "--runs", root, "--quiet", ...extra],
+    args: ["run", "-A", MAIN, "train", ...preset, "--runs", root, "--quiet", ...extra],
     env,
     stdout: "piped",
     stderr: "piped",

@@ -20,6 +20,8 @@ export interface RunSink {
   setStage(stage: string, progress: number): void;
   metric(stage: string, step: number, values: Record<string, number>): void;
   deleteMetricsAfter(stage: string, step: number): void;
+  /** The metric rows of `stage` recorded so far (a stage's sanity checks read its final loss). */
+  metrics(opts: { stage?: string }): { step: number; name: string; value: number }[];
   event(level: "info" | "warn" | "error", stage: string, message: string): void;
   saveCheckpoint(
     name: string,
@@ -29,6 +31,8 @@ export interface RunSink {
   loadCheckpoint(
     name: string,
   ): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } | null;
+  /** Sets a checkpoint aside under another name (a diverged stage is then trained again). */
+  renameCheckpoint(from: string, to: string): void;
   writeFile(relPath: string, data: Uint8Array | string): void;
   readFile(relPath: string): Uint8Array | null;
 }

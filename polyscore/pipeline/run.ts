@@ -26,6 +26,7 @@ import { fractionOfChosen, liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
 import { evaluationReport } from "./stage_report.ts";
 import { resumeConfig } from "./resume.ts";
+import { DivergedStageError } from "./stage_checks.ts";
 import { NonFiniteLossError } from "../../engine/train/loop.ts";
 
 export { loadDataset };
@@ -101,6 +102,7 @@ export async function runPipeline(
   if (opts.resume) {
     store = RunStore.open(opts.runsRoot, opts.resume);
     try {
+      store.lockTrainer();
       const resumed = resumeConfig(
         store.config<PipelineConfig>(),
         opts.resumeOverrides ?? {},
@@ -133,6 +135,7 @@ export async function runPipeline(
       preset: cfg.preset,
       backend: cfg.backend,
     });
+    store.lockTrainer();
   }
   const say = (stage: string, msg: string) => {
     store.event("info", stage, msg);
@@ -271,7 +274,9 @@ export async function runPipeline(
     };
     return finish(report);
   } catch (e) {
-    if (e instanceof NonFiniteLossError) e.message += repairHint(e.stage, cfg, store.id);
+    if (e instanceof NonFiniteLossError || e instanceof DivergedStageError) {
+      e.message += repairHint(e.stage, cfg, store.id);
+    }
     store.event("error", "run", (e as Error).message);
     store.setStatus("failed", (e as Error).message);
     store.close();

@@ -5,6 +5,7 @@
 import type { Autoencoder } from "../models/conv_vae.ts";
 import { noGrad, tidy } from "../../engine/tensor.ts";
 import { batchTensor, chunks, type DenseSplit, type PipelineContext } from "./context.ts";
+import { checkFinite } from "./stage_checks.ts";
 
 /** Latents of both splits: (N, D) row-major, with the block of modality m at columns offsets[m]. */
 export interface Latents {
@@ -54,6 +55,9 @@ export async function encodeLatents(ctx: PipelineContext, aes: Autoencoder[]): P
   ctx.run.setStage("latents", 0);
   const train = await encodeSplit(ctx, aes, ctx.train, dims);
   const test = await encodeSplit(ctx, aes, ctx.test, dims);
+  // A diverged autoencoder can encode to Inf/NaN with a finite training loss: stop here, by name.
+  checkFinite("latents", "the training latents", train);
+  checkFinite("latents", "the test latents", test);
   ctx.run.saveCheckpoint("latents", {
     train: { shape: [ctx.train.count, total], data: train },
     test: { shape: [ctx.test.count, total], data: test },

@@ -28,6 +28,7 @@ import { fitWhitening, whiten, type Whitening } from "../reduction/whitening.ts"
 import { backward, Tensor } from "../../engine/tensor.ts";
 import { BatchOrder, type PipelineContext } from "./context.ts";
 import type { Latents } from "./stage_latents.ts";
+import { checkReduction, DivergedStageError } from "./stage_checks.ts";
 import { trainStage } from "./train_stage.ts";
 
 /** Everything the reduced and control priors need, plus what the report shows. */
@@ -114,6 +115,29 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
     : r.epsilonAbsolute > 0
     ? selectReduction(h, lat.dims, { epsilon: r.epsilonAbsolute, epsilonMode: "absolute" })
     : selectReduction(h, lat.dims, { epsilon: r.epsilonFraction, epsilonMode: "fraction" });
+  const hGaussian = gaussianPartOfH(u, n, d);
+  let gaussianTrace = 0;
+  for (let i = 0; i < d; i++) gaussianTrace += hGaussian[i * d + i];
+  const losses = ctx.run.metrics({ stage: "reduction/score_ratio" })
+    .filter((m) => m.name === "loss").sort((a, b) => a.step - b.step).map((m) => m.value);
+  try {
+    checkReduction("reduction/score_ratio", {
+      h,
+      d,
+      trace: selection.trace,
+      bound: selection.bound,
+      epsilon: selection.epsilon,
+      gaussianTrace,
+      // The last fifth of the logged values (at least 3): the loss where training ended.
+      finalLosses: losses.slice(-Math.max(3, Math.ceil(losses.length / 5))),
+    });
+  } catch (e) {
+    if (!(e instanceof DivergedStageError) || ctx.restoreOnly) throw e;
+    // Set the diverged network aside: a resumed run (with a lower lr) trains the stage again.
+    ctx.run.renameCheckpoint("score_ratio", "diverged_score_ratio");
+    e.message += "; its checkpoint was set aside as diverged_score_ratio, so --resume retrains it";
+    throw e;
+  }
   const sweep = r.sweep.length ? epsilonSweep(h, lat.dims, r.sweep) : [];
   const reduced = new ReductionMaps(ctx.backend, reductionMatrices(whitening, selection));
   const control = new ReductionMaps(
@@ -121,7 +145,7 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
     reductionMatrices(whitening, fullRankSelection(lat.dims)),
   );
   const heldOut = { tuples: nTest, ...boundUnderH(hTest, lat.dims, selection.bases) };
-  const gaussian = compareWithGaussianPart(h, gaussianPartOfH(u, n, d), lat.dims, selection.ranks);
+  const gaussian = compareWithGaussianPart(h, hGaussian, lat.dims, selection.ranks);
   const deg = (a: number) => (a * 180 / Math.PI).toFixed(1);
   ctx.log(
     "reduction",

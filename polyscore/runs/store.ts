@@ -114,6 +114,14 @@ function openReadOnly(dbPath: string): DatabaseSync {
   }
 }
 
+/** Thrown when another live process is already training a run (one trainer per run). */
+export class RunBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RunBusyError";
+  }
+}
+
 /** Options of {@link RunStore.open}. */
 export interface OpenOptions {
   /** Open the database read-only (the dashboard); writes then throw. Default false. */
@@ -144,6 +152,9 @@ export class RunStore {
   #lastHeartbeat = 0;
   #stmts = new Map<string, StatementSync>();
   #timer: ReturnType<typeof setInterval> | undefined;
+
+  /** The held `trainer.lock` (see {@link RunStore.lockTrainer}). */
+  #lock: Deno.FsFile | null = null;
 
   private constructor(id: string, dir: string, db: DatabaseSync, readOnly: boolean) {
     this.id = id;
@@ -476,6 +487,18 @@ export class RunStore {
   }
 
   /**
+   * Renames checkpoint `from` to `to` (replacing `to`): a stage whose output failed its sanity
+   * checks sets its finished checkpoint aside, so a resumed run trains the stage again.
+   */
+  renameCheckpoint(from: string, to: string): void {
+    this.#assertWritable("rename checkpoint");
+    validateSegment(from, "checkpoint name");
+    validateSegment(to, "checkpoint name");
+    const dir = join(this.dir, "checkpoints");
+    Deno.renameSync(join(dir, `${from}.safetensors`), join(dir, `${to}.safetensors`));
+  }
+
+  /**
    * Reads `checkpoints/<name>.safetensors`, or null when it does not exist. Non-F32 tensors are
    * converted to float32. Throws a TypeError naming the file when it is corrupt or truncated.
    */
@@ -520,6 +543,36 @@ export class RunStore {
   }
 
   /**
+   * Makes this process the run's only trainer: an exclusive advisory lock (flock) on
+   * `trainer.lock`, held until close(). The operating system drops it when the process dies, even
+   * by `kill -9`, so a killed trainer never leaves it stuck. Throws {@link RunBusyError} naming the
+   * holder's pid when another live process holds it.
+   */
+  lockTrainer(): void {
+    this.#assertWritable("lock the run for training");
+    if (this.#lock) return;
+    const path = join(this.dir, "trainer.lock");
+    const f = Deno.openSync(path, { read: true, write: true, create: true });
+    if (!f.tryLockSync(true)) {
+      let holder = "";
+      try {
+        holder = Deno.readTextFileSync(path).trim();
+      } catch { /* unreadable: name no pid */ }
+      f.close();
+      throw new RunBusyError(
+        `Cannot train run ${this.id}: another trainer is writing it${
+          holder ? ` (${holder})` : ""
+        }: wait for it to finish, or stop it and then --resume ${this.id}`,
+      );
+    }
+    f.truncateSync(0);
+    f.writeSync(
+      new TextEncoder().encode(`pid ${Deno.pid}, since ${new Date().toISOString()}\n`),
+    );
+    this.#lock = f;
+  }
+
+  /**
    * Closes the database. The store must not be used afterwards. A writer whose run has finished
    * (done or failed) first folds the WAL into the database and leaves WAL mode, so the finished run
    * is one self-contained file that opens from a read-only folder (an archive, a colleague's copy).
@@ -528,6 +581,10 @@ export class RunStore {
   close(): void {
     this.#stopHeartbeat();
     this.#stmts.clear();
+    if (this.#lock) {
+      this.#lock.close(); // releases the flock
+      this.#lock = null;
+    }
     if (!this.#db.isOpen) return;
     if (!this.#readOnly) {
       const status = this.#db.prepare("SELECT value FROM meta WHERE key = 'status'").get()?.value;

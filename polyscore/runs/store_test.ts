@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { deriveStatus, keyMetricsOf, listRuns, RunStore } from "./store.ts";
+import { deriveStatus, keyMetricsOf, listRuns, RunBusyError, RunStore } from "./store.ts";
 
 function withRoot(fn: (root: string) => void | Promise<void>) {
   return async () => {
@@ -338,4 +338,46 @@ Deno.test("deriveStatus() needs a fresh heartbeat and a live pid for running", (
   );
   assert.equal(deriveStatus({ status: "done" }, now), "done");
   assert.equal(deriveStatus({ status: "failed" }, now), "failed");
+});
+
+Deno.test("gh-19: one trainer per run; the lock of a killed trainer is not stuck", async () => {
+  const root = Deno.makeTempDirSync();
+  try {
+    const a = RunStore.create(root, { id: "r", config: {}, preset: "tiny", backend: "wasm" });
+    a.lockTrainer();
+    const b = RunStore.open(root, "r");
+    assert.throws(
+      () => b.lockTrainer(),
+      (e: Error) =>
+        e instanceof RunBusyError &&
+        e.message.startsWith(`Cannot train run r: another trainer is writing it (pid ${Deno.pid},`),
+    );
+    a.close();
+    b.lockTrainer(); // released by close()
+    b.close();
+
+    // Another process takes the lock and is killed with SIGKILL: the lock goes with it.
+    const script = `const f = Deno.openSync(${
+      JSON.stringify(`${root}/r/trainer.lock`)
+    }, { read: true, write: true });
+      f.lockSync(true); console.log("locked"); setTimeout(() => {}, 60000);`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    const { value } = await reader.read();
+    assert.match(new TextDecoder().decode(value), /locked/);
+    const c = RunStore.open(root, "r");
+    assert.throws(() => c.lockTrainer(), RunBusyError);
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel();
+    c.lockTrainer();
+    c.close();
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });
