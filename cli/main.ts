@@ -75,6 +75,7 @@ export async function main(args: string[]): Promise<number> {
       "NonFiniteLossError",
       "DivergedStageError",
       "RunBusyError",
+      "InputError",
       "NotFound",
       "GpuUnavailableError",
       "ReportFormatError",

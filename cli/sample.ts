@@ -9,6 +9,7 @@ import { selectBackend } from "./backends.ts";
 import { modalityOf } from "../polyscore/modality.ts";
 import { METHOD_NAMES } from "../polyscore/methods/mod.ts";
 import { openPlayground } from "../polyscore/pipeline/playground.ts";
+import { InputError } from "../polyscore/errors.ts";
 
 const HELP = `Usage: polyscore sample --run DIR [options]
 
@@ -63,12 +64,27 @@ export async function sampleCommand(args: string[]): Promise<number> {
     const given = values.given
       ? values.given.split(",").map((g) => int(g, "given", 0, 0, session.modalities.length - 1))
       : [];
+    if (new Set(given).size >= session.modalities.length) {
+      throw new InputError(
+        `Cannot sample: --given lists every modality (${values.given}), so nothing is left to generate: leave at least one of 0..${
+          session.modalities.length - 1
+        } out`,
+      );
+    }
     const index = int(values.index, "index", 0, 0, session.testCount - 1);
     const count = int(values.count, "count", 8, 1, 256);
     const steps = int(values.steps, "steps", 100, 1, 2000);
     const seed = int(values.seed, "seed", 1, 0, 2 ** 31);
     const out = values.out ?? `${values.run}/samples/cli`;
-    Deno.mkdirSync(out, { recursive: true });
+    try {
+      Deno.mkdirSync(out, { recursive: true });
+    } catch (e) {
+      throw new InputError(
+        `Cannot write samples to ${out}: ${
+          (e as Error).message.replace(/: mkdir .*$/, "")
+        }: pass --out DIR to write them elsewhere (a finished run in a read-only folder can still be sampled)`,
+      );
+    }
     const { outputs } = await session.sample({
       method: values.method!,
       observed: given.map((m) => ({ modality: m, index })),

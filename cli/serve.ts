@@ -101,7 +101,40 @@ export async function serveCommand(args: string[]): Promise<number> {
     allowedHosts: local ? ["127.0.0.1", "localhost", "[::1]"] : [],
   });
   const ac = new AbortController();
-  const server = Deno.serve({
+  let server: Deno.HttpServer;
+  try {
+    server = serveOn(opts, app, ac);
+  } catch (e) {
+    await app.close();
+    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
+      console.error(
+        `serve: Cannot listen on ${opts.host}:${opts.port}: ${
+          e instanceof Deno.errors.AddrInUse
+            ? "the port is in use (another dashboard?)"
+            : "permission denied (ports below 1024 need privileges)"
+        }: stop the other server or choose another with --port N (0 picks a free one)`,
+      );
+      return 1;
+    }
+    throw e;
+  }
+  const stop = () => {
+    app.close().finally(() => ac.abort());
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  return 0;
+}
+
+function serveOn(
+  opts: ServeArgs,
+  app: ReturnType<typeof createDashboard>,
+  ac: AbortController,
+): Deno.HttpServer {
+  return Deno.serve({
     hostname: opts.host,
     port: opts.port,
     signal: ac.signal,
@@ -112,15 +145,6 @@ export async function serveCommand(args: string[]): Promise<number> {
       );
     },
   }, app.handler);
-  const stop = () => {
-    app.close().finally(() => ac.abort());
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  await server.finished;
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
-  return 0;
 }
 
 if (import.meta.main) Deno.exit(await serveCommand(Deno.args));

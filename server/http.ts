@@ -92,7 +92,14 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   let total = 0;
   const reader = req.body.getReader();
   while (true) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client closed the connection mid-body (or sent less than its Content-Length).
+      throw new HttpError(400, `Cannot read body: it ended early, after ${total} bytes`);
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.length;
     if (total > maxBytes) {

@@ -7,6 +7,7 @@
  * outlives its deadline answers 503 and its session (a worker) is closed.
  */
 
+import { basename, dirname } from "node:path";
 import type { BackendSelector } from "../polyscore/pipeline/run.ts";
 import { JobQueue, QueueFullError } from "../polyscore/runs/job_queue.ts";
 import type { ModalityKind } from "../polyscore/modality.ts";
@@ -112,7 +113,10 @@ export class PlaygroundHost {
     }
     s = this.#provider.open(runDir).catch((e) => {
       if (e instanceof HttpError) throw e;
-      throw new HttpError(409, `Cannot open the sampler for this run: ${(e as Error).message}`);
+      // Name the run, not where the server keeps it: answers never carry absolute server paths.
+      const msg = (e as Error).message.replaceAll(runDir, basename(runDir))
+        .replaceAll(dirname(runDir), "<runs>");
+      throw new HttpError(409, `Cannot open the sampler for this run: ${msg}`);
     });
     this.#sessions.set(runDir, s);
     s.catch(() => this.#sessions.delete(runDir));

@@ -502,6 +502,7 @@ Deno.test("playground: a run the sampler cannot open is a 409 with the reason, n
     const r = await get(server, "/api/playground/no-checkpoints");
     assert.equal(r.status, 409, JSON.stringify(r.body));
     assert.match(r.body.error, /^Cannot open the sampler for this run: /);
+    assert.ok(!r.body.error.includes(root), `gh-19: no absolute server path: ${r.body.error}`);
     const page = await get(server, "/playground?run=no-checkpoints");
     assert.equal(page.status, 200);
     assert.match(page.body, /class="error"/);
@@ -541,4 +542,25 @@ Deno.test("serve arguments: loopback by default, validated --port/--max-queue, u
   assert.throws(() => parseServeArgs(["--max-queue", "0"]), RangeError);
   assert.throws(() => parseServeArgs(["--deadline", "0"]), /--deadline: it must be an integer/);
   assert.throws(() => parseServeArgs(["--allow-train"]), /unknown option/);
+});
+
+Deno.test("gh-19: a request body cut short is a 400, not a 500", async () => {
+  const { root, server } = setup();
+  try {
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"method": "sbm-ae", "obs'));
+        c.error(new Error("connection reset"));
+      },
+    });
+    const r = await get(server, "/api/playground/done-1/sample", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.match(r.body.error, /Cannot read body: it ended early, after \d+ bytes/);
+  } finally {
+    await teardown(root, server);
+  }
 });

@@ -287,11 +287,18 @@ function PlaygroundView(p: PlaygroundProps) {
                                 disabled={!o.on}
                                 onChange={async (e) => {
                                   const f = e.currentTarget.files?.[0];
-                                  if (f) {
+                                  if (!f) return;
+                                  try {
                                     update(i, {
                                       source: "upload",
                                       upload: await readUpload(f, m.shape),
                                     });
+                                    setError(null);
+                                  } catch {
+                                    // A file the browser cannot decode as an image (gh-19).
+                                    setError(
+                                      `Cannot use ${f.name} for ${m.name}: it is not an image this browser can read (PNG, JPEG, GIF, WebP)`,
+                                    );
                                   }
                                 }}
                               />

@@ -10,6 +10,7 @@ import { Rng } from "../../engine/random.ts";
 import { ArraySplit, type ModalitySpec, type MultimodalDataset } from "./dataset.ts";
 import { firstChannel, type RawImage, readImageFile, resizeImage, toRgb } from "./image.ts";
 import type { Progress } from "./dataset.ts";
+import { InputError } from "../errors.ts";
 
 /** The 18 attributes SBM uses (`attr_visible`), with their indices among CelebA's 40. */
 export const CELEBA_ATTRIBUTES: readonly { index: number; name: string }[] = [
@@ -143,7 +144,9 @@ function listNames(path: string, what: string): string[] {
   try {
     return [...Deno.readDirSync(path)].filter((e) => e.isFile).map((e) => e.name);
   } catch (e) {
-    throw new Error(`Cannot load CelebAMask-HQ: missing ${what} ${path} (${(e as Error).message})`);
+    throw new InputError(
+      `Cannot load CelebAMask-HQ: missing ${what} ${path} (${(e as Error).message})`,
+    );
   }
 }
 

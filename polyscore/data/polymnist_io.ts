@@ -17,6 +17,7 @@ import {
 import { encodePng } from "./png.ts";
 import { decodeImage, toRgb } from "./image.ts";
 import { polyMnistModalities } from "./polymnist.ts";
+import { InputError } from "../errors.ts";
 
 /** Converts (C, H, W) to (H, W, C). */
 function chwToHwc(src: Uint8Array, c: number, h: number, w: number): Uint8Array {
@@ -145,7 +146,7 @@ function listDir(path: string): Deno.DirEntry[] {
   try {
     return [...Deno.readDirSync(path)];
   } catch (e) {
-    throw new Error(`Cannot read folder ${path}: ${(e as Error).message}`);
+    throw new InputError(`Cannot read folder ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -164,10 +165,12 @@ function modalityFolders(splitDir: string, want?: number): number {
     Number(e.name.slice(1))
   );
   const k = want ?? (ks.length ? Math.max(...ks) + 1 : 0);
-  if (k === 0) throw new Error(`Cannot load PolyMNIST: missing modality folder ${splitDir}/m0`);
+  if (k === 0) {
+    throw new InputError(`Cannot load PolyMNIST: missing modality folder ${splitDir}/m0`);
+  }
   for (let m = 0; m < k; m++) {
     if (!ks.includes(m)) {
-      throw new Error(`Cannot load PolyMNIST: missing modality folder ${splitDir}/m${m}`);
+      throw new InputError(`Cannot load PolyMNIST: missing modality folder ${splitDir}/m${m}`);
     }
   }
   return k;
@@ -269,7 +272,7 @@ function firstImageSize(folder: string): [number, number] {
     e,
   ) => e.name);
   if (names.length === 0) {
-    throw new Error(`Cannot load PolyMNIST: no {index}.{label}.png files in ${folder}`);
+    throw new InputError(`Cannot load PolyMNIST: no {index}.{label}.png files in ${folder}`);
   }
   names.sort((a, b) => parseInt(a) - parseInt(b));
   const path = `${folder}/${names[0]}`;

@@ -7,6 +7,7 @@
 
 import { parseReport, type Report } from "../report/report.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { InputError } from "../errors.ts";
 import { join, resolve } from "node:path";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 import { readFileOrNull, resolveInside, validateSegment, writeFileAtomic } from "./files.ts";
@@ -174,15 +175,21 @@ export class RunStore {
   ): RunStore {
     const id = validateSegment(opts.id ?? defaultId(), "run id");
     const rootAbs = resolve(root);
-    Deno.mkdirSync(rootAbs, { recursive: true });
     const dir = join(rootAbs, id);
     try {
+      Deno.mkdirSync(rootAbs, { recursive: true });
       Deno.mkdirSync(dir);
     } catch (e) {
       if (e instanceof Deno.errors.AlreadyExists) {
         throw new RangeError(`Cannot create run: folder already exists: current value is ${dir}`);
       }
-      throw e;
+      // Read-only file system, permissions, a file where the folder should be: the user's to fix.
+      throw new InputError(
+        `Cannot create run ${id} in ${rootAbs}: the runs folder cannot be written (${
+          (e as Error).message.replace(/: mkdir .*$/, "")
+        }): choose another with --runs DIR (or POLYSCORE_RUNS)`,
+        { cause: e },
+      );
     }
     const json = JSON.stringify(opts.config ?? null, null, 2);
     if (json === undefined) {
