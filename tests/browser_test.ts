@@ -178,3 +178,77 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "gh-19: live views pick up a new run and a resumed run; a refused stream says so and retries",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const root = Deno.makeTempDirSync({ prefix: "browser_live_" });
+    const userDir = Deno.makeTempDirSync({ prefix: "chromium_" });
+    // One live stream at most, so a second live page is refused.
+    const app = createDashboard({ runsRoot: root, pollMs: 200, limits: { maxStreams: 1 } });
+    const ac = new AbortController();
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+      app.handler,
+    );
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+      viewport: { width: 1280, height: 900 },
+    });
+    const stores: RunStore[] = [];
+    try {
+      const page = await browser.newPage();
+      page.setDefaultTimeout(30_000);
+      // A runs list opened before any run exists shows the run once it starts.
+      await page.goto(`${base}/`);
+      await page.waitForSelector("html[data-hydrated]");
+      const fresh = RunStore.create(root, {
+        id: "new-1",
+        config: {},
+        preset: "tiny",
+        backend: "wasm",
+      });
+      stores.push(fresh);
+      await page.waitForSelector('#runs-table tr[data-run="new-1"]');
+
+      // A resumable run (its trainer is gone) goes live when it is resumed.
+      fresh.setMeta("pid", "2147483646"); // no such process: the run reads as resumable
+      trainLoop(fresh, "ae/m0", 10, 3);
+      await page.goto(`${base}/runs/new-1`);
+      await page.waitForSelector("html[data-hydrated]");
+      await page.waitForSelector(".live-run .badge.status-resumable");
+      fresh.setStatus("running"); // what `--resume` does first
+      await page.waitForSelector(".live.on");
+      trainLoop(fresh, "ae/m0", 20, 3, 11);
+      fresh.event("info", "ae/m0", "after the resume");
+      await page.waitForSelector("text=after the resume");
+
+      // A second live page is refused (one stream at most): it says so, and goes live once the
+      // first page leaves.
+      const second = await browser.newPage();
+      second.setDefaultTimeout(30_000);
+      await second.goto(`${base}/runs/new-1`);
+      await second.waitForSelector("html[data-hydrated]");
+      await second.waitForSelector(".live-notice >> text=refused");
+      await second.screenshot({ path: `${ARTIFACTS}run_live_refused.png` });
+      await page.close();
+      await second.waitForSelector(".live.on", { timeout: 30_000 });
+      fresh.setStatus("done");
+    } finally {
+      for (const s of stores) s.close();
+      await browser.close();
+      await app.close();
+      ac.abort();
+      await server.finished;
+      Deno.removeSync(root, { recursive: true });
+      Deno.removeSync(userDir, { recursive: true });
+    }
+  },
+});

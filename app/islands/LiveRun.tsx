@@ -1,7 +1,8 @@
 /**
  * The live part of the run page: status, stage progress, one loss chart per (stage, metric), and the
  * event log. While the run is running it follows `/api/runs/<id>/events` (server-sent events) and
- * appends new metric rows and events; it stops when the server sends `end`.
+ * appends new metric rows and events; it stops when the server sends `end`. A resumable run is
+ * watched and goes live when it is resumed; a refused stream (429) is said and retried.
  */
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
@@ -83,44 +84,94 @@ function LiveRunView(p: LiveRunProps) {
   const [events, setEvents] = useState(p.events);
   const [live, setLive] = useState(false);
 
+  // Where the stream continues from: the page's cursor, then each message's id ("metric:event").
+  const cursor = useRef({ metric: p.cursor.metric, event: p.cursor.event });
+  /** Why the page is not live, when it should be: "" (live or nothing to follow) or a notice. */
+  const [notice, setNotice] = useState("");
+
   useEffect(() => {
-    if (p.status !== "running" || typeof EventSource === "undefined") return;
-    const url = `/api/runs/${
-      encodeURIComponent(p.runId)
-    }/events?afterMetric=${p.cursor.metric}&afterEvent=${p.cursor.event}`;
-    const es = new EventSource(url);
-    es.onopen = () => setLive(true);
-    es.addEventListener("metrics", (ev) => {
-      const rows = JSON.parse((ev as MessageEvent).data).rows as [
-        number,
-        string,
-        number,
-        string,
-        number | null,
-      ][];
-      for (const [, stage, step, name, value] of rows) {
-        const st = series.current[stage] ??= {};
-        upsert(st[name] ??= { steps: [], values: [] }, step, value);
-      }
-      setVersion((v) => v + 1);
-    });
-    es.addEventListener("log", (ev) => {
-      const add = JSON.parse((ev as MessageEvent).data).events as EventData[];
-      setEvents((old) => [...old, ...add].slice(-200));
-    });
-    es.addEventListener("status", (ev) => setStatus(JSON.parse((ev as MessageEvent).data)));
-    es.addEventListener("end", (ev) => {
-      const end = JSON.parse((ev as MessageEvent).data);
-      setStatus((s) => ({ ...s, ...end }));
-      setLive(false);
-      es.close();
-      // The run finished while we watched: reload once for its report and sample grids.
-      if (end.status === "done" || end.status === "failed") {
-        setTimeout(() => location.reload(), 1500);
-      }
-    });
-    es.onerror = () => setLive(false);
-    return () => es.close();
+    if (typeof EventSource === "undefined") return;
+    let es: EventSource | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const later = (fn: () => void, ms: number) => {
+      if (!stopped) timer = setTimeout(fn, ms);
+    };
+    // A run that is not running (resumable: its trainer is gone) is watched: when `--resume`
+    // starts it again, the page goes live (gh-19).
+    const watch = async () => {
+      try {
+        const res = await fetch(`/api/runs/${encodeURIComponent(p.runId)}`, { cache: "no-store" });
+        if (res.ok) {
+          const s = (await res.json()).summary;
+          if (s.status === "running") return open();
+          if (s.status === "done" || s.status === "failed") return location.reload();
+        }
+      } catch { /* unreachable: keep watching */ }
+      later(watch, 3000);
+    };
+    const open = () => {
+      const url = `/api/runs/${
+        encodeURIComponent(p.runId)
+      }/events?afterMetric=${cursor.current.metric}&afterEvent=${cursor.current.event}`;
+      es = new EventSource(url);
+      const track = (ev: Event) => {
+        const m = /^(\d+):(\d+)$/.exec((ev as MessageEvent).lastEventId ?? "");
+        if (m) cursor.current = { metric: Number(m[1]), event: Number(m[2]) };
+      };
+      es.onopen = () => {
+        setLive(true);
+        setNotice("");
+      };
+      es.addEventListener("metrics", (ev) => {
+        track(ev);
+        const rows = JSON.parse((ev as MessageEvent).data).rows as [
+          number,
+          string,
+          number,
+          string,
+          number | null,
+        ][];
+        for (const [, stage, step, name, value] of rows) {
+          const st = series.current[stage] ??= {};
+          upsert(st[name] ??= { steps: [], values: [] }, step, value);
+        }
+        setVersion((v) => v + 1);
+      });
+      es.addEventListener("log", (ev) => {
+        track(ev);
+        const add = JSON.parse((ev as MessageEvent).data).events as EventData[];
+        setEvents((old) => [...old, ...add].slice(-200));
+      });
+      es.addEventListener("status", (ev) => setStatus(JSON.parse((ev as MessageEvent).data)));
+      es.addEventListener("end", (ev) => {
+        const end = JSON.parse((ev as MessageEvent).data);
+        setStatus((s) => ({ ...s, ...end }));
+        setLive(false);
+        es?.close();
+        // The run finished while we watched: reload once for its report and sample grids.
+        if (end.status === "done" || end.status === "failed") {
+          later(() => location.reload(), 1500);
+        } else later(watch, 3000); // the trainer stopped: wait for a resume
+      });
+      es.onerror = () => {
+        setLive(false);
+        // CLOSED: the server answered with an error (429: too many live pages) and the browser
+        // will not retry by itself; say so and retry. CONNECTING: the browser retries itself.
+        if (es?.readyState === EventSource.CLOSED) {
+          es.close();
+          setNotice("live updates refused by the server (too many live pages open?); retrying");
+          later(open, 5000);
+        }
+      };
+    };
+    if (p.status === "running") open();
+    else if (p.status === "resumable") later(watch, 3000);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      es?.close();
+    };
   }, [p.runId]);
 
   const stages = Object.keys(series.current);
@@ -133,6 +184,7 @@ function LiveRunView(p: LiveRunProps) {
         <progress max={1} value={status.progress} />
         <span>{Math.round(status.progress * 100)}%</span>
         <span class={`live ${live ? "on" : "off"}`}>{live ? "● live" : ""}</span>
+        {notice ? <span class="live-notice">{notice}</span> : null}
         {status.message ? <span class="message">{status.message}</span> : null}
       </div>
       <h2>Training curves</h2>

@@ -9,9 +9,10 @@ import type { Island } from "../island.tsx";
 import { LineChart } from "./LineChart.tsx";
 import { LiveRun } from "./LiveRun.tsx";
 import { Playground } from "./Playground.tsx";
+import { RunsWatch } from "./RunsWatch.tsx";
 
 // deno-lint-ignore no-explicit-any
-const ISLANDS: Island<any>[] = [LineChart, LiveRun, Playground];
+const ISLANDS: Island<any>[] = [LineChart, LiveRun, Playground, RunsWatch];
 // deno-lint-ignore no-explicit-any
 const byName = new Map<string, FunctionComponent<any>>(
   ISLANDS.map((i) => [i.islandName, i.component]),

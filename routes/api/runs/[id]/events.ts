@@ -45,7 +45,11 @@ export const handler = define.handlers({
       afterEvent = Number(m[2]);
     }
     if (state.streams.size >= state.limits.maxStreams) {
-      throw new HttpError(429, `Cannot open a live stream: ${state.streams.size} are open already`);
+      throw new HttpError(
+        429,
+        `Cannot open a live stream: ${state.streams.size} are open already; try again shortly`,
+        { "retry-after": "5" },
+      );
     }
     const store = RunStore.open(state.runsRoot, ctx.params.id, { readOnly: true });
     const ac = new AbortController();
