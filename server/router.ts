@@ -19,6 +19,40 @@ import type {
 import type { FunctionComponent } from "preact";
 import { errorResponse, HttpError } from "./http.ts";
 
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * An error answer: JSON `{ error }` for the API and for clients that do not ask for HTML; a small
+ * HTML page (with the same message and a way back) for a browser asking for a page.
+ */
+function answerError(
+  req: Request,
+  url: URL,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  const page = !url.pathname.startsWith("/api/") && !url.pathname.startsWith("/static/") &&
+    (req.headers.get("accept") ?? "").includes("text/html");
+  if (!page) return errorResponse(status, message, headers);
+  const body =
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>polyscore · ${status}</title>` +
+    `<link rel="stylesheet" href="/static/style.css"></head><body><main><h1>${status}</h1>` +
+    `<p class="error">${
+      escapeHtml(message)
+    }</p><p><a href="/">back to the runs</a></p></main></body></html>`;
+  return new Response(body, {
+    status,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      ...headers,
+    },
+  });
+}
+
 /** A route module as the manifest lists it. */
 export interface RouteModule<State> {
   // deno-lint-ignore no-explicit-any
@@ -155,7 +189,7 @@ export function createRouter<State>(
         headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
       });
     }
-    return errorResponse(404, `Cannot find ${ctx.url.pathname.slice(0, 200)}`);
+    return answerError(ctx.req, ctx.url, 404, `Cannot find ${ctx.url.pathname.slice(0, 200)}`);
   }
 
   return async (req: Request): Promise<Response> => {
@@ -170,7 +204,7 @@ export function createRouter<State>(
       try {
         return await dispatch(ctx);
       } catch (e) {
-        if (e instanceof HttpError) return errorResponse(e.status, e.message, e.headers);
+        if (e instanceof HttpError) return answerError(req, url, e.status, e.message, e.headers);
         console.error(`serve: ${req.method} ${url.pathname}:`, e);
         return errorResponse(500, "Cannot answer: internal error (see the server log)");
       }

@@ -143,7 +143,7 @@ export function fixtureReport(modalities: number, withReduction: boolean): Repor
 export function makeDoneRun(root: string, id: string, modalities = 3): void {
   const run = RunStore.create(root, {
     id,
-    config: { preset: "fixture", modalities },
+    config: { preset: "fixture", modalities, eval: { conditional: 100 } },
     preset: "fixture",
     backend: "reference",
   });

@@ -98,7 +98,15 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
     assert.match(r.body, /largest basis angle per modality: 3.0°, 4.5°, 6.0°/);
     assert.match(r.body, /id="lift-ceiling"/);
     assert.match(r.body, /<td>chosen<\/td><td>12<\/td><td>0.700 \/ 0.800<\/td>/);
-    assert.match(r.body, /id="classifier-accuracy"/);
+    assert.match(r.body, /id="per-modality"/);
+    // gh-19 #11: results lead, curves follow; n and intervals; legends; report.md's numbers.
+    assert.ok(r.body.indexOf('id="results"') < r.body.indexOf('data-island="LiveRun"'));
+    assert.match(r.body, /n = 100 test tuples per subset/);
+    assert.doesNotMatch(r.body, /± 0\.000/, "no ± 0 for a single seed");
+    assert.match(r.body, /rows are the modalities in order/);
+    assert.match(r.body, /not Inception FID/);
+    assert.match(r.body, /id="time-split"/);
+    assert.match(r.body, /&quot;markers&quot;:\[\{&quot;x&quot;:/, "rank cut-offs are marked");
     assert.match(r.body, /href="\/api\/runs\/done-1\/files\/report.md"/);
     assert.match(r.body, /<script type="module" src="\/static\/islands\/client.js">/);
     const j = await get(server, "/api/runs/done-1");
@@ -110,6 +118,10 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
       assert.ok(b.status === 400 || b.status === 404, `${bad}: ${b.status}`);
     }
     assert.equal((await get(server, "/runs/no-such-run")).status, 404);
+    const html = await get(server, "/runs/no-such-run", { headers: { accept: "text/html" } });
+    assert.equal(html.status, 404);
+    assert.match(html.type, /text\/html/, "a browser gets a page, not raw JSON");
+    assert.match(html.body, /Cannot find run no-such-run/);
     assert.equal((await get(server, "/runs/bad%20id")).status, 400);
   } finally {
     await teardown(root, server);

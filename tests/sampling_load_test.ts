@@ -1,8 +1,9 @@
 /**
  * The dashboard under sampling load (gh-19 defect 1), on loopback against a real tiny run and the
  * real sampler: 50 concurrent maximum sampling requests (the server's largest steps × count) while a
- * probe reads /api/runs every 100 ms. The probe must stay fast (goal: worst ≤ 250 ms; sampling runs
- * in a worker, not on the request loop), the bounded queue must refuse the overflow with 429 and a
+ * probe reads /api/runs every 100 ms. The probe must stay fast (sampling runs in a worker, not on
+ * the request loop): its worst latency is printed against the goal of 250 ms, its p95 must be
+ * ≤ 250 ms and it must keep its cadence; the bounded queue must refuse the overflow with 429 and a
  * `Retry-After`, and every answer is 200 or 429. Prints the probe's latencies, the counts and the
  * process RSS before and after. Bounded: every request has a timeout and the test a deadline.
  */
@@ -38,6 +39,7 @@ Deno.test({
       // The probe: one GET /api/runs every 100 ms until told to stop.
       const probe: number[] = [];
       let probing = true;
+      const probeStart = performance.now();
       const probeLoop = (async () => {
         while (probing) {
           const t0 = performance.now();
@@ -71,6 +73,7 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 300)); // a few probes after
       probing = false;
       await probeLoop;
+      const probeWall = performance.now() - probeStart;
       const rssAfter = Deno.memoryUsage().rss;
 
       const ok = answers.filter((a) => a.status === 200);
@@ -82,9 +85,9 @@ Deno.test({
           wall.toFixed(0)
         } ms: ${ok.length}×200, ${full.length}×429; probe /api/runs n=${probe.length} p50=${
           sorted[Math.floor(sorted.length / 2)].toFixed(1)
-        } ms max=${worst.toFixed(1)} ms (goal ≤ ${PROBE_GOAL_MS}); RSS ${
-          (rssBefore / 2 ** 20).toFixed(0)
-        } → ${(rssAfter / 2 ** 20).toFixed(0)} MiB`,
+        } ms max=${worst.toFixed(1)} ms (goal ≤ ${PROBE_GOAL_MS} ms: ${
+          worst <= PROBE_GOAL_MS ? "met" : "not met"
+        }); RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MiB`,
       );
       const other = answers.filter((a) => a.status !== 200 && a.status !== 429);
       assert.deepEqual(other.map((a) => `${a.status}: ${a.text.slice(0, 200)}`), []);
@@ -95,10 +98,17 @@ Deno.test({
         const out = JSON.parse(a.text).outputs;
         assert.equal(out[0].images.length, DEFAULT_LIMITS.maxCount);
       }
+      // The goal (worst ≤ 250 ms) is printed above; what is asserted must also hold when CI runs
+      // every test file in parallel on 2 cores (there the worst probe, descheduled, reached
+      // ~350 ms while p50 stayed ~3 ms). A sampler on the request loop fails both checks: its
+      // probes are blocked for whole jobs and complete about once a second.
+      const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))];
       assert.ok(
-        worst <= PROBE_GOAL_MS,
-        `the probe's worst latency ${worst.toFixed(0)} ms is over ${PROBE_GOAL_MS} ms`,
+        p95 <= PROBE_GOAL_MS,
+        `the probe's p95 ${p95.toFixed(0)} ms is over ${PROBE_GOAL_MS}`,
       );
+      const period = probeWall / probe.length;
+      assert.ok(period <= 200, `one probe per ${period.toFixed(0)} ms (every 100 ms + latency)`);
     } finally {
       await app.close();
       ac.abort();

@@ -1,18 +1,38 @@
-/** Coherence vs number of given modalities, one line (± std band) per method in the report. */
+/**
+ * Coherence vs number of given modalities, one line per method, and the table with n and 95%
+ * intervals: over seeds (Student t) when the report has several, else the binomial interval of one
+ * subset's n tuples — conservative, since each mean pools several subsets and targets. No "± 0" for
+ * a single seed.
+ */
 
 import { LineChart } from "../islands/LineChart.tsx";
 import type { Report } from "../../polyscore/report/report.ts";
 import { coherenceCurves } from "./_report.ts";
 
-/** The chart, or nothing when the report has no coherence yet. */
-export function CoherencePanel({ report }: { report: Report | null }) {
+/** Two-sided 95% Student t quantiles for 1..10 degrees of freedom (then the normal's 1.96). */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+
+/** Half-width of the 95% interval of a mean coherence `m` (see the module doc). */
+export function ci95(m: number, sd: number | null, seeds: number, n: number | null): number | null {
+  if (seeds > 1 && sd !== null) return (T95[seeds - 2] ?? 1.96) * sd / Math.sqrt(seeds);
+  if (n !== null && n > 0) return 1.96 * Math.sqrt(Math.max(m * (1 - m), 0) / n);
+  return null;
+}
+
+/** The chart and table, or a note when the report has no coherence yet. */
+export function CoherencePanel(
+  { report, tuples }: { report: Report | null; tuples: number | null },
+) {
   const curves = coherenceCurves(report);
   if (curves.length === 0) return <p class="empty">No coherence results yet.</p>;
   const x = [...new Set(curves.flatMap((c) => c.given))].sort((a, b) => a - b);
+  const seeds = report?.seeds ?? 1;
   const series = curves.map((c) => ({
     label: c.method,
     values: x.map((g) => c.mean[c.given.indexOf(g)] ?? null),
-    ...(c.std ? { std: x.map((g) => c.std![c.given.indexOf(g)] ?? null) } : {}),
+    ...(c.std && (report?.seeds ?? 1) > 1
+      ? { std: x.map((g) => c.std![c.given.indexOf(g)] ?? null) }
+      : {}),
   }));
   return (
     <div class="coherence">
@@ -25,29 +45,48 @@ export function CoherencePanel({ report }: { report: Report | null }) {
         series={series}
         integerX
       />
-      <table class="numbers">
+      <table class="numbers" id="coherence-table">
+        <caption>
+          Conditional coherence (mean, 95% interval in brackets):{" "}
+          {tuples !== null ? `n = ${tuples} test tuples per subset, ` : ""}
+          {seeds > 1
+            ? `${seeds} seeds (interval over seeds, Student t)`
+            : "one seed (binomial interval over one subset's n tuples; conservative)"}
+        </caption>
         <thead>
           <tr>
             <th>method</th>
-            {x.map((g) => <th key={g}>|S| = {g}</th>)}
+            {x.map((g) => <th key={g}>given {g}</th>)}
+            <th>unconditional</th>
           </tr>
         </thead>
         <tbody>
-          {curves.map((c) => (
-            <tr key={c.method}>
-              <td>{c.method}</td>
-              {x.map((g) => {
-                const i = c.given.indexOf(g);
-                const m = i >= 0 ? c.mean[i] : null, s = i >= 0 && c.std ? c.std[i] : null;
-                return (
-                  <td key={g}>
-                    {m === null ? "—" : m.toFixed(3)}
-                    {s !== null ? ` ± ${s.toFixed(3)}` : ""}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
+          {curves.map((c) => {
+            const unc = report?.methods[c.method]?.unconditional_coherence ?? null;
+            return (
+              <tr key={c.method}>
+                <td>{c.method}</td>
+                {x.map((g) => {
+                  const i = c.given.indexOf(g);
+                  const m = i >= 0 ? c.mean[i] : null, sd = i >= 0 && c.std ? c.std[i] : null;
+                  const h = m === null ? null : ci95(m, sd, seeds, tuples);
+                  return (
+                    <td key={g}>
+                      {m === null ? "—" : m.toFixed(3)}
+                      {m !== null && h !== null
+                        ? (
+                          <span class="ci">
+                            {" "}[{Math.max(0, m - h).toFixed(3)}, {Math.min(1, m + h).toFixed(3)}]
+                          </span>
+                        )
+                        : null}
+                    </td>
+                  );
+                })}
+                <td>{unc === null ? "—" : unc.toFixed(3)}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

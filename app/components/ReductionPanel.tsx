@@ -28,12 +28,18 @@ export function ReductionPanel({ report }: { report: Report | null }) {
       <h2>Dimension reduction</h2>
       <LineChart
         id="spectra-chart"
-        title="Eigenvalues of H_mm (descending)"
+        title="Eigenvalues of H_mm (descending); dashed: the rank cut-off (eigenvalues right of it are discarded)"
         xLabel="index"
         yLabel="eigenvalue"
         x={x}
         series={series}
         logY
+        integerX
+        markers={red.ranks.map((r, m) => ({
+          x: r + 0.5,
+          series: m,
+          label: `${names[m]}: keep ${r}`,
+        }))}
       />
       <p>
         Total rank <b>{totalRank}</b> of{" "}

@@ -1,82 +1,104 @@
 /**
- * The report's other numbers: classifier accuracy per modality and, per method, every scalar
- * (unconditional coherence, …) and per-modality array (Fréchet distances, …) it reports.
+ * The numbers report.md has, as tables: per modality the classifiers' accuracy, the reconstruction
+ * ceiling and error, and each method's Fréchet distance (in our classifiers' feature space — not
+ * Inception FID); the ε sweep of the reduction; the time split and the run's totals. Read through
+ * the typed {@link Report}.
  */
 
 import type { Report } from "../../polyscore/report/report.ts";
 import { modalityNames } from "./_report.ts";
 
-function fmt(v: unknown): string {
-  return typeof v === "number" ? (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3)) : "—";
-}
+const f = (v: number | null | undefined, digits = 3) =>
+  typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "–";
 
-/** Tables of the report's numbers (nothing when there is no report). */
+/** The tables (a note when there is no report yet). */
 export function ReportTables({ report }: { report: Report | null }) {
   if (!report) return <p class="empty">No report yet.</p>;
-  const acc = report.classifier_accuracy;
-  const names = modalityNames(report, acc.length);
+  const names = modalityNames(report, report.classifier_accuracy.length);
   const methods = Object.entries(report.methods);
-  const top: [string, unknown][] = Object.entries(report).filter(([_k, v]) =>
-    typeof v === "number" || typeof v === "string"
-  )
-    .slice(0, 20);
+  const sweep = report.reduction?.sweep ?? [];
+  const total = Object.values(report.time_split).reduce((a, b) => a + b, 0);
   return (
     <div class="report-tables">
-      {acc.length > 0
+      <table class="numbers" id="per-modality">
+        <caption>
+          Per modality. Fréchet distance (FD) in our classifiers' feature space, against real test
+          images — <b>not Inception FID</b> (no Inception weights can be had here); lower is better.
+        </caption>
+        <thead>
+          <tr>
+            <th></th>
+            {names.map((n) => <th key={n}>{n}</th>)}
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <th>classifier accuracy (test)</th>
+            {names.map((n, m) => <td key={n}>{f(report.classifier_accuracy[m])}</td>)}
+          </tr>
+          <tr>
+            <th>reconstruction ceiling</th>
+            {names.map((n, m) => <td key={n}>{f(report.reconstruction_ceiling[m])}</td>)}
+          </tr>
+          <tr>
+            <th>reconstruction MSE</th>
+            {names.map((n, m) => <td key={n}>{f(report.reconstruction_mse[m], 5)}</td>)}
+          </tr>
+          {methods.map(([name, m]) => (
+            <tr key={name}>
+              <th>FD, {name}</th>
+              {names.map((n, k) => <td key={n}>{f(m.fd_by_modality[k], 1)}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {sweep.length > 0
         ? (
-          <table class="numbers" id="classifier-accuracy">
-            <caption>Classifier accuracy (test split)</caption>
+          <table class="numbers" id="epsilon-sweep">
+            <caption>ε sweep (ε as a fraction of ½ tr H; estimated bound of the learned H)</caption>
             <thead>
-              <tr>{names.map((n) => <th key={n}>{n}</th>)}</tr>
+              <tr>
+                <th>ε fraction</th>
+                <th>total rank</th>
+                <th>bound</th>
+                <th>ranks</th>
+              </tr>
             </thead>
             <tbody>
-              <tr>
-                {acc.map((a, i) => <td key={i}>{fmt(a)}</td>)}
-              </tr>
-            </tbody>
-          </table>
-        )
-        : null}
-      {methods.map(([name, m]) => {
-        const scalars = Object.entries(m).filter(([, v]) => typeof v === "number");
-        const arrays = Object.entries(m).filter(([, v]) =>
-          Array.isArray(v) && v.every((x: unknown) => typeof x === "number")
-        );
-        return (
-          <table class="numbers method" key={name}>
-            <caption>{name}</caption>
-            <tbody>
-              {scalars.map(([k, v]) => (
-                <tr key={k}>
-                  <th>{k}</th>
-                  <td>{fmt(v)}</td>
-                </tr>
-              ))}
-              {arrays.map(([k, v]) => (
-                <tr key={k}>
-                  <th>{k}</th>
-                  <td>{(v as number[]).map(fmt).join(" · ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        );
-      })}
-      {top.length > 0
-        ? (
-          <table class="numbers">
-            <caption>Run</caption>
-            <tbody>
-              {top.map(([k, v]) => (
-                <tr key={k}>
-                  <th>{k}</th>
-                  <td>{typeof v === "number" ? fmt(v) : String(v)}</td>
+              {sweep.map((p) => (
+                <tr key={p.fraction}>
+                  <td>{p.fraction}</td>
+                  <td>{p.totalRank}</td>
+                  <td>{f(p.bound, 4)}</td>
+                  <td>[{p.ranks.join(", ")}]</td>
                 </tr>
               ))}
             </tbody>
           </table>
         )
         : null}
+      <table class="numbers" id="time-split">
+        <caption>
+          Time: {f(report.wall_seconds, 0)} s wall, peak memory {f(report.peak_rss_mb, 0)} MB,{" "}
+          {report.seeds} seed(s), backend {report.backend}
+        </caption>
+        <thead>
+          <tr>
+            <th>stage</th>
+            <th>seconds</th>
+            <th>share</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(report.time_split).map(([k, v]) => (
+            <tr key={k}>
+              <td>{k}</td>
+              <td>{f(v, 1)}</td>
+              <td>{total > 0 ? `${(100 * v / total).toFixed(0)}%` : "–"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

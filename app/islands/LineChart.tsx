@@ -25,6 +25,8 @@ export interface LineChartProps {
   logY?: boolean;
   /** Show only integer ticks on x. */
   integerX?: boolean;
+  /** Vertical dashed lines at these x values, each in the colour of series `series` (cut-offs). */
+  markers?: { x: number; series: number; label: string }[];
   height?: number;
   /** For tests and screenshots: an id on the figure. */
   id?: string;
@@ -56,7 +58,29 @@ function LineChartView(p: LineChartProps) {
       data.push(lo);
       bands.push({ series: [series.length - 2, series.length - 1], fill: hexAlpha(color, 0.12) });
     });
+    const markers = p.markers ?? [];
     const options: uPlot.Options = {
+      hooks: markers.length
+        ? {
+          draw: [(u: uPlot) => {
+            const c = u.ctx;
+            c.save();
+            c.setLineDash([5, 4]);
+            c.lineWidth = 1.5 * devicePixelRatio;
+            c.font = `${11 * devicePixelRatio}px sans-serif`;
+            markers.forEach((m, k) => {
+              const x = Math.round(u.valToPos(m.x, "x", true));
+              c.strokeStyle = c.fillStyle = COLORS[m.series % COLORS.length];
+              c.beginPath();
+              c.moveTo(x, u.bbox.top);
+              c.lineTo(x, u.bbox.top + u.bbox.height);
+              c.stroke();
+              c.fillText(m.label, x + 4, u.bbox.top + (12 + 13 * k) * devicePixelRatio);
+            });
+            c.restore();
+          }],
+        }
+        : {},
       title: p.title,
       width: 0,
       height: p.height ?? 240,
@@ -86,7 +110,7 @@ function LineChartView(p: LineChartProps) {
           <span key={s.label}>
             <span class="swatch" style={{ background: COLORS[i % COLORS.length] }} />
             {s.label}
-            {s.std ? " (± std)" : ""}
+            {s.std ? " (± std over seeds)" : ""}
           </span>
         ))}
       </figcaption>

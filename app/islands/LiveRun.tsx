@@ -182,7 +182,9 @@ function LiveRunView(p: LiveRunProps) {
         <span class={`badge status-${status.status}`}>{status.status}</span>
         <span class="stage">stage: {status.stage || "—"}</span>
         <progress max={1} value={status.progress} />
-        <span>{Math.round(status.progress * 100)}%</span>
+        <span title="progress of the current stage, not of the whole run">
+          {Math.round(status.progress * 100)}% of this stage
+        </span>
         <span class={`live ${live ? "on" : "off"}`}>{live ? "● live" : ""}</span>
         {notice ? <span class="live-notice">{notice}</span> : null}
         {status.message ? <span class="message">{status.message}</span> : null}

@@ -72,6 +72,11 @@ function toModality(src: CanvasImageSource, shape: number[]): { data: string; pr
   return { data: toBase64(out), preview: canvas.toDataURL("image/png") };
 }
 
+/** The distinct test-tuple indices of the observed modalities that use a test example. */
+function mixedTuples(observed: Observed[]): number[] {
+  return [...new Set(observed.filter((o) => o.on && o.source === "test").map((o) => o.index))];
+}
+
 /** Reads an uploaded image file into the modality's shape. */
 async function readUpload(file: File, shape: number[]): Promise<{ data: string; preview: string }> {
   return toModality(await createImageBitmap(file), shape);
@@ -379,6 +384,15 @@ function PlaygroundView(p: PlaygroundProps) {
                 {busy ? "Sampling…" : "Sample"}
               </button>
             </div>
+            {mixedTuples(observed).length > 1
+              ? (
+                <p class="warning" id="mixed-tuples">
+                  The observed modalities come from different test tuples (
+                  {mixedTuples(observed).join(", ")}): they need not show the same digit, so the
+                  generated modalities may follow either.
+                </p>
+              )
+              : null}
             {error ? <p class="error" id="sample-error">{error}</p> : null}
             {result
               ? (

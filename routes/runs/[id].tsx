@@ -1,4 +1,8 @@
-/** The run page: live curves, sample grids, coherence, accuracies, reduction, config. */
+/**
+ * The run page. A finished run leads with its results — coherence with n and intervals, the sample
+ * grids with legends, the reduction with its rank cut-offs, the numbers report.md has — and shows
+ * the training curves and events below; a run in progress shows its live curves first.
+ */
 
 import type { RunView } from "../../polyscore/runs/view.ts";
 import { CoherencePanel } from "../../app/components/CoherencePanel.tsx";
@@ -25,8 +29,8 @@ export default define.page<RunView>(({ data }) => {
         Run <code>{s.id}</code>
       </h1>
       <p class="muted">
-        preset <b>{s.preset}</b> · backend <b>{s.backend}</b> · started{" "}
-        {s.startedAt.replace("T", " ").slice(0, 19)} UTC
+        <span class={`badge status-${s.status}`}>{s.status}</span> · preset <b>{s.preset}</b>{" "}
+        · backend <b>{s.backend}</b> · started {s.startedAt.replace("T", " ").slice(0, 19)} UTC
         {s.status === "done"
           ? (
             <>
@@ -35,6 +39,7 @@ export default define.page<RunView>(({ data }) => {
           )
           : null}
       </p>
+      {data.report ? <Results data={data} /> : null}
       <LiveRun
         runId={s.id}
         status={s.status}
@@ -45,36 +50,58 @@ export default define.page<RunView>(({ data }) => {
         cursor={data.cursor}
         events={data.events}
       />
-      <h2>Samples</h2>
-      <SampleGrid runId={s.id} files={data.samples} />
-      <h2>Coherence</h2>
-      <CoherencePanel report={data.report} />
-      <ReductionPanel report={data.report} />
-      <h2>Numbers</h2>
-      {data.reports.length
-        ? (
-          <ul class="reports">
-            {data.reports.map((r) => (
-              <li key={r.json}>
-                {r.markdown
-                  ? (
-                    <>
-                      <a href={`/api/runs/${encodeURIComponent(s.id)}/files/${r.markdown}`}>
-                        {r.markdown}
-                      </a>{" "}
-                      ·{" "}
-                    </>
-                  )
-                  : null}
-                <a href={`/api/runs/${encodeURIComponent(s.id)}/files/${r.json}`}>{r.json}</a>
-                {r.json === "report.json" ? " (the run)" : " (re-evaluation: polyscore eval)"}
-              </li>
-            ))}
-          </ul>
-        )
-        : null}
-      <ReportTables report={data.report} />
+      {data.report ? null : (
+        <>
+          <h2>Samples</h2>
+          <SampleGrid runId={s.id} files={data.samples} modalities={[]} />
+        </>
+      )}
       <ConfigView config={data.config} />
     </>
   );
 });
+
+/** The results of a run with a report, in the order a reader asks for them. */
+function Results({ data }: { data: RunView }) {
+  const report = data.report!;
+  const id = data.summary.id;
+  const tuples = configNumber(data.config, ["eval", "conditional"]);
+  return (
+    <section class="results" id="results">
+      <h2>Coherence</h2>
+      <CoherencePanel report={report} tuples={tuples} />
+      <h2>Samples</h2>
+      <SampleGrid runId={id} files={data.samples} modalities={report.modalities} />
+      <ReductionPanel report={report} />
+      <h2>Numbers</h2>
+      <ul class="reports">
+        {data.reports.map((r) => (
+          <li key={r.json}>
+            {r.markdown
+              ? (
+                <>
+                  <a href={`/api/runs/${encodeURIComponent(id)}/files/${r.markdown}`}>
+                    {r.markdown}
+                  </a>{" "}
+                  ·{" "}
+                </>
+              )
+              : null}
+            <a href={`/api/runs/${encodeURIComponent(id)}/files/${r.json}`}>{r.json}</a>
+            {r.json === "report.json" ? " (the run)" : " (re-evaluation: polyscore eval)"}
+          </li>
+        ))}
+      </ul>
+      <ReportTables report={report} />
+    </section>
+  );
+}
+
+/** A number at `path` of the run's config (unknown shape: older runs), or null. */
+function configNumber(config: unknown, path: string[]): number | null {
+  let v: unknown = config;
+  for (const k of path) {
+    v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+  }
+  return typeof v === "number" ? v : null;
+}
