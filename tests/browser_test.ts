@@ -94,6 +94,14 @@ Deno.test({
       const grids = await page.locator("#sample-grid img").count();
       assert.ok(grids >= 3, `sample grids: ${grids}`);
       await page.screenshot({ path: `${ARTIFACTS}run_page.png`, fullPage: true });
+      // gh-19 #11: the results come first; the spectra mark the rank cut-offs.
+      await page.screenshot({ path: `${ARTIFACTS}run_page_top.png` });
+      await page.locator("#reduction").screenshot({ path: `${ARTIFACTS}run_page_reduction.png` });
+      const order = await page.evaluate(() => {
+        const y = (sel: string) => document.querySelector(sel)!.getBoundingClientRect().top;
+        return { results: y("#results"), curves: y(".live-run") };
+      });
+      assert.ok(order.results < order.curves, `results above the curves: ${JSON.stringify(order)}`);
 
       // A live run: rows written while the page is open arrive over SSE.
       live = RunStore.create(root, { id: "live", config: {}, preset: "tiny", backend: "wasm" });
