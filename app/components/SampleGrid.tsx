@@ -46,7 +46,7 @@ export function SampleGrid(
           <figcaption>
             <b>{f.replace(/^samples\//, "")}</b>
             {gridLegend(f, modalities)
-              ? <span class="legend-text">: {gridLegend(f, modalities)}</span>
+              ? <span class="legend-text">{gridLegend(f, modalities)}</span>
               : null}
           </figcaption>
         </figure>
