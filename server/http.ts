@@ -81,23 +81,52 @@ export function intParam(
   return v;
 }
 
-/** Reads a request body of at most `maxBytes`, refusing larger ones early → 400. */
-export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+/**
+ * Reads a request body of at most `maxBytes`, refusing larger ones early → 400; a body that has not
+ * arrived within `timeoutMs` → 408.
+ */
+export async function readBody(
+  req: Request,
+  maxBytes: number,
+  timeoutMs = 30_000,
+): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new HttpError(400, `Cannot read body: it is ${declared} bytes, more than ${maxBytes}`);
   }
   if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), timeoutMs));
+  try {
+    return await readChunks(reader, maxBytes, timedOut, timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readChunks(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+  timedOut: Promise<"timeout">,
+  timeoutMs: number,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = req.body.getReader();
   while (true) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
+    let chunk: ReadableStreamReadResult<Uint8Array> | "timeout";
     try {
-      chunk = await reader.read();
+      chunk = await Promise.race([reader.read(), timedOut]);
     } catch {
       // The client closed the connection mid-body (or sent less than its Content-Length).
       throw new HttpError(400, `Cannot read body: it ended early, after ${total} bytes`);
+    }
+    if (chunk === "timeout") {
+      await reader.cancel().catch(() => {});
+      throw new HttpError(
+        408,
+        `Cannot read body: it did not arrive within ${timeoutMs / 1000} s (${total} bytes came)`,
+      );
     }
     const { done, value } = chunk;
     if (done) break;
@@ -117,10 +146,14 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   return out;
 }
 
-/** Reads a JSON object body (content-type application/json, at most `maxBytes`) → 400. */
+/**
+ * Reads a JSON object body (content-type application/json, at most `maxBytes`) → 400; 408 when it
+ * has not arrived within `timeoutMs`.
+ */
 export async function readJsonObject(
   req: Request,
   maxBytes: number,
+  timeoutMs = 30_000,
 ): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
@@ -131,7 +164,7 @@ export async function readJsonObject(
       }`,
     );
   }
-  const bytes = await readBody(req, maxBytes);
+  const bytes = await readBody(req, maxBytes, timeoutMs);
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

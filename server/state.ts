@@ -17,6 +17,11 @@ export interface Limits {
   maxStreams: number;
   /** Metric points per series sent with a page (longer series are downsampled; default 600). */
   maxPoints: number;
+  /**
+   * Time a request body may take to arrive, ms (default 30,000): a client that sends slowly or
+   * stalls is answered 408 instead of holding the request open. (Slow headers are Deno.serve's.)
+   */
+  bodyTimeoutMs: number;
 }
 
 /** Default limits. */
@@ -26,6 +31,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxSteps: 1000,
   maxStreams: 32,
   maxPoints: 600,
+  bodyTimeoutMs: 30_000,
 };
 
 /** Shared server state. */

@@ -576,3 +576,35 @@ Deno.test("gh-19: a request body cut short is a 400, not a 500", async () => {
     await teardown(root, server);
   }
 });
+
+Deno.test("gh-19: a body that stalls is answered 408 at the body deadline", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "routes_" });
+  makeDoneRun(root, "done-1");
+  const server = createDashboard({
+    runsRoot: root,
+    sampler: playgroundDouble(),
+    pollMs: 30,
+    limits: { bodyTimeoutMs: 300 },
+  });
+  let pull: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"method": "sbm-ae",'));
+        pull = setTimeout(() => c.close(), 10_000); // the rest never comes in time
+      },
+    });
+    const t0 = performance.now();
+    const r = await get(server, "/api/playground/done-1/sample", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    assert.equal(r.status, 408, JSON.stringify(r.body));
+    assert.match(r.body.error, /did not arrive within 0.3 s \(20 bytes came\)/);
+    assert.ok(performance.now() - t0 < 3000);
+  } finally {
+    clearTimeout(pull);
+    await teardown(root, server);
+  }
+});

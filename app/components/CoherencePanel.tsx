@@ -76,7 +76,9 @@ export function CoherencePanel(
                       {m !== null && h !== null
                         ? (
                           <span class="ci">
-                            {" "}[{Math.max(0, m - h).toFixed(3)}, {Math.min(1, m + h).toFixed(3)}]
+                            {` [${Math.max(0, m - h).toFixed(3)}, ${
+                              Math.min(1, m + h).toFixed(3)
+                            }]`}
                           </span>
                         )
                         : null}

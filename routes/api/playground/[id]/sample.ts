@@ -135,7 +135,11 @@ export const handler = define.handlers({
   async POST(ctx) {
     const { state } = ctx;
     const dir = runDir(state, ctx.params.id);
-    const body = await readJsonObject(ctx.req, state.limits.maxBodyBytes);
+    const body = await readJsonObject(
+      ctx.req,
+      state.limits.maxBodyBytes,
+      state.limits.bodyTimeoutMs,
+    );
     const t0 = performance.now();
     const result = await state.playground.run(dir, async (s) => {
       const req = parseSampleRequest(body, s, state.limits);
