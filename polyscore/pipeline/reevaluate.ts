@@ -95,9 +95,13 @@ function readOnlySink(store: RunStore): RunSink {
     setStage() {},
     metric() {},
     deleteMetricsAfter() {},
+    metrics: (opts) => store.metrics(opts),
     event: (level, stage, message) => store.event(level, stage, message),
     saveCheckpoint(name) {
       throw new Error(`Cannot save checkpoint ${name}: a re-evaluation trains nothing`);
+    },
+    renameCheckpoint(name) {
+      throw new Error(`Cannot set checkpoint ${name} aside: a re-evaluation changes no checkpoint`);
     },
     loadCheckpoint: (name) => store.loadCheckpoint(name),
     writeFile: (path, data) => store.writeFile(path, data),
