@@ -25,10 +25,10 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "prior.observedNoise",
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
-  "eval.conditional",
-  "eval.unconditional",
-  "eval.subsetsPerSize",
 ]);
+
+/** Every evaluation setting (`eval.*`) may change too: evaluation trains nothing. */
+const isEvalKey = (key: string) => key.startsWith("eval.");
 
 /** `<stage>.steps` → the prefix of that stage's checkpoint names. */
 const STEP_KEYS: Readonly<Record<string, string>> = {
@@ -65,10 +65,10 @@ export function resumeConfig(
   const changes: ConfigChange[] = [];
   for (const [key, raw] of Object.entries(overrides)) {
     const stagePrefix = STEP_KEYS[key];
-    if (!ALWAYS.has(key) && stagePrefix === undefined) {
+    if (!ALWAYS.has(key) && !isEvalKey(key) && stagePrefix === undefined) {
       throw new ConfigError(
         `Cannot change "${key}" when resuming: only learning rates, gradient clipping, the steps of unfinished stages, evaluation and sampler settings may change mid-run (${
-          [...ALWAYS, ...Object.keys(STEP_KEYS)].join(", ")
+          [...ALWAYS, "eval.*", ...Object.keys(STEP_KEYS)].join(", ")
         }); start a new run to change ${key}`,
       );
     }
