@@ -93,7 +93,41 @@ export function fixtureReport(modalities: number, withReduction: boolean): Repor
     backend: "reference",
     seeds: 1,
     modalities: Array.from({ length: modalities }, (_, i) => `m${i}`),
-    methods: { "sbm-ae": method(0.2), "sbm-srr": method(0.3), independent: method(0.1) },
+    methods: {
+      "sbm-ae": {
+        ...method(0.2),
+        coherence_ci_by_given: Object.fromEntries(
+          Array.from(
+            { length: modalities - 1 },
+            (_, k) => [String(k + 1), [0.15 + 0.08 * k, 0.25 + 0.08 * k] as [number, number]],
+          ),
+        ),
+      },
+      "sbm-srr": method(0.3),
+      independent: method(0.1),
+    },
+    paired: [
+      {
+        a: "sbm-srr",
+        b: "sbm-ae",
+        given: "1",
+        diff: 0.1,
+        se: 0.02,
+        lo: 0.06,
+        hi: 0.14,
+        significant: true,
+      },
+      {
+        a: "sbm-srr",
+        b: "sbm-ae",
+        given: "2",
+        diff: 0.01,
+        se: 0.02,
+        lo: -0.03,
+        hi: 0.05,
+        significant: false,
+      },
+    ],
     classifier_accuracy: perModality(() => 0.95 + 0.04 * rnd()),
     reconstruction_ceiling: perModality(() => 0.9),
     reconstruction_mse: perModality(() => 0.01),

@@ -102,6 +102,14 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
     // gh-19 #11: results lead, curves follow; n and intervals; legends; report.md's numbers.
     assert.ok(r.body.indexOf('id="results"') < r.body.indexOf('data-island="LiveRun"'));
     assert.match(r.body, /n = 100 test tuples per subset/);
+    assert.match(r.body, /bootstrap over tuples/, "the evaluation's own intervals are used");
+    assert.match(r.body, /0\.200<span class="ci"> \[0\.150, 0\.250\]<\/span>/);
+    assert.match(r.body, /id="paired-table"/);
+    assert.match(
+      r.body,
+      /\+0\.100 \*<\/td><td>\[0\.060, 0\.140\]/,
+      "significant pairs are starred",
+    );
     assert.doesNotMatch(r.body, /± 0\.000/, "no ± 0 for a single seed");
     assert.match(r.body, /rows are the modalities in order/);
     assert.match(r.body, /not Inception FID/);

@@ -1,8 +1,9 @@
 /**
  * Coherence vs number of given modalities, one line per method, and the table with n and 95%
- * intervals: over seeds (Student t) when the report has several, else the binomial interval of one
- * subset's n tuples — conservative, since each mean pools several subsets and targets. No "± 0" for
- * a single seed.
+ * intervals: the evaluation's own bootstrap intervals (over tuples, and seeds when several) when
+ * the report has them; for older reports, over seeds (Student t) when there are several, else the
+ * binomial interval of one subset's n tuples — conservative, since each mean pools several subsets
+ * and targets. No "± 0" for a single seed. Then the paired differences between methods.
  */
 
 import { LineChart } from "../islands/LineChart.tsx";
@@ -27,6 +28,8 @@ export function CoherencePanel(
   if (curves.length === 0) return <p class="empty">No coherence results yet.</p>;
   const x = [...new Set(curves.flatMap((c) => c.given))].sort((a, b) => a - b);
   const seeds = report?.seeds ?? 1;
+  const byGiven = report?.protocol?.tuples_by_given;
+  const bootstrap = curves.some((c) => report?.methods[c.method]?.coherence_ci_by_given);
   const series = curves.map((c) => ({
     label: c.method,
     values: x.map((g) => c.mean[c.given.indexOf(g)] ?? null),
@@ -47,9 +50,16 @@ export function CoherencePanel(
       />
       <table class="numbers" id="coherence-table">
         <caption>
-          Conditional coherence (mean, 95% interval in brackets):{" "}
-          {tuples !== null ? `n = ${tuples} test tuples per subset, ` : ""}
-          {seeds > 1
+          Conditional coherence (mean, 95% interval in brackets): {byGiven
+            ? `test tuples per subset by given count ${
+              Object.entries(byGiven).map(([k, n]) => `${k}: ${n}`).join(", ")
+            }, `
+            : tuples !== null
+            ? `n = ${tuples} test tuples per subset, `
+            : ""}
+          {bootstrap
+            ? `${seeds} seed(s); bootstrap over tuples${seeds > 1 ? " and seeds" : ""}`
+            : seeds > 1
             ? `${seeds} seeds (interval over seeds, Student t)`
             : "one seed (binomial interval over one subset's n tuples; conservative)"}
         </caption>
@@ -69,11 +79,18 @@ export function CoherencePanel(
                 {x.map((g) => {
                   const i = c.given.indexOf(g);
                   const m = i >= 0 ? c.mean[i] : null, sd = i >= 0 && c.std ? c.std[i] : null;
-                  const h = m === null ? null : ci95(m, sd, seeds, tuples);
+                  const own = report?.methods[c.method]?.coherence_ci_by_given?.[String(g)];
+                  const h = m === null || own ? null : ci95(m, sd, seeds, tuples);
                   return (
                     <td key={g}>
                       {m === null ? "—" : m.toFixed(3)}
-                      {m !== null && h !== null
+                      {own
+                        ? (
+                          <span class="ci">
+                            {` [${own[0].toFixed(3)}, ${own[1].toFixed(3)}]`}
+                          </span>
+                        )
+                        : m !== null && h !== null
                         ? (
                           <span class="ci">
                             {` [${Math.max(0, m - h).toFixed(3)}, ${
@@ -91,6 +108,38 @@ export function CoherencePanel(
           })}
         </tbody>
       </table>
+      <PairedTable report={report} />
     </div>
+  );
+}
+
+/** Paired differences a − b on the same tuples and noise, with their 95% intervals. */
+function PairedTable({ report }: { report: Report | null }) {
+  const rows = report?.paired ?? [];
+  if (rows.length === 0) return null;
+  return (
+    <table class="numbers" id="paired-table">
+      <caption>
+        Paired differences (same tuples and noise; 95% bootstrap interval; * = excludes 0)
+      </caption>
+      <thead>
+        <tr>
+          <th>a − b</th>
+          <th>given</th>
+          <th>difference</th>
+          <th>95% interval</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((p) => (
+          <tr key={`${p.a}-${p.b}-${p.given}`} class={p.significant ? "significant" : ""}>
+            <td>{p.a} − {p.b}</td>
+            <td>{p.given}</td>
+            <td>{p.diff >= 0 ? "+" : ""}{p.diff.toFixed(3)}{p.significant ? " *" : ""}</td>
+            <td>[{p.lo.toFixed(3)}, {p.hi.toFixed(3)}]</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
