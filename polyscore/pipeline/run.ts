@@ -5,7 +5,6 @@
  * kill continues where the run stopped with nothing lost and nothing repeated.
  */
 import type { Backend } from "../../engine/backend.ts";
-import { RunStore } from "../runs/store.ts";
 import { VERSION } from "../../engine/version.ts";
 import { reconstructionStats } from "../eval/ceiling.ts";
 import { evalPlan } from "../eval/protocol.ts";
@@ -22,10 +21,10 @@ import { loadDataset } from "./stage_data.ts";
 import { conditionalGrid } from "./stage_eval.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
-import { fractionOfChosen, liftCeilingOf } from "./stage_lift.ts";
+import { liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
-import { evaluationReport } from "./stage_report.ts";
-import { resumeConfig } from "./resume.ts";
+import { evaluationReport, reductionReport } from "./stage_report.ts";
+import { openRun } from "./open_run.ts";
 import { DivergedStageError } from "./stage_checks.ts";
 import { NonFiniteLossError } from "../../engine/train/loop.ts";
 
@@ -97,46 +96,7 @@ export async function runPipeline(
     split[name] = (split[name] ?? 0) + (now - mark) / 1000;
     mark = now;
   };
-  let cfg: PipelineConfig;
-  let store: RunStore;
-  if (opts.resume) {
-    store = RunStore.open(opts.runsRoot, opts.resume);
-    try {
-      store.lockTrainer();
-      const resumed = resumeConfig(
-        store.config<PipelineConfig>(),
-        opts.resumeOverrides ?? {},
-        store.checkpointMetadata(),
-      );
-      cfg = resumed.cfg;
-      if (resumed.changes.length > 0) {
-        store.updateConfig(cfg);
-        for (const c of resumed.changes) {
-          store.event(
-            "info",
-            "run",
-            `resume override ${c.key}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`,
-          );
-        }
-      }
-    } catch (e) {
-      store.close();
-      throw e;
-    }
-    store.setStatus("running");
-  } else {
-    if (cfgIn === null) {
-      throw new TypeError("Cannot run the pipeline: a config is needed unless resuming a run");
-    }
-    cfg = cfgIn;
-    store = RunStore.create(opts.runsRoot, {
-      id: opts.id,
-      config: cfg,
-      preset: cfg.preset,
-      backend: cfg.backend,
-    });
-    store.lockTrainer();
-  }
+  const { cfg, store } = openRun(cfgIn, opts);
   const say = (stage: string, msg: string) => {
     store.event("info", stage, msg);
     if (!opts.quiet) console.error(`[${stage}] ${msg}`);
@@ -194,15 +154,6 @@ export async function runPipeline(
     const red = cfg.reduction.enabled ? await runReduction(ctx, lat) : null;
     lap("reduction");
     const lift = red ? await liftCeilingOf(ctx, red, aes, lat, scorers) : null;
-    if (lift) {
-      const chosen = lift.points.find((p) => p.label === "chosen")!;
-      say(
-        "reduction",
-        `lift ceiling (chosen ranks, ξ ~ N(0, I)) ${
-          chosen.gaussian.map((c) => c?.toFixed(3) ?? "–").join(" ")
-        }`,
-      );
-    }
     lap("lift ceiling");
     if (stop("reduction")) return finish(null);
 
@@ -245,28 +196,7 @@ export async function runPipeline(
       reconstruction_mse: recon.mse,
       modalities: dataset.modalities.map((s) => s.name),
       latent_dims: lat.dims,
-      reduction: red
-        ? {
-          epsilon: red.selection.epsilon,
-          epsilon_fraction: fractionOfChosen(ctx),
-          ranks: red.selection.ranks,
-          latent_dims: lat.dims,
-          total_rank: red.selection.ranks.reduce((a, b) => a + b, 0),
-          total_dim: lat.total,
-          bound: red.selection.bound,
-          trace: red.selection.trace,
-          spectra: red.selection.spectra.map((s) => Array.from(s.values)),
-          sweep: sweep ?? red.sweep,
-          held_out: red.heldOut,
-          gaussian_part: {
-            trace: red.gaussian.trace,
-            bound: red.gaussian.bound,
-            relative_frobenius: red.gaussian.relativeFrobenius,
-            principal_angles_deg: red.gaussian.angles.map((a) => a.map((x) => x * 180 / Math.PI)),
-          },
-          lift_ceiling: lift ?? undefined,
-        }
-        : null,
+      reduction: red ? reductionReport(ctx, red, lat, sweep, lift) : null,
       time_split: split,
       wall_seconds: 0,
       peak_rss_mb: 0,

@@ -35,5 +35,14 @@ export async function liftCeilingOf(
     decoderScorer(ctx, aes, lat, scorers),
     ctx.cfg.seed * 7919 + 13,
   );
+  const chosen = points.find((p) => p.label === "chosen");
+  if (chosen) {
+    ctx.log(
+      "reduction",
+      `lift ceiling (chosen ranks, ξ ~ N(0, I)) ${
+        chosen.gaussian.map((c) => c?.toFixed(3) ?? "–").join(" ")
+      }`,
+    );
+  }
   return { tuples: n, points };
 }

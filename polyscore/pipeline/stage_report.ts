@@ -7,7 +7,11 @@ import { reconstructionFrechet, type ReconstructionStats } from "../eval/ceiling
 import { ceilingOnPlan, methodStats, pairedTable, unconditionalCeiling } from "../eval/compare.ts";
 import { type EvalPlan, TUPLE_RULE } from "../eval/protocol.ts";
 import { aggregate } from "../report/markdown.ts";
-import type { MethodReport, Report } from "../report/report.ts";
+import type { MethodReport, ReductionReport, Report, SweepEntry } from "../report/report.ts";
+import type { PipelineContext } from "./context.ts";
+import type { Latents } from "./stage_latents.ts";
+import { fractionOfChosen } from "./stage_lift.ts";
+import type { ReductionResult } from "./stage_reduction.ts";
 import type { EvalConfig } from "./config.ts";
 import type { MethodResult } from "./stage_eval.ts";
 
@@ -61,5 +65,35 @@ export function evaluationReport(
     unconditional_ceiling: unconditionalCeiling(recon),
     fd_reconstruction_vs_real: reconstructionFrechet(recon),
     paired: pairedTable(plan, results, opts),
+  };
+}
+
+/** The reduction's part of the report: ε, ranks, the estimated bound, spectra and diagnostics. */
+export function reductionReport(
+  ctx: PipelineContext,
+  red: ReductionResult,
+  lat: Latents,
+  sweep: SweepEntry[] | null,
+  lift: ReductionReport["lift_ceiling"] | null,
+): ReductionReport {
+  return {
+    epsilon: red.selection.epsilon,
+    epsilon_fraction: fractionOfChosen(ctx),
+    ranks: red.selection.ranks,
+    latent_dims: lat.dims,
+    total_rank: red.selection.ranks.reduce((a, b) => a + b, 0),
+    total_dim: lat.total,
+    bound: red.selection.bound,
+    trace: red.selection.trace,
+    spectra: red.selection.spectra.map((s) => Array.from(s.values)),
+    sweep: sweep ?? red.sweep,
+    held_out: red.heldOut,
+    gaussian_part: {
+      trace: red.gaussian.trace,
+      bound: red.gaussian.bound,
+      relative_frobenius: red.gaussian.relativeFrobenius,
+      principal_angles_deg: red.gaussian.angles.map((a) => a.map((x) => x * 180 / Math.PI)),
+    },
+    lift_ceiling: lift ?? undefined,
   };
 }
