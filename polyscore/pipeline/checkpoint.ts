@@ -1,9 +1,11 @@
 /**
  * Module and optimizer state ↔ named host tensors (the safetensors payload). Names follow PyTorch
  * (`enc0.weight`); optimizer moments are stored as `adam.m.<name>` / `adam.v.<name>` and the step in
- * the metadata, so a resumed stage continues exactly where the checkpoint left it.
+ * the metadata, so a resumed stage continues exactly where the checkpoint left it. An EMA of the
+ * weights (when the stage keeps one) is stored as `ema.<name>`, in partial and finished checkpoints.
  */
 import type { Module } from "../../engine/nn/module.ts";
+import type { Ema } from "../../engine/ema.ts";
 import type { Adam } from "../../engine/optim.ts";
 import { fmtShape } from "../../engine/tensor.ts";
 
@@ -23,8 +25,12 @@ async function toHost(
   };
 }
 
-/** Reads a module's parameters (and an optimizer's moments) back to the host. */
-export async function captureState(mod: Module, opt?: Adam): Promise<Record<string, HostTensor>> {
+/** Reads a module's parameters (and an optimizer's moments, and an EMA's shadows) to the host. */
+export async function captureState(
+  mod: Module,
+  opt?: Adam,
+  ema?: Ema,
+): Promise<Record<string, HostTensor>> {
   const out: Record<string, HostTensor> = {};
   const named = mod.namedParameters();
   for (const [name, t] of named) out[name] = await toHost(t);
@@ -37,18 +43,26 @@ export async function captureState(mod: Module, opt?: Adam): Promise<Record<stri
       out[`adam.v.${name}`] = await toHost(opt.v[i]);
     }
   }
+  if (ema) {
+    const index = new Map(ema.params.map((p, i) => [p, i]));
+    for (const [name, t] of named) {
+      const i = index.get(t);
+      if (i !== undefined) out[`ema.${name}`] = await toHost(ema.shadow[i]);
+    }
+  }
   return out;
 }
 
 /**
- * Writes stored values into a module's parameters (and an optimizer's moments); every parameter
- * must be present with the same shape.
+ * Writes stored values into a module's parameters (and an optimizer's moments, and an EMA's
+ * shadows); every parameter must be present with the same shape.
  */
 export function restoreState(
   mod: Module,
   tensors: Record<string, HostTensor>,
   opt?: Adam,
   source = "checkpoint",
+  ema?: Ema,
 ): void {
   const named = mod.namedParameters();
   const put = (
@@ -79,6 +93,13 @@ export function restoreState(
       if (i === undefined) continue;
       put(`adam.m.${name}`, opt.m[i]);
       put(`adam.v.${name}`, opt.v[i]);
+    }
+  }
+  if (ema) {
+    const index = new Map(ema.params.map((p, i) => [p, i]));
+    for (const [name, t] of named) {
+      const i = index.get(t);
+      if (i !== undefined) put(`ema.${name}`, ema.shadow[i]);
     }
   }
 }

@@ -61,6 +61,12 @@ export interface PriorConfig {
    * replacement conditioning's bias (polyscore/sde/pc_sampler_test.ts); each costs one network call.
    */
   finalCorrectorSteps: number;
+  /**
+   * EMA decay of the score network's weights (0 = off; MLD uses 0.999): updated on the device after
+   * every optimiser step (decay warmed up as torch_ema's, min(d, (1 + n)/(10 + n))), saved in the
+   * checkpoints, and the EMA weights are the ones sampled from.
+   */
+  ema: number;
 }
 
 /** Settings of the score-ratio reduction (SBM-SRR). */
@@ -202,6 +208,7 @@ const BASE: PipelineConfig = {
     observedNoise: "fresh",
     correctorNorm: "batch",
     finalCorrectorSteps: 20,
+    ema: 0,
   },
   reduction: {
     enabled: true,
@@ -532,6 +539,11 @@ export function validate(cfg: PipelineConfig): void {
   positiveInt("prior.sampleSteps", cfg.prior.sampleSteps);
   positive("prior.snr", cfg.prior.snr, true);
   positiveInt("prior.finalCorrectorSteps", cfg.prior.finalCorrectorSteps, 0);
+  if (!(cfg.prior.ema >= 0 && cfg.prior.ema < 1)) {
+    throw new ConfigError(
+      `Invalid config: prior.ema must be in [0, 1) (0 = off; MLD uses 0.999): current value is ${cfg.prior.ema}`,
+    );
+  }
   positive("reduction.epsilonFraction", cfg.reduction.epsilonFraction);
   if (cfg.reduction.epsilonFraction >= 1) {
     throw new ConfigError(

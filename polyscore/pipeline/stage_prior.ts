@@ -12,6 +12,7 @@ import { ScoreMlp } from "../models/score_mlp.ts";
 import { Init } from "../../engine/nn/module.ts";
 import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
+import { Ema } from "../../engine/ema.ts";
 import type { ReductionMaps } from "../reduction/reduce.ts";
 import { dsmLoss } from "../sde/dsm.ts";
 import { pcSample } from "../sde/pc_sampler.ts";
@@ -84,6 +85,7 @@ export async function trainPrior(
     sde,
   });
   const opt = new Adam(model.parameters(), { lr: p.lr, maxGradNorm: p.maxGradNorm });
+  const ema = p.ema > 0 ? new Ema(model.parameters(), { decay: p.ema }) : undefined;
   const noise = new RandomStream((seed * 131 + 17) >>> 0);
   const order = new BatchOrder(n, Math.min(p.batch, n), seed, 300);
   const batch = order.batch;
@@ -94,6 +96,7 @@ export async function trainPrior(
     checkpoint: `prior_${tag.replace("/", "_")}`,
     module: model,
     opt,
+    ema,
     noise,
     steps: p.steps,
     metrics: ["loss"],
@@ -113,6 +116,11 @@ export async function trainPrior(
     },
   });
   opt.dispose();
+  if (ema) {
+    // Sample from the EMA weights (the raw ones stay in the checkpoint beside them).
+    ema.copyTo();
+    ema.dispose();
+  }
   return { space, model, sde };
 }
 

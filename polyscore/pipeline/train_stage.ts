@@ -5,6 +5,7 @@
  */
 import type { Module } from "../../engine/nn/module.ts";
 import type { RandomStream } from "../../engine/ops/random.ts";
+import type { Ema } from "../../engine/ema.ts";
 import type { Adam } from "../../engine/optim.ts";
 import { Progress } from "../../engine/progress.ts";
 import type { Tensor } from "../../engine/tensor.ts";
@@ -19,6 +20,8 @@ export interface StageSpec {
   checkpoint: string;
   module: Module;
   opt: Adam;
+  /** An EMA of the weights, updated after every step and saved in every checkpoint. */
+  ema?: Ema;
   noise: RandomStream;
   steps: number;
   metrics: readonly string[];
@@ -37,7 +40,7 @@ export async function trainStage(
 ): Promise<"trained" | "restored"> {
   const ck = ctx.run.loadCheckpoint(s.checkpoint);
   if (ck?.metadata.done === "1") {
-    restoreState(s.module, ck.tensors, undefined, `checkpoint ${s.checkpoint}`);
+    restoreState(s.module, ck.tensors, undefined, `checkpoint ${s.checkpoint}`, s.ema);
     ctx.log(s.stage, `restored from checkpoint ${s.checkpoint}`);
     return "restored";
   }
@@ -48,9 +51,10 @@ export async function trainStage(
   }
   let start = 0;
   if (ck) {
-    restoreState(s.module, ck.tensors, s.opt, `checkpoint ${s.checkpoint}`);
+    restoreState(s.module, ck.tensors, s.opt, `checkpoint ${s.checkpoint}`, s.ema);
     start = Number(ck.metadata.step);
     s.opt.step = start;
+    if (s.ema) s.ema.updates = start; // one EMA update per step: the warm-up continues exactly
     s.noise.counter = Number(ck.metadata.noise_counter);
     ctx.run.deleteMetricsAfter(s.stage, start);
     ctx.log(s.stage, `resuming at step ${start} of ${s.steps}`);
@@ -58,7 +62,7 @@ export async function trainStage(
   const units = s.unitsPerStep ?? 1;
   const progress = new Progress(s.stage, s.steps * units, s.unit ?? "steps", ctx.quiet);
   const save = async (step: number, done: boolean) => {
-    const tensors = await captureState(s.module, done ? undefined : s.opt);
+    const tensors = await captureState(s.module, done ? undefined : s.opt, s.ema);
     ctx.run.saveCheckpoint(s.checkpoint, tensors, {
       step: String(step),
       done: done ? "1" : "0",
@@ -75,7 +79,9 @@ export async function trainStage(
     checkpointEvery: Math.max(10, Math.floor(s.steps / 5)),
     step: (i) => {
       s.opt.lr = s.lrAt(i);
-      return s.step(i);
+      const metrics = s.step(i);
+      s.ema?.update();
+      return metrics;
     },
     onMetrics: (step, values) => {
       ctx.run.metric(s.stage, step, { ...values, lr: s.opt.lr });
