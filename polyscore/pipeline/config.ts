@@ -67,6 +67,12 @@ export interface PriorConfig {
    * checkpoints, and the EMA weights are the ones sampled from.
    */
   ema: number;
+  /**
+   * SBM-AE only (the whitened and reduced spaces are whitened already): standardise every latent
+   * dimension with the train latents' mean and std before the prior, z → (z − μ)/σ, and map
+   * generated values back before decoding (MLD's preprocess "standerdize").
+   */
+  standardize: boolean;
 }
 
 /** Settings of the score-ratio reduction (SBM-SRR). */
@@ -209,6 +215,7 @@ const BASE: PipelineConfig = {
     correctorNorm: "batch",
     finalCorrectorSteps: 20,
     ema: 0,
+    standardize: false,
   },
   reduction: {
     enabled: true,

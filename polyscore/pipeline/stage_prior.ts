@@ -13,7 +13,6 @@ import { Init } from "../../engine/nn/module.ts";
 import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import { Ema } from "../../engine/ema.ts";
-import type { ReductionMaps } from "../reduction/reduce.ts";
 import { dsmLoss } from "../sde/dsm.ts";
 import { pcSample } from "../sde/pc_sampler.ts";
 import { VpSde } from "../sde/vpsde.ts";
@@ -22,13 +21,21 @@ import { BatchOrder, type PipelineContext } from "./context.ts";
 import type { LatentGenerator } from "../methods/latent.ts";
 import { trainStage } from "./train_stage.ts";
 
+/** Maps between latents z (B, D) and a prior's model space (B, R): a reduction or a rescaling. */
+export interface SpaceMaps {
+  /** z (B, D) → model space (B, R). */
+  project(z: Tensor): Tensor;
+  /** Model space (B, R) → latents (B, D), with N(0, I) noise ξ (B, D) for discarded directions. */
+  lift(y: Tensor, xi: Tensor): Tensor;
+}
+
 /** The space a prior lives in: its per-modality dims and the maps to and from latents z. */
 export interface PriorSpace {
   name: string;
   /** Model-space dims per modality (d_m for z/u, r_m for y). */
   dims: number[];
   /** z (B, D) → model space (B, Σ dims); null = identity. */
-  maps: ReductionMaps | null;
+  maps: SpaceMaps | null;
 }
 
 /** Model-space data (n, Σ dims) from latents z (n, D): y = maps.project(z), in chunks. */
