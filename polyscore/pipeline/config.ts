@@ -73,6 +73,17 @@ export interface PriorConfig {
    * generated values back before decoding (MLD's preprocess "standerdize").
    */
   standardize: boolean;
+  /**
+   * How the prior conditions on observed modalities. "replacement" (the official SBM code): one
+   * diffusion time, observed coordinates re-imposed per `observedNoise`. "masked" (Multi-modal
+   * Latent Diffusion, Bounoua et al. 2023): one time input per modality; in training, with
+   * probability `maskProb` a row keeps a random non-empty proper subset of modalities clean at
+   * time 0, left out of the loss; at sampling the observed latents are fed clean at time 0 and only
+   * the unobserved coordinates move. Needs output "score".
+   */
+  conditioning: "replacement" | "masked";
+  /** Probability that a training row is conditional ("masked" only; MLD's d = 0.2). */
+  maskProb: number;
 }
 
 /** Settings of the score-ratio reduction (SBM-SRR). */
@@ -216,6 +227,8 @@ const BASE: PipelineConfig = {
     finalCorrectorSteps: 20,
     ema: 0,
     standardize: false,
+    conditioning: "replacement",
+    maskProb: 0.2,
   },
   reduction: {
     enabled: true,
@@ -328,6 +341,7 @@ const CHOICES: Record<string, readonly string[]> = {
   "prior.observedNoise": ["fresh", "code_quirk", "clean"],
   "prior.correctorNorm": ["batch", "row"],
   "prior.output": ["score", "noise"],
+  "prior.conditioning": ["replacement", "masked"],
   "reduction.divergence": ["exact", "hutchinson"],
 };
 
@@ -549,6 +563,16 @@ export function validate(cfg: PipelineConfig): void {
   if (!(cfg.prior.ema >= 0 && cfg.prior.ema < 1)) {
     throw new ConfigError(
       `Invalid config: prior.ema must be in [0, 1) (0 = off; MLD uses 0.999): current value is ${cfg.prior.ema}`,
+    );
+  }
+  if (!(cfg.prior.maskProb > 0 && cfg.prior.maskProb <= 1)) {
+    throw new ConfigError(
+      `Invalid config: prior.maskProb must be in (0, 1]: current value is ${cfg.prior.maskProb}`,
+    );
+  }
+  if (cfg.prior.conditioning === "masked" && cfg.prior.output !== "score") {
+    throw new ConfigError(
+      `Invalid config: prior.conditioning=masked needs prior.output=score (σ(0) = 0 leaves "noise" undefined on the clean modalities): current value is "${cfg.prior.output}"`,
     );
   }
   positive("reduction.epsilonFraction", cfg.reduction.epsilonFraction);

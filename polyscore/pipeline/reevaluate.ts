@@ -23,7 +23,7 @@ import { encodeLatents } from "./stage_latents.ts";
 import { trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
-import { evaluationReport } from "./stage_report.ts";
+import { evaluationReport, priorReport } from "./stage_report.ts";
 
 /**
  * The keys a re-evaluation may override: the sampler (how a trained prior is sampled), every
@@ -211,6 +211,7 @@ export async function reevaluateRun(
       wall_seconds: (performance.now() - t0) / 1000,
       peak_rss_mb: Deno.memoryUsage().rss / 1048576,
       reevaluation: { overrides, methods: methods.map((m) => m.name), file: json },
+      prior: priorReport(cfg.prior),
     };
     store.writeFile(json, JSON.stringify(report, null, 2) + "\n");
     store.writeFile(markdown, reportMarkdown(report));

@@ -23,7 +23,7 @@ import { encodeLatents } from "./stage_latents.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
-import { evaluationReport, reductionReport } from "./stage_report.ts";
+import { evaluationReport, priorReport, reductionReport } from "./stage_report.ts";
 import { openRun } from "./open_run.ts";
 import { DivergedStageError } from "./stage_checks.ts";
 import { NonFiniteLossError } from "../../engine/train/loop.ts";
@@ -196,6 +196,7 @@ export async function runPipeline(
       reconstruction_mse: recon.mse,
       modalities: dataset.modalities.map((s) => s.name),
       latent_dims: lat.dims,
+      prior: priorReport(cfg.prior),
       reduction: red ? reductionReport(ctx, red, lat, sweep, lift) : null,
       time_split: split,
       wall_seconds: 0,

@@ -5,7 +5,9 @@
  *   whitening's effect from the reduction's);
  * - "sbm-srr": over the reduced coordinates y = Wᵀu.
  * Each is a residual-MLP noise-conditional score network trained by denoising score matching on
- * the VP-SDE, then used by the PC sampler with the observed modalities re-imposed every step.
+ * the VP-SDE, then used by the PC sampler with the observed modalities re-imposed every step
+ * (`prior.conditioning` "replacement"), or trained with some modalities kept clean at time 0 and
+ * sampled with the observed ones fed clean ("masked", MLD; polyscore/sde/masked.ts).
  */
 import type { Backend } from "../../engine/backend.ts";
 import { ScoreMlp } from "../models/score_mlp.ts";
@@ -14,6 +16,7 @@ import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import { Ema } from "../../engine/ema.ts";
 import { dsmLoss } from "../sde/dsm.ts";
+import { drawKeptBlocks, maskedDsmLoss } from "../sde/masked.ts";
 import { pcSample } from "../sde/pc_sampler.ts";
 import { VpSde } from "../sde/vpsde.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
@@ -90,6 +93,8 @@ export async function trainPrior(
     timeWidth: p.timeWidth,
     output: p.output,
     sde,
+    // Masked conditioning: one time input per modality (MLD); replacement keeps the one time.
+    timeInputs: p.conditioning === "masked" ? space.dims.length : 1,
   });
   const opt = new Adam(model.parameters(), { lr: p.lr, maxGradNorm: p.maxGradNorm });
   const ema = p.ema > 0 ? new Ema(model.parameters(), { decay: p.ema }) : undefined;
@@ -116,7 +121,12 @@ export async function trainPrior(
         rows.set(data.subarray(idx[b] * dim, (idx[b] + 1) * dim), b * dim);
       }
       const z0 = Tensor.from(ctx.backend, rows, [batch, dim]);
-      const loss = dsmLoss(model, sde, z0, noise);
+      const loss = p.conditioning === "masked"
+        ? maskedDsmLoss(model, sde, z0, noise, {
+          dims: space.dims,
+          kept: drawKeptBlocks(seed, i, batch, space.dims.length, p.maskProb),
+        })
+        : dsmLoss(model, sde, z0, noise);
       backward(loss, opt.params);
       opt.update();
       return { loss };
@@ -173,8 +183,11 @@ export function priorGenerator(
               snr: p.snr,
               correctorNorm: p.correctorNorm,
               finalCorrectorSteps: p.finalCorrectorSteps,
-              observed: { values: yo, mask: coordMask },
+              observed: p.conditioning === "masked"
+                ? { values: yo, mask: coordMask, blocks: space.dims }
+                : { values: yo, mask: coordMask },
               observedNoise: p.observedNoise,
+              conditioning: p.conditioning,
               stream,
             });
             return space.maps ? space.maps.lift(y, stream.normal(ctx.backend, [r, total])) : y;

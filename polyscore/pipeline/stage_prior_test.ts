@@ -115,3 +115,12 @@ Deno.test("prior.ema=0 keeps no EMA in the checkpoints", async () => {
   assert.ok(!Object.keys(r.finished.tensors).some((k) => k.startsWith("ema.")));
   r.whole.forEach((w, i) => assert.deepEqual(r.resumed[i], w, `resumed parameter ${i}`));
 });
+
+Deno.test("prior.conditioning=masked: the kept-block draws resume exactly (with EMA)", async () => {
+  const r = await killResume({ "prior.conditioning": "masked", "prior.ema": "0.9" });
+  assert.deepEqual(r.finished.tensors["time1.weight"].shape, [8, 16], "two time inputs of 8");
+  r.whole.forEach((w, i) => {
+    assert.deepEqual(r.resumed[i], w, `resumed parameter ${i}`);
+    assert.deepEqual(r.restored[i], w, `restored parameter ${i}`);
+  });
+});

@@ -7,12 +7,18 @@ import { reconstructionFrechet, type ReconstructionStats } from "../eval/ceiling
 import { ceilingOnPlan, methodStats, pairedTable, unconditionalCeiling } from "../eval/compare.ts";
 import { type EvalPlan, TUPLE_RULE } from "../eval/protocol.ts";
 import { aggregate } from "../report/markdown.ts";
-import type { MethodReport, ReductionReport, Report, SweepEntry } from "../report/report.ts";
+import type {
+  MethodReport,
+  PriorReport,
+  ReductionReport,
+  Report,
+  SweepEntry,
+} from "../report/report.ts";
 import type { PipelineContext } from "./context.ts";
 import type { Latents } from "./stage_latents.ts";
 import { fractionOfChosen } from "./stage_lift.ts";
 import type { ReductionResult } from "./stage_reduction.ts";
-import type { EvalConfig } from "./config.ts";
+import type { EvalConfig, PriorConfig } from "./config.ts";
 import type { MethodResult } from "./stage_eval.ts";
 
 /** The report fields the evaluation fills. */
@@ -95,5 +101,16 @@ export function reductionReport(
       principal_angles_deg: red.gaussian.angles.map((a) => a.map((x) => x * 180 / Math.PI)),
     },
     lift_ceiling: lift ?? undefined,
+  };
+}
+
+/** The report's record of how the priors were trained and conditioned. */
+export function priorReport(p: PriorConfig): PriorReport {
+  return {
+    conditioning: p.conditioning,
+    observed_noise: p.observedNoise,
+    mask_prob: p.conditioning === "masked" ? p.maskProb : null,
+    ema: p.ema,
+    standardize: p.standardize,
   };
 }

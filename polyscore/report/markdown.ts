@@ -92,6 +92,19 @@ export function reportMarkdown(r: Report): string {
       `peak memory ${fmt(r.peak_rss_mb, 0)} MB.`,
     "",
   );
+  const pr = r.prior;
+  if (pr) {
+    lines.push(
+      `Score priors: conditioning **${pr.conditioning}** (${
+        pr.conditioning === "masked"
+          ? `MLD-style, mask probability ${pr.mask_prob}`
+          : `observed latents re-imposed "${pr.observed_noise}"`
+      }), EMA ${pr.ema > 0 ? pr.ema : "off"}, SBM-AE latents ${
+        pr.standardize ? "standardised per dimension" : "raw"
+      }.`,
+      "",
+    );
+  }
   const re = r.reevaluation;
   if (re) {
     lines.push(

@@ -73,6 +73,20 @@ export interface ReevaluationReport {
   file: string;
 }
 
+/** How the score priors were trained and conditioned (issue 15's options). */
+export interface PriorReport {
+  /** "replacement" (one diffusion time; observed latents re-imposed) or "masked" (MLD). */
+  conditioning: string;
+  /** How replacement re-imposes the observed latents ("fresh", "code_quirk", "clean"). */
+  observed_noise: string;
+  /** Probability of a conditional training row ("masked" only; null for replacement). */
+  mask_prob: number | null;
+  /** EMA decay of the weights sampled from; 0 = no EMA. */
+  ema: number;
+  /** SBM-AE's latents standardised per dimension. */
+  standardize: boolean;
+}
+
 /** One point of the ε sweep (coherence only when priors were trained at every ε). */
 export interface SweepEntry {
   /** ε as a fraction of ½ tr H. */
@@ -172,6 +186,8 @@ export interface Report {
   paired?: PairedReport[];
   /** Present on reports written by `polyscore eval`. */
   reevaluation?: ReevaluationReport;
+  /** The priors' conditioning mode and training options (absent on reports before issue 15). */
+  prior?: PriorReport;
 }
 
 /** Thrown for a `report.json` whose shape is not a Report; the message names the field. */

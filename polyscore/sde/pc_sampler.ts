@@ -31,6 +31,12 @@ export interface Observation {
    * row, so all subsets of an evaluation can share one sampler run).
    */
   mask: ArrayLike<number>;
+  /**
+   * For `conditioning: "masked"`: the coordinates per block (modality), summing to D. A block is
+   * observed when its coordinates are (a block half observed is an error); the network is called
+   * with times (B, K) = t·(1 − observed_k), so observed blocks are seen at time 0.
+   */
+  blocks?: readonly number[];
 }
 
 /** Options of `pcSample`. */
@@ -103,6 +109,15 @@ export interface PcSampleOptions {
    */
   observedNoise?: ObservedNoise;
   /**
+   * "replacement" (default): the observed coordinates are re-imposed per `observedNoise` and the
+   * network is called with one time (B). "masked" (for networks trained by `maskedDsmLoss`, MLD):
+   * the observed coordinates are fed clean, the network gets per-block times with the observed
+   * blocks at 0 (`observed.blockMask`), and only the unobserved coordinates move: the score and the
+   * noise are zeroed on the observed ones, so the corrector's norms cover the unobserved part only.
+   * `observedNoise` is ignored.
+   */
+  conditioning?: "replacement" | "masked";
+  /**
    * Called after every time step k (0-based) with the current z (B, D). The tensor is freed after
    * the call: copy it with an op to keep it. The call itself forces no readback.
    */
@@ -121,11 +136,36 @@ interface Plan {
   order: "predictor_corrector" | "corrector_predictor";
   rowNorm: boolean;
   noise: ObservedNoise;
+  masked: boolean;
   mean: boolean;
 }
 
 function fail(what: string, value: unknown, Err: typeof RangeError = RangeError): never {
   throw new Err(`Cannot run pcSample: ${what}: current value is ${value}`);
+}
+
+/** The observed blocks (rows, K) of a masked observation; throws if a block is half observed. */
+function blockMask(obs: Observation, b: number, d: number) {
+  const blocks = obs.blocks;
+  if (!blocks || blocks.reduce((a, x) => a + x, 0) !== d || blocks.some((x) => !(x >= 1))) {
+    fail(`conditioning "masked" needs observed.blocks, sizes >= 1 summing to D = ${d}`, blocks);
+  }
+  const rows = obs.mask.length === d ? 1 : b, k = blocks.length;
+  const observed = new Array<number>(rows * k);
+  for (let r = 0; r < rows; r++) {
+    let off = 0;
+    for (let j = 0; j < k; j++) {
+      const first = obs.mask[r * d + off];
+      for (let c = off; c < off + blocks[j]; c++) {
+        if (obs.mask[r * d + c] !== first) {
+          fail(`observed.mask must observe whole blocks (row ${r}, block ${j})`, "a partial block");
+        }
+      }
+      observed[r * k + j] = first;
+      off += blocks[j];
+    }
+  }
+  return { rows, k, observed };
 }
 
 function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
@@ -155,6 +195,10 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
   const noise = opts.observedNoise ?? "fresh";
   if (noise !== "fresh" && noise !== "code_quirk" && noise !== "clean") {
     fail('observedNoise must be "fresh", "code_quirk" or "clean"', noise);
+  }
+  const conditioning = opts.conditioning ?? "replacement";
+  if (conditioning !== "replacement" && conditioning !== "masked") {
+    fail('conditioning must be "replacement" or "masked"', conditioning);
   }
   let b = opts.batch;
   const obs = opts.observed;
@@ -187,6 +231,7 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
     for (let i = 0; i < m.length; i++) {
       if (m[i] !== 0 && m[i] !== 1) fail(`observed.mask entries must be 0 or 1 (entry ${i})`, m[i]);
     }
+    if (conditioning === "masked") blockMask(obs, b, d);
   }
   return {
     backend,
@@ -200,6 +245,7 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
     order,
     rowNorm: norm === "row",
     noise,
+    masked: conditioning === "masked",
     mean: output === "mean",
   };
 }
@@ -233,7 +279,16 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
       const values = mul(ones, obs.values); // (B, D)
       const maskShape = obs.mask.length === p.d ? [1, p.d] : [p.b, p.d];
       const mask = Tensor.from(obs.values.backend, obs.mask, maskShape);
-      return { values: keep(values), mask: keep(mask) };
+      if (!p.masked) return { values: keep(values), mask: keep(mask), free: null, blockFree: null };
+      const { rows, k, observed } = blockMask(obs, p.b, p.d);
+      const free = Tensor.from(obs.values.backend, Array.from(obs.mask, (v) => 1 - v), maskShape);
+      const blockFree = Tensor.from(obs.values.backend, observed.map((v) => 1 - v), [rows, k]);
+      return {
+        values: keep(values),
+        mask: keep(mask),
+        free: keep(free),
+        blockFree: keep(blockFree),
+      };
     });
     let z = keep(stream.normal(p.backend, [p.b, p.d]));
     let mean: Tensor | null = null;
@@ -244,7 +299,7 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
     const impose = (x: Tensor, t: number): Tensor => {
       if (!consts) return x;
       let ot: Tensor;
-      if (p.noise === "clean") ot = consts.values;
+      if (p.noise === "clean" || p.masked) ot = consts.values;
       else if (p.noise === "code_quirk") {
         ot = Tensor.empty(backend, [p.b, p.d]);
         const v = consts.values.buf;
@@ -269,12 +324,25 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
 
     const tOf = (t: number) => Tensor.full(backend, [p.b], t);
 
+    /** The score at time t; masked: per-block times, zero on the observed coordinates. */
+    const scoreAt = (x: Tensor, t: number): Tensor => {
+      if (!consts?.free) return model.score(x, tOf(t));
+      const times = mul(consts.blockFree!, Tensor.full(backend, [p.b, 1], t)); // (B, K)
+      return mul(consts.free, model.score(x, times));
+    };
+
+    /** Standard normal noise; masked: zero on the observed coordinates (they never move). */
+    const noiseOf = (): Tensor => {
+      const xi = stream.normal(backend, [p.b, p.d]);
+      return consts?.free ? mul(consts.free, xi) : xi;
+    };
+
     /** Predictor step at t; returns z and (when wanted) the mean z̄. */
     const predictor = (x: Tensor, t: number, wantMean: boolean): [Tensor, Tensor | null] => {
       const xi = impose(x, t);
-      const s = model.score(xi, tOf(t));
+      const s = scoreAt(xi, t);
       const beta = sde.beta(t);
-      const xiNoise = stream.normal(backend, [p.b, p.d]);
+      const xiNoise = noiseOf();
       const next = Tensor.empty(backend, [p.b, p.d]);
       const c = { cz: 1 + 0.5 * beta * dt, cs: beta * dt };
       backend.sdeUpdate({ z: xi.buf, s: s.buf, noise: xiNoise.buf, out: next.buf }, {
@@ -297,8 +365,8 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
     /** One Langevin corrector step at t; the mean uses the same step size via ±ξ. */
     const corrector = (x: Tensor, t: number, wantMean: boolean): [Tensor, Tensor | null] => {
       const xi = impose(x, t);
-      const s = model.score(xi, tOf(t));
-      const noise = stream.normal(backend, [p.b, p.d]);
+      const s = scoreAt(xi, t);
+      const noise = noiseOf();
       const alpha = sde.discreteAlpha(t, p.n);
       const rows = p.rowNorm ? p.b : 1, cols = p.rowNorm ? p.d : p.b * p.d;
       const next = Tensor.empty(backend, [p.b, p.d]);
@@ -356,7 +424,7 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
     if (last !== z) z.dispose();
     if (!consts) return last;
     const result = tidy(() => add(last, mul(consts.mask, sub(consts.values, last))));
-    for (const t of [last, consts.values, consts.mask]) t.dispose();
+    for (const t of [last, consts.values, consts.mask, consts.free, consts.blockFree]) t?.dispose();
     return result;
   });
 }
