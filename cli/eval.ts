@@ -20,6 +20,9 @@ Options:
                       ${EVAL_ONLY_KEYS.join(", ")}
                       e.g. --set prior.observedNoise=code_quirk --set eval.outcomesPerGiven=5000
   --methods A,B       evaluate only these of the run's methods (default: all)
+  --against ID        also evaluate these methods of run ID (same autoencoders: bitwise the same
+                      latents; same seeds), reported as "<method>@ID" on the same tuples and call
+                      seeds, so the report's paired table gives each difference against run ID
   --quiet             no progress lines`;
 
 /** Runs the eval command; returns the exit code. */
@@ -31,6 +34,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       runs: { type: "string" },
       set: { type: "string", multiple: true, default: [] },
       methods: { type: "string" },
+      against: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -59,6 +63,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     methods: values.methods?.split(",").map((s) => s.trim()).filter((s) => s),
     selectBackend,
     quiet: values.quiet,
+    against: values.against,
   });
   printSummary(report);
   console.log(

@@ -229,6 +229,21 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
+    // --against: the run against itself pairs every tuple with itself: difference exactly 0.
+    const self = await evalRun(root, ["--against", "e2e", "--methods", "sbm-ae"]);
+    if (!self.success) throw new Error(new TextDecoder().decode(self.stderr).slice(-2000));
+    const r3 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval3.json`));
+    const pair = r3.paired.find((p: { a: string; b: string }) =>
+      p.a === "sbm-ae" && p.b === "sbm-ae@e2e"
+    );
+    if (
+      !pair || pair.diff !== 0 || pair.lo !== 0 || pair.hi !== 0 ||
+      r3.reevaluation.against !== "e2e"
+    ) {
+      throw new Error(
+        `--against itself: ${JSON.stringify(pair)} ${JSON.stringify(r3.reevaluation)}`,
+      );
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -24,6 +24,7 @@ import { trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
 import { evaluationReport, priorReport } from "./stage_report.ts";
+import type { MethodResult } from "./stage_eval.ts";
 
 /**
  * The keys a re-evaluation may override: the sampler (how a trained prior is sampled), every
@@ -54,6 +55,12 @@ export interface ReevaluateOptions {
   backend?: Backend;
   selectBackend?: BackendSelector;
   quiet?: boolean;
+  /**
+   * Another finished run with the same autoencoders (bitwise the same latents checkpoint) and the
+   * same seeds: its methods are evaluated too, on the same tuples with the same call seeds, and
+   * reported as "<method>@<id>", so `paired` holds each option's paired difference against it.
+   */
+  against?: string;
 }
 
 /** The run's config with the overrides applied, or a ConfigError naming a refused key. */
@@ -184,6 +191,20 @@ export async function reevaluateRun(
       { methods, ref: { plan, scorers, recon }, lap, trainOnly: false },
     );
     for (const t of firstSeed) t.dispose();
+    if (opts.against) {
+      const other = await evaluateAgainst(runsRoot, opts.against, overrides, store, {
+        ctx,
+        aes,
+        lat,
+        names,
+        plan,
+        scorers,
+        recon,
+        lap,
+      });
+      for (const [name, runs] of Object.entries(other)) results[`${name}@${opts.against}`] = runs;
+      lap("against");
+    }
     for (const ae of aes) ae.dispose();
     const { methods: methodReports, ...evaluation } = evaluationReport(
       cfg.eval,
@@ -210,7 +231,12 @@ export async function reevaluateRun(
       time_split: split,
       wall_seconds: (performance.now() - t0) / 1000,
       peak_rss_mb: Deno.memoryUsage().rss / 1048576,
-      reevaluation: { overrides, methods: methods.map((m) => m.name), file: json },
+      reevaluation: {
+        overrides,
+        methods: methods.map((m) => m.name),
+        file: json,
+        ...(opts.against ? { against: opts.against } : {}),
+      },
       prior: priorReport(cfg.prior),
     };
     store.writeFile(json, JSON.stringify(report, null, 2) + "\n");
@@ -220,5 +246,68 @@ export async function reevaluateRun(
   } finally {
     store.close();
     owned?.destroy();
+  }
+}
+
+/** What {@link evaluateAgainst} reuses from the run being re-evaluated. */
+interface AgainstInputs {
+  ctx: PipelineContext;
+  aes: Awaited<ReturnType<typeof trainAutoencoders>>;
+  lat: Awaited<ReturnType<typeof encodeLatents>>;
+  names: string[];
+  plan: ReturnType<typeof evalPlan>;
+  scorers: Awaited<ReturnType<typeof trainClassifiers>>["scorers"];
+  recon: Awaited<ReturnType<typeof reconstructionStats>>;
+  lap: (stage: string) => void;
+}
+
+/**
+ * The methods of run `id`, evaluated on this run's plan with its own priors (restored): refused
+ * unless both runs have bitwise the same latents (same autoencoders and data) and the same seeds.
+ */
+async function evaluateAgainst(
+  runsRoot: string,
+  id: string,
+  overrides: Record<string, string>,
+  self: RunStore,
+  a: AgainstInputs,
+): Promise<Record<string, MethodResult[]>> {
+  const store = RunStore.open(runsRoot, id);
+  try {
+    const cfg = reevaluationConfig(store.config<PipelineConfig>(), overrides);
+    const mine = self.loadCheckpoint("latents")?.tensors;
+    const theirs = store.loadCheckpoint("latents")?.tensors;
+    const same = (x?: Float32Array, y?: Float32Array) =>
+      !!x && !!y && x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+    if (
+      !same(mine?.train?.data, theirs?.train?.data) || !same(mine?.test?.data, theirs?.test?.data)
+    ) {
+      throw new RangeError(
+        `Cannot evaluate against run ${id}: its latents differ from run ${self.id}'s (other autoencoders or data); pair only runs that share stage 1`,
+      );
+    }
+    if (cfg.seed !== a.ctx.cfg.seed || cfg.seeds !== a.ctx.cfg.seeds) {
+      throw new RangeError(
+        `Cannot evaluate against run ${id}: seed/seeds are ${cfg.seed}/${cfg.seeds}, run ${self.id} has ${a.ctx.cfg.seed}/${a.ctx.cfg.seeds}`,
+      );
+    }
+    const ctx: PipelineContext = { ...a.ctx, cfg, run: readOnlySink(store) };
+    const methods = methodsNamed(cfg.methods).filter((m) => a.names.includes(m.name));
+    const reduction = methods.some((m) => m.needsReduction) && cfg.reduction.enabled
+      ? await runReduction(ctx, a.lat)
+      : null;
+    const { results, firstSeed } = await trainAndEvaluate(
+      { ctx, aes: a.aes, lat: a.lat, reduction },
+      {
+        methods: methods.filter((m) => !m.needsReduction || reduction),
+        ref: { plan: a.plan, scorers: a.scorers, recon: a.recon },
+        lap: a.lap,
+        trainOnly: false,
+      },
+    );
+    for (const t of firstSeed) t.dispose();
+    return results;
+  } finally {
+    store.close();
   }
 }

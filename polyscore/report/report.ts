@@ -71,6 +71,8 @@ export interface ReevaluationReport {
   methods: string[];
   /** This report's file name (report.eval1.json, …). */
   file: string;
+  /** The run whose methods are reported beside these as "<method>@<id>" (same autoencoders). */
+  against?: string;
 }
 
 /** How the score priors were trained and conditioned (issue 15's options). */
