@@ -4,7 +4,7 @@
  * POLYSCORE_BACKEND overrides. The choice and the reason are returned for printing.
  */
 import type { Backend, BackendName } from "../engine/backend.ts";
-import { createWebGpuBackend } from "../gpu/mod.ts";
+import { createWebGpuBackend, diagnoseVulkan, gatherVulkanFacts, REAL_FILES } from "../gpu/mod.ts";
 import { createWasmCpuBackend } from "../wasm/cpu/mod.ts";
 import { ReferenceBackend } from "../engine/reference/backend.ts";
 
@@ -20,13 +20,34 @@ export interface SelectedBackend {
   reason: string;
 }
 
-async function probeAdapter(): Promise<{ found: boolean; fallback: boolean; description: string }> {
+/** What a WebGPU adapter request found (the facts `auto` decides on). */
+export interface AdapterProbe {
+  found: boolean;
+  fallback: boolean;
+  description: string;
+}
+
+/**
+ * Asks for the high-performance adapter. Without one, `description` says why: the causes found by
+ * the Vulkan diagnosis (gpu/vulkan_diagnosis.ts), so a fallback to the CPU never goes unexplained.
+ */
+export async function probeAdapter(): Promise<AdapterProbe> {
   if (typeof navigator === "undefined" || !("gpu" in navigator) || !navigator.gpu) {
     return { found: false, fallback: false, description: "navigator.gpu is unavailable" };
   }
   try {
     const a = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
-    if (!a) return { found: false, fallback: false, description: "no WebGPU adapter" };
+    if (!a) {
+      const causes = Deno.build.os === "linux"
+        ? diagnoseVulkan(gatherVulkanFacts(REAL_FILES)).map((l) => l.split(":")[0])
+        : [];
+      const why = causes.length ? causes.join(", ") : "the driver offered no device";
+      return {
+        found: false,
+        fallback: false,
+        description: `no WebGPU adapter (${why}; 'polyscore doctor' explains)`,
+      };
+    }
     const info = a.info;
     const desc = [info.vendor, info.architecture, info.description].filter(Boolean).join(" ");
     return {
@@ -41,6 +62,17 @@ async function probeAdapter(): Promise<{ found: boolean; fallback: boolean; desc
       description: `adapter request failed: ${(e as Error).message}`,
     };
   }
+}
+
+/** What `auto` picks for a probe, and why (one line, without the thread count). */
+export function autoChoice(probe: AdapterProbe): { name: "webgpu" | "wasm"; why: string } {
+  if (probe.found && !probe.fallback) {
+    return { name: "webgpu", why: `real GPU found: ${probe.description}` };
+  }
+  return {
+    name: "wasm",
+    why: probe.found ? `only a fallback adapter (${probe.description})` : probe.description,
+  };
 }
 
 /**
@@ -82,17 +114,14 @@ export async function selectBackend(
       }, as requested)`,
     };
   }
-  if (probe.found && !probe.fallback) {
-    return {
-      backend: await createWebGpuBackend(),
-      reason: `webgpu (auto: real GPU found: ${probe.description})`,
-    };
+  const auto = autoChoice(probe);
+  if (auto.name === "webgpu") {
+    return { backend: await createWebGpuBackend(), reason: `webgpu (auto: ${auto.why})` };
   }
   const be = await createWasmCpuBackend({ threads: opts.threads });
-  const why = probe.found ? `only a fallback adapter (${probe.description})` : probe.description;
   return {
     backend: be,
-    reason: `wasm (auto: ${why}; Rust→Wasm SIMD on ${
+    reason: `wasm (auto: ${auto.why}; Rust→Wasm SIMD on ${
       opts.threads ?? navigator.hardwareConcurrency
     } threads)`,
   };

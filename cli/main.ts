@@ -27,8 +27,12 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: "re-evaluate a finished run from its checkpoints with other sampler/evaluation settings",
     run: async (a) => (await import("./eval.ts")).evalCommand(a),
   },
+  doctor: {
+    about: "what this machine offers: Deno, WebGPU adapters (or why none), auto's backend, CPU",
+    run: async (a) => (await import("./doctor.ts")).doctorCommand(a),
+  },
   bench: {
-    about: "benchmarks against peers measured in the same run (matmul, eigh, cpu)",
+    about: "benchmarks against peers measured in the same run (matmul, eigh, cpu, gpu)",
     run: async (a) => (await import("../bench/mod.ts")).benchCommand(a),
   },
 };

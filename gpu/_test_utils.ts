@@ -1,6 +1,6 @@
 /**
- * Shared helpers of the gpu tests: one backend per test file (`GPU`, null when no adapter exists,
- * with `IGNORE` for `Deno.test`), and `Pair`, which mirrors buffers on the WebGPU backend and the
+ * Shared helpers of the gpu tests: one backend per test file (null when no adapter exists, and
+ * `gpuTest`, which then ignores a test and says why in its name), and `Pair`, which mirrors buffers on the WebGPU backend and the
  * f64 ReferenceBackend so each test states inputs once and compares outputs.
  */
 
@@ -8,7 +8,9 @@ import type { DeviceBuffer } from "../engine/backend.ts";
 import { ReferenceBackend } from "../engine/reference/backend.ts";
 import { Rng } from "../engine/random.ts";
 import { assertAllClose, type CloseOptions } from "../engine/testing.ts";
+import { needing, requirement } from "../engine/testing_tools.ts";
 import { createWebGpuBackend, GpuUnavailableError, type WebGpuBackend } from "./backend.ts";
+import { diagnoseVulkan, gatherVulkanFacts, REAL_FILES } from "./vulkan_diagnosis.ts";
 
 /** Creates the test backend, or returns null (with a note) when no WebGPU adapter exists. */
 export async function tryCreateGpu(): Promise<WebGpuBackend | null> {
@@ -21,6 +23,20 @@ export async function tryCreateGpu(): Promise<WebGpuBackend | null> {
     }
     throw e;
   }
+}
+
+/**
+ * `def` unchanged when `gpu` exists; otherwise ignored, its name saying why no adapter was found
+ * (the first words of each cause from the Vulkan diagnosis) and how to install Mesa's llvmpipe.
+ */
+export function gpuTest(gpu: WebGpuBackend | null, def: Deno.TestDefinition): Deno.TestDefinition {
+  let missing: string | null = null;
+  if (gpu === null) {
+    const causes = diagnoseVulkan(gatherVulkanFacts(REAL_FILES)).map((l) => l.split(":")[0]);
+    missing = `no WebGPU adapter (${causes.join(", ") || "the Vulkan driver offered no device"})`;
+  }
+  const req = requirement("WebGPU", missing, "apt-get install mesa-vulkan-drivers libvulkan1");
+  return needing([req], def);
 }
 
 /** A buffer mirrored on both backends. */

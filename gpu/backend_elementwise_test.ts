@@ -6,10 +6,9 @@
  */
 
 import type { UnaryOp } from "../engine/backend.ts";
-import { tryCreateGpu, withPair } from "./_test_utils.ts";
+import { gpuTest, tryCreateGpu, withPair } from "./_test_utils.ts";
 
 const gpu = await tryCreateGpu();
-const ignore = gpu === null;
 
 const ALL_UNARY: UnaryOp[] = [
   "neg",
@@ -32,9 +31,8 @@ function range(op: UnaryOp): [number, number] {
   return op === "log" || op === "sqrt" ? [0.05, 4] : [-4, 4];
 }
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "fill() writes n values and leaves the rest",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const out = p.random(37, 1);
@@ -42,11 +40,10 @@ Deno.test({
       p.ref.fill(out.ref, 2.5, 23);
       await p.check(out, { atol: 0, rtol: 0, label: "fill" });
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "affine() matches reference, in place and out of place, n = 1 and 1001",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       for (const n of [1, 1001]) {
@@ -60,11 +57,10 @@ Deno.test({
         await p.check(x, { atol: 1e-6, rtol: 1e-6, label: `affine in place n=${n}` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "copyBlocks() matches reference with offsets, strides and accumulate",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const src = p.random(7 * 13 + 5, 3);
@@ -84,11 +80,10 @@ Deno.test({
         await p.check(dst, { atol: 1e-7, rtol: 0, label: `copyBlocks acc=${accumulate}` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "unary(), unaryBackward(), unarySecond() match reference for every op on 1031 values",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const n = 1031;
@@ -112,12 +107,11 @@ Deno.test({
         await p.check(d2, { atol: 1e-5, rtol: 1e-4, label: `${op} second` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name:
     "unary() stays finite and matches reference at large magnitudes (gelu/tanh/... at ±300..400)",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const n = 64;
@@ -137,11 +131,10 @@ Deno.test({
         await p.check(d2, { atol: 1e-6, rtol: 1e-5, label: `${op} large second` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "binary() matches reference with broadcasting: (5,1,7) ∘ (3,1), scalar, rank 6",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const cases = [
@@ -170,11 +163,10 @@ Deno.test({
         }
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "permute() matches reference: transposes, rank 1 and 6, trailing axes kept in place",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const cases: [number[], number[]][] = [
@@ -199,11 +191,10 @@ Deno.test({
         await p.check(out, { atol: 0, rtol: 0, label: `permute ${shape} by ${perm}` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "sdeUpdate() matches reference, in place (out = z) and out of place",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const n = 257;
@@ -217,11 +208,10 @@ Deno.test({
       await p.check(out, { atol: 1e-6, rtol: 1e-5, label: "sdeUpdate" });
       await p.check(z, { atol: 1e-6, rtol: 1e-5, label: "sdeUpdate in place" });
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "kernels with n = 0 record nothing and leave buffers unchanged",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const x = p.random(4, 60);
@@ -232,11 +222,10 @@ Deno.test({
       if (gpu!.recorder.dispatches !== before) throw new Error("n = 0 recorded a dispatch");
       await p.check(x, { atol: 0, rtol: 0, label: "unchanged" });
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "in-place calls (out is also a read input) match the reference instead of failing",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const n = 101;
@@ -255,4 +244,4 @@ Deno.test({
       await p.check(b, { atol: 1e-6, rtol: 1e-4, label: "in place binary" });
       if (gpu!.pool.bytesInUse !== before) throw new Error("alias snapshots were not released");
     }),
-});
+}));

@@ -11,10 +11,9 @@ import type { GpuBuffer } from "./backend.ts";
 import { encodeMatmul, type MatmulVariant } from "./kernels/matmul.ts";
 import { encodeMatmulPrepared } from "./kernels/matmul_layout.ts";
 import { STORAGE_USAGE } from "./recorder.ts";
-import { type Pair, tryCreateGpu, type Twin, withPair } from "./_test_utils.ts";
+import { gpuTest, type Pair, tryCreateGpu, type Twin, withPair } from "./_test_utils.ts";
 
 const gpu = await tryCreateGpu();
-const ignore = gpu === null;
 
 function mmTol(k: number) {
   const s = Math.sqrt(Math.max(1, k));
@@ -67,10 +66,9 @@ const SHAPES: [number, number, number][] = [
 ];
 
 for (const variant of ["naive", "tiled", "blocked"] as const) {
-  Deno.test({
+  Deno.test(gpuTest(gpu, {
     name: `matmul ${variant} matches reference for 45x65 @ 65x33 and other awkward shapes, ` +
       "both transposes, accumulate",
-    ignore,
     fn: () =>
       withPair(gpu!, async (p) => {
         let seed = 100;
@@ -83,14 +81,13 @@ for (const variant of ["naive", "tiled", "blocked"] as const) {
           }
         }
       }),
-  });
+  }));
 }
 
 for (const variant of ["vec4", "rowblock"] as const) {
-  Deno.test({
+  Deno.test(gpuTest(gpu, {
     name: `matmul ${variant} matches reference for K, N multiples of 4 with odd M (1, 45, 67), ` +
       "accumulate",
-    ignore,
     fn: () =>
       withPair(gpu!, async (p) => {
         let seed = 200;
@@ -103,12 +100,11 @@ for (const variant of ["vec4", "rowblock"] as const) {
           }
         }
       }),
-  });
+  }));
 }
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "matmul rowblock with other tile constants (TM 8, 3, 1; WG 8) matches reference",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 250;
@@ -120,12 +116,11 @@ Deno.test({
         }
       }
     }),
-});
+}));
 
 for (const variant of ["vec4-prepared", "rowblock-prepared"] as const) {
-  Deno.test({
+  Deno.test(gpuTest(gpu, {
     name: `matmul ${variant} (transposes materialised, K and N zero-padded) matches reference`,
-    ignore,
     fn: () =>
       withPair(gpu!, async (p) => {
         let seed = 280;
@@ -139,12 +134,11 @@ for (const variant of ["vec4-prepared", "rowblock-prepared"] as const) {
           }
         }
       }),
-  });
+  }));
 }
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "matmul() through the backend picks a valid kernel for every layout",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 300;
@@ -158,11 +152,10 @@ Deno.test({
         }
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "reduceSum() matches reference on narrow and wide paths, accumulate",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const cases = [
@@ -186,11 +179,10 @@ Deno.test({
         }
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "sumSquares() matches reference for n = 1, 255, 10007, accumulate",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 500;
@@ -204,7 +196,7 @@ Deno.test({
         }
       }
     }),
-});
+}));
 
 function geometry(
   b: number,
@@ -228,9 +220,8 @@ const GEOMETRIES: ConvGeometry[] = [
   { b: 2, c: 3, h: 7, w: 6, kh: 3, kw: 2, stride: 3, pad: 0, oh: 2, ow: 2 }, // kh ≠ kw
 ];
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "im2col() and col2im() match reference: stride 2 / pad 1 / 1x1 / odd sizes, accumulate",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 600;
@@ -251,4 +242,4 @@ Deno.test({
         }
       }
     }),
-});
+}));

@@ -8,10 +8,9 @@
  */
 
 import type { NormSpec } from "../engine/backend.ts";
-import { tryCreateGpu, withPair } from "./_test_utils.ts";
+import { gpuTest, tryCreateGpu, withPair } from "./_test_utils.ts";
 
 const gpu = await tryCreateGpu();
-const ignore = gpu === null;
 
 const NORMS: { label: string; spec: NormSpec }[] = [
   { label: "layer norm (5, 37)", spec: { rows: 5, cols: 37, groups: 1, chanInner: 1, eps: 1e-5 } },
@@ -33,9 +32,8 @@ const NORMS: { label: string; spec: NormSpec }[] = [
   },
 ];
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "normForward() and normBackward() match reference for layer norm and group norm",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 700;
@@ -77,11 +75,10 @@ Deno.test({
         await p.check(dbeta, { ...gtol, label: `${label} dbeta` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "logSoftmax() and logSoftmaxBackward() match reference for (7, 10), (1, 1), (3, 257)",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       let seed = 800;
@@ -98,11 +95,10 @@ Deno.test({
         await p.check(dx, { atol: 1e-4, rtol: 1e-3, label: `logSoftmaxBackward ${rows}x${cols}` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "timeEmbedding() matches reference for t in [0, 1] and in [0, 1000]",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       for (const [b, dim, tmax, scale] of [[5, 16, 1, 1000], [3, 2, 1000, 1], [1, 34, 1, 10]]) {
@@ -115,11 +111,10 @@ Deno.test({
         await p.check(out, { atol: 3e-4, rtol: 0, label: `timeEmbedding b=${b} dim=${dim}` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "adam() matches reference: Adam, AdamW, clipping active and inactive, step 1 and 7",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const n = 333;
@@ -145,11 +140,10 @@ Deno.test({
         await p.check(param, { atol: 1e-6, rtol: 1e-5, label: `adam param ${label}` });
       }
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "langevinUpdate() matches reference, including a zero-score row and in place",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       const rows = 5, cols = 97;
@@ -168,11 +162,10 @@ Deno.test({
       await p.check(out, { atol: 1e-5, rtol: 1e-4, label: "langevinUpdate" });
       await p.check(z, { atol: 1e-5, rtol: 1e-4, label: "langevinUpdate in place" });
     }),
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "random() reproduces engine/random.ts: uniform exactly, normal within f32 rounding",
-  ignore,
   fn: () =>
     withPair(gpu!, async (p) => {
       for (const [seed, offset, n] of [[1, 0, 1001], [123456789, 4294967290, 13], [0, 77, 1]]) {
@@ -186,4 +179,4 @@ Deno.test({
         await p.check(z, { atol: 2e-5, rtol: 1e-5, label: `normal seed=${seed} offset=${offset}` });
       }
     }),
-});
+}));

@@ -4,6 +4,8 @@
  * backend call throws `DeviceLostError` naming the reason (no silent garbage results).
  */
 
+import { diagnoseVulkan, gatherVulkanFacts, REAL_FILES } from "./vulkan_diagnosis.ts";
+
 /** No WebGPU adapter could be found; the message carries a hint. Callers may fall back to Wasm. */
 export class GpuUnavailableError extends Error {
   constructor(message: string) {
@@ -118,9 +120,12 @@ export async function requestGpu(opts: RequestGpuOptions = {}): Promise<GpuConte
   }
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference });
   if (adapter === null) {
+    const why = Deno.build.os === "linux" ? diagnoseVulkan(gatherVulkanFacts(REAL_FILES)) : [];
     throw new GpuUnavailableError(
-      "Cannot find a WebGPU adapter: install a Vulkan driver (Debian: mesa-vulkan-drivers for " +
-        "llvmpipe), or choose a backend with DENO_WEBGPU_BACKEND, or use the wasm backend",
+      `Cannot find a WebGPU adapter: ${
+        why.length ? why.join("; ") : "the Vulkan loader and a driver manifest are in place, " +
+          "but the driver offered no device (VK_LOADER_DEBUG=all shows the loader's log)"
+      }; or use the wasm backend (polyscore doctor explains more)`,
     );
   }
   const info = adapter.info;

@@ -24,6 +24,14 @@ export {
   requestGpu,
   type RequestGpuOptions,
 } from "./device.ts";
+export {
+  diagnoseVulkan,
+  type FileView,
+  gatherVulkanFacts,
+  type IcdManifest,
+  REAL_FILES,
+  type VulkanFacts,
+} from "./vulkan_diagnosis.ts";
 export { BufferPool } from "./buffer_pool.ts";
 export { PipelineCache, pipelineKey } from "./pipeline_cache.ts";
 export { Recorder } from "./recorder.ts";

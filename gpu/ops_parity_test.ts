@@ -12,10 +12,9 @@ import * as ops from "../engine/ops/mod.ts";
 import { ReferenceBackend } from "../engine/reference/backend.ts";
 import { grad, Tensor, tidy } from "../engine/tensor.ts";
 import { assertAllClose } from "../engine/testing.ts";
-import { f32Values, tryCreateGpu } from "./_test_utils.ts";
+import { f32Values, gpuTest, tryCreateGpu } from "./_test_utils.ts";
 
 const gpu = await tryCreateGpu();
-const ignore = gpu === null;
 const ref = new ReferenceBackend();
 
 type OpFn = (xs: Tensor[], be: Backend) => Tensor;
@@ -74,9 +73,8 @@ const UNARY = [
   "neg",
 ] as const;
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "unary ops and their jvp match the reference forward and backward on WebGPU",
-  ignore,
   fn: async () => {
     for (const op of UNARY) {
       await parity(op, [[13]], ([x]) => ops.unary(op, x, 0.1), { lo: -3, hi: 3 });
@@ -85,11 +83,10 @@ Deno.test({
     await parity("log", [[7]], ([x]) => ops.log(x), { lo: 0.2, hi: 3 });
     await parity("sqrt", [[7]], ([x]) => ops.sqrt(x), { lo: 0.2, hi: 3 });
   },
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "broadcast add/sub/mul/div, affine and bce match the reference on WebGPU",
-  ignore,
   fn: async () => {
     const shapes = [[3, 1, 5], [4, 1]];
     await parity("add", shapes, ([a, b]) => ops.add(a, b));
@@ -100,12 +97,11 @@ Deno.test({
     await parity("affine", [[6]], ([a]) => ops.affine(a, -2.5, 0.3));
     await parity("bce", [[4, 3], [4, 3]], ([x, t]) => ops.bceWithLogitsElementwise(x, t));
   },
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name:
     "matmul (every transpose), linear, conv2d and conv_transpose2d match the reference on WebGPU",
-  ignore,
   fn: async () => {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
@@ -135,11 +131,10 @@ Deno.test({
       ([x, w, b]) => ops.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }),
     );
   },
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "norms, losses, reductions and shape ops match the reference on WebGPU",
-  ignore,
   fn: async () => {
     await parity("layer_norm", [[3, 5], [5], [5]], ([x, g, b]) => ops.layerNorm(x, g, b));
     await parity("group_norm", [[2, 6, 5], [6], [6]], ([x, g, b]) => ops.groupNorm(x, 3, g, b));
@@ -163,4 +158,4 @@ Deno.test({
     await parity("reshape", [[2, 6]], ([x]) => ops.reshape(x, [3, 4]));
     await parity("time_embedding", [[3]], ([t]) => ops.timeEmbedding(t, 6, 100, 2));
   },
-});
+}));

@@ -3,7 +3,7 @@
  * tiny training run (`cli/main.ts train --preset tiny` with fewer steps) is listed, its page shows
  * loss charts, sample grids, the coherence and spectra charts; a run written live updates its chart
  * over SSE; the playground, on the real sampler, produces samples after a click. Screenshots go to
- * test-artifacts/ (git-ignored). Skipped when Chromium is missing (`apt-get install chromium`).
+ * test-artifacts/ (git-ignored). Ignored, saying so in its name, when `chromium` is not on the PATH.
  */
 
 import assert from "node:assert/strict";
@@ -12,23 +12,16 @@ import { RunStore } from "../polyscore/runs/store.ts";
 import { createDashboard } from "../cli/dashboard.ts";
 import { trainLoop } from "./_fixtures.ts";
 import { trainTiny } from "./_tiny_run.ts";
+import { commandRequirement, needing } from "../engine/testing_tools.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
+const CHROMIUM = commandRequirement("chromium", "apt-get install chromium");
 // WebGPU probing (backend auto-selection in the sampler) wants this; CI sets it too.
 if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 
-Deno.test({
+Deno.test(needing([CHROMIUM], {
   name:
     "dashboard in Chromium: runs list, run page charts and samples, live SSE, playground sampling",
-  ignore: !hasChromium,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -46,7 +39,7 @@ Deno.test({
     );
     const base = `http://127.0.0.1:${server.addr.port}`;
     const browser = await chromium.launchPersistentContext(userDir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM.path!,
       headless: true,
       args: [
         "--no-sandbox",
@@ -185,12 +178,11 @@ Deno.test({
       Deno.removeSync(userDir, { recursive: true });
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needing([CHROMIUM], {
   name:
     "gh-19: live views pick up a new run and a resumed run; a refused stream says so and retries",
-  ignore: !hasChromium,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -205,7 +197,7 @@ Deno.test({
     );
     const base = `http://127.0.0.1:${server.addr.port}`;
     const browser = await chromium.launchPersistentContext(userDir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM.path!,
       headless: true,
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
       viewport: { width: 1280, height: 900 },
@@ -259,4 +251,4 @@ Deno.test({
       Deno.removeSync(userDir, { recursive: true });
     }
   },
-});
+}));

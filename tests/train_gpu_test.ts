@@ -11,16 +11,9 @@
 import type { Backend } from "../engine/backend.ts";
 import { ReferenceBackend } from "../engine/reference/backend.ts";
 import { aeRun, mlpRun, type Run } from "./_train_fixtures.ts";
-import { createWebGpuBackend, GpuUnavailableError, type WebGpuBackend } from "../gpu/backend.ts";
+import { gpuTest, tryCreateGpu } from "../gpu/_test_utils.ts";
 
-let gpu: WebGpuBackend | null = null;
-try {
-  gpu = await createWebGpuBackend();
-} catch (e) {
-  if (!(e instanceof GpuUnavailableError)) throw e;
-  console.warn(`train_gpu_test ignored: ${e.message}`);
-}
-const ignore = gpu === null;
+const gpu = await tryCreateGpu();
 
 function relClose(a: number, b: number, rtol: number): boolean {
   return Math.abs(a - b) <= rtol * Math.abs(b);
@@ -60,20 +53,18 @@ async function lockstep(
   return { first, last };
 }
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "an MLP trains on WebGPU: loss matches the reference for 5 steps, falls 10x in 200 steps",
-  ignore,
   fn: async () => {
     const { first, last } = await lockstep(mlpRun, 200);
     if (!(last < first / 10)) throw new Error(`MLP loss ${first} → ${last}: less than 10x`);
   },
-});
+}));
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "a conv autoencoder trains on WebGPU: loss matches the reference for 5 steps, halves in 40",
-  ignore,
   fn: async () => {
     const { first, last } = await lockstep(aeRun, 40);
     if (!(last < first / 2)) throw new Error(`autoencoder loss ${first} → ${last}: less than 2x`);
   },
-});
+}));

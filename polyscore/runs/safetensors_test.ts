@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { needing, pythonModuleRequirement } from "../../engine/testing_tools.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 
 function sample() {
@@ -91,31 +92,15 @@ Deno.test("decodeSafetensors() rejects truncated data, gaps, overlaps and traili
   assert.throws(() => decodeSafetensors(badMeta, "m"), /__metadata__ value of "k" is not a string/);
 });
 
-// Interoperability with the reference implementation; runs where Python's `safetensors` imports
-// (e.g. PYTHONPATH pointing at an unpacked wheel), skipped elsewhere.
-const PYTHON = (() => {
-  try {
-    Deno.statSync("/usr/bin/python3");
-    return "/usr/bin/python3";
-  } catch {
-    return "python3";
-  }
-})();
-const hasPython = (() => {
-  try {
-    return new Deno.Command(PYTHON, {
-      args: ["-c", "import safetensors.numpy"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+// Interoperability with the reference implementation; runs where the PATH's python3 has
+// `safetensors` (and numpy) installed, or PYTHONPATH names a folder holding it.
+const SAFETENSORS = pythonModuleRequirement(
+  "safetensors",
+  "apt-get install python3-numpy python3-pip && python3 -m pip install --break-system-packages safetensors",
+);
 
-Deno.test({
+Deno.test(needing([SAFETENSORS], {
   name: "safetensors files round-trip through Python's safetensors",
-  ignore: !hasPython,
   fn() {
     const dir = Deno.makeTempDirSync();
     try {
@@ -132,7 +117,7 @@ print(json.dumps({k: [str(v.dtype), list(v.shape), float(v.astype(np.float64).su
 save_file({"z": np.arange(6, dtype=np.float32).reshape(2, 3), "u": np.array([7, 8], dtype=np.uint8)},
           sys.argv[1] + "/py.safetensors", metadata={"who": "python"})
 `;
-      const out = new Deno.Command(PYTHON, { args: ["-c", script, dir] }).outputSync();
+      const out = new Deno.Command(SAFETENSORS.python!, { args: ["-c", script, dir] }).outputSync();
       assert.ok(out.success, new TextDecoder().decode(out.stderr));
       const seen = JSON.parse(new TextDecoder().decode(out.stdout));
       assert.deepEqual(seen["w.weight"], ["float32", [3, 5], 15 * 0.5 * 7 - 45]);
@@ -148,4 +133,4 @@ save_file({"z": np.arange(6, dtype=np.float32).reshape(2, 3), "u": np.array([7, 
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));

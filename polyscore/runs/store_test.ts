@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { deriveStatus, keyMetricsOf, listRuns, RunBusyError, RunStore } from "./store.ts";
 
 function withRoot(fn: (root: string) => void | Promise<void>) {
@@ -37,11 +38,11 @@ Deno.test(
     assert.equal(again.meta().stage, "ae");
     assert.equal(again.meta().progress, "0.25");
     assert.equal(again.meta().note, "hello");
-    const mode = new TextDecoder().decode(
-      new Deno.Command("sqlite3", { args: [`${run.dir}/run.sqlite`, "PRAGMA journal_mode"] })
-        .outputSync().stdout,
-    ).trim();
-    if (mode) assert.equal(mode, "wal");
+    // WAL is a property of the file: a second, independent connection must see it.
+    const probe = new DatabaseSync(`${run.dir}/run.sqlite`, { readOnly: true });
+    const mode = probe.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
+    probe.close();
+    assert.equal(mode.journal_mode, "wal");
     again.close();
     assert.throws(
       () => RunStore.create(root, { id: run.id, config: {}, preset: "x", backend: "y" }),

@@ -13,7 +13,7 @@ import { ReferenceBackend } from "../../engine/reference/backend.ts";
 import { Tensor } from "../../engine/tensor.ts";
 import { assertAllClose } from "../../engine/testing.ts";
 import { createWasmCpuBackend } from "../../wasm/cpu/mod.ts";
-import { createWebGpuBackend, GpuUnavailableError } from "../../gpu/backend.ts";
+import { gpuTest, tryCreateGpu } from "../../gpu/_test_utils.ts";
 import { Rng, sampleMixture } from "./_test_utils.ts";
 import { trainScoreModel } from "./dsm.ts";
 import { pcSample } from "./pc_sampler.ts";
@@ -63,17 +63,10 @@ Deno.test("DSM training and PC sampling on the Wasm CPU backend match the refere
   }
 });
 
-let gpu = null;
-try {
-  gpu = await createWebGpuBackend();
-} catch (e) {
-  if (!(e instanceof GpuUnavailableError)) throw e;
-  console.warn(`webgpu sde test ignored: ${e.message}`);
-}
+const gpu = await tryCreateGpu();
 
-Deno.test({
+Deno.test(gpuTest(gpu, {
   name: "DSM training and PC sampling on the WebGPU backend match the reference",
-  ignore: gpu === null,
   fn: async () => {
     try {
       const got = await run(gpu!);
@@ -83,4 +76,4 @@ Deno.test({
       gpu!.destroy();
     }
   },
-});
+}));

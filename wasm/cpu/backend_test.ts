@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { Backend, DeviceBuffer, UnaryOp } from "../../engine/backend.ts";
 import { ReferenceBackend } from "../../engine/reference/backend.ts";
 import { assertAllClose, type CloseOptions, randomArray } from "../../engine/testing.ts";
+import { commandRequirement, needing } from "../../engine/testing_tools.ts";
 import { ConvAutoencoder } from "../../polyscore/models/conv_vae.ts";
 import { LayerNorm, Linear } from "../../engine/nn/layers.ts";
 import { Init } from "../../engine/nn/module.ts";
@@ -621,15 +622,15 @@ Deno.test("wasm cpu: a short training run follows the reference's loss curve", a
   });
 });
 
-Deno.test({
+const WAT2WASM = commandRequirement("wat2wasm", "apt-get install wabt");
+
+Deno.test(needing([WAT2WASM], {
   name: "wasm cpu: lib/cpu_fma.wasm is assembled from cpu/wat/micro_fma.wat",
-  ignore: !(await new Deno.Command("wat2wasm", { args: ["--version"], stdout: "null" }).output()
-    .then((o) => o.success, () => false)),
   fn: async () => {
     const dir = new URL(".", import.meta.url).pathname;
     const out = await Deno.makeTempFile({ suffix: ".wasm" });
     try {
-      const r = await new Deno.Command("wat2wasm", {
+      const r = await new Deno.Command(WAT2WASM.path!, {
         args: [
           "--enable-threads",
           "--enable-relaxed-simd",
@@ -644,4 +645,4 @@ Deno.test({
       await Deno.remove(out);
     }
   },
-});
+}));
