@@ -1,24 +1,32 @@
 /**
- * `polyscore bench [suite…]`: benchmarks against peers measured in the same run, one JSON line per
- * case: {"suite","case","metric","ours","peer","peer_name","ratio"} (ratio > 1: we are better).
- * Suites: matmul (WGSL vs TF.js WebGPU), eigh (Wasm vs ml-matrix and numpy/LAPACK), cpu (the Wasm
- * backend vs PyTorch CPU). Timings never decide a test; absolute GPU numbers need a real GPU.
+ * `polyscore bench [suite…] [--flags]`: benchmarks against peers measured in the same run, one JSON
+ * line per case: {"suite","case","metric","ours","peer","peer_name","ratio"} (ratio > 1: we are
+ * better). Suites: matmul (WGSL vs TF.js WebGPU), eigh (Wasm vs ml-matrix and numpy/LAPACK), cpu
+ * (the Wasm backend vs PyTorch CPU), gpu (WebGPU vs the Wasm backend on the pipeline's networks;
+ * flags after the suite names go to it). Timings never decide a test; absolute GPU numbers need a
+ * real GPU. The offline pack (`deno task pack`) carries only the gpu suite: the others' peers stay
+ * out.
  */
-const SUITES: Record<string, () => Promise<void>> = {
+const SUITES: Record<string, (flags: string[]) => Promise<unknown>> = {
   matmul: async () => (await import("./matmul.ts")).runMatmulBench(),
-  eigh: async () => {
-    await (await import("./eigh.ts")).runEighBench();
-  },
+  eigh: async () => (await import("./eigh.ts")).runEighBench(),
   cpu: async () => (await import("./cpu.ts")).runCpuBench(),
+  gpu: async (flags) => (await import("./gpu.ts")).runGpuBench(flags),
 };
+
+const USAGE = `Usage: polyscore bench [${Object.keys(SUITES).join("|")} …] [flags]   (default: all)
+polyscore bench gpu --help lists the gpu suite's flags`;
 
 /** Runs the named suites (all when none is named); returns the exit code. */
 export async function benchCommand(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(`Usage: polyscore bench [${Object.keys(SUITES).join("|")} …]   (default: all)`);
+  const firstFlag = args.findIndex((a) => a.startsWith("-"));
+  const named = firstFlag < 0 ? args : args.slice(0, firstFlag);
+  const flags = firstFlag < 0 ? [] : args.slice(firstFlag);
+  if (named.length === 0 && (flags.includes("--help") || flags.includes("-h"))) {
+    console.log(USAGE);
     return 0;
   }
-  const names = args.length ? args : Object.keys(SUITES);
+  const names = named.length ? named : Object.keys(SUITES);
   for (const n of names) {
     if (!SUITES[n]) {
       console.error(
@@ -27,7 +35,28 @@ export async function benchCommand(args: string[]): Promise<number> {
       return 2;
     }
   }
-  for (const n of names) await SUITES[n]();
+  if (flags.length && names.some((n) => n !== "gpu")) {
+    console.error(
+      `polyscore bench: only the gpu suite takes flags: current flags are ${flags.join(" ")}`,
+    );
+    return 2;
+  }
+  for (const n of names) {
+    try {
+      const code = await SUITES[n](flags);
+      if (typeof code === "number" && code !== 0) return code;
+    } catch (e) {
+      // The offline pack leaves the peer suites' files out: say so instead of a module error.
+      if ((e as Error).message?.includes("Module not found") && n !== "gpu") {
+        console.error(
+          `polyscore bench: the ${n} suite is not in this copy (the offline pack carries only ` +
+            `bench gpu): run it from a checkout`,
+        );
+        return 1;
+      }
+      throw e;
+    }
+  }
   return 0;
 }
 
