@@ -1,7 +1,8 @@
 /**
  * What the offline pack carries, as pure functions: the runtime modules and npm packages reached
- * from the entry points in `deno info --json`'s module graph (dynamic imports included, the
- * left-out modules and everything only they reach excluded), and the launcher script.
+ * from the entry points in `deno info --json`'s module graph (dynamic and local type-only imports
+ * included, the left-out modules and everything only they reach excluded), and the launcher
+ * script.
  */
 
 /** The part of `deno info --json` this reads. */
@@ -9,7 +10,12 @@ export interface ModuleGraph {
   roots: string[];
   modules: {
     specifier: string;
-    dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    dependencies?: {
+      code?: { specifier: string };
+      /** Type-only imports: kept when local, so the carried sources type-check as they do here. */
+      type?: { specifier: string };
+      isDynamic?: boolean;
+    }[];
   }[];
   redirects?: Record<string, string>;
 }
@@ -65,6 +71,7 @@ export function selectRuntime(
     files.add(decodeURIComponent(url.slice(base.length)));
     for (const d of byUrl.get(url)?.dependencies ?? []) {
       if (d.code?.specifier) todo.push(d.code.specifier);
+      if (d.type?.specifier?.startsWith(base)) todo.push(d.type.specifier);
     }
   }
   return { files: [...files].sort(), npmPackages: [...npm].sort() };

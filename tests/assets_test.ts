@@ -2,8 +2,8 @@
  * Every file the program reads at run time goes through the one resolver (engine/assets.ts), so the
  * compiled binary finds it: no other module of the program resolves paths from its own location
  * (`import.meta.url` / `dirname` / `filename`), and every path given to the resolver lies inside a
- * folder or file the binary embeds (COMPILE_INCLUDES). Build scripts, benchmarks and tests run from
- * a checkout only and are exempt.
+ * folder or file the binary embeds (COMPILE_INCLUDES). Build scripts (scripts/, the build.ts
+ * files), benchmarks and tests run from a checkout only and are exempt.
  */
 import assert from "node:assert/strict";
 import { relative } from "node:path";
@@ -18,6 +18,7 @@ const SKIP_DIRS = new Set([
   "target",
   "test-artifacts",
   "static",
+  "scripts",
   ".git",
 ]);
 /** Checkout-only tools: never part of the binary. */
