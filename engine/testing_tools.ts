@@ -59,7 +59,16 @@ export function pythonModuleRequirement(
   } catch {
     // a dangling link: keep the PATH folder's prefix
   }
-  for (const base of [prefix, "/usr/local", "/usr"]) {
+  const bases = [prefix, "/usr/local", "/usr"];
+  // pyenv's python3 is a shim script: its interpreter is the selected version's.
+  const pyenvRoot = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
+  if (python.startsWith(`${pyenvRoot}/shims/`)) {
+    const selected = Deno.env.get("PYENV_VERSION") ?? safeReadText(`${pyenvRoot}/version`);
+    for (const v of (selected ?? "").split(/[\s:]+/).filter(Boolean)) {
+      bases.unshift(`${pyenvRoot}/versions/${v}`);
+    }
+  }
+  for (const base of bases) {
     dirs.push(`${base}/lib/python3/dist-packages`);
     for (const lib of safeReadDir(`${base}/lib`)) {
       if (/^python3\.\d+$/.test(lib)) {
@@ -108,6 +117,14 @@ function exists(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function safeReadText(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
   }
 }
 

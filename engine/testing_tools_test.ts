@@ -69,3 +69,23 @@ Deno.test("commandRequirement() and pythonModuleRequirement() follow the PATH an
     Deno.removeSync(site, { recursive: true });
   }
 });
+
+Deno.test("pythonModuleRequirement() looks into the version a pyenv shim selects", () => {
+  const root = Deno.makeTempDirSync();
+  try {
+    Deno.mkdirSync(`${root}/shims`);
+    Deno.writeTextFileSync(`${root}/shims/python3`, "#!/bin/sh\n", { mode: 0o755 });
+    const site = `${root}/versions/9.9/lib/python3.99/site-packages/fakemod`;
+    withEnv(
+      { PATH: `${root}/shims`, PYENV_ROOT: root, PYENV_VERSION: "9.9", PYTHONPATH: "" },
+      () => {
+        assert.notEqual(pythonModuleRequirement("fakemod", "x").missing, null);
+        Deno.mkdirSync(site, { recursive: true });
+        Deno.writeTextFileSync(`${site}/__init__.py`, "");
+        assert.equal(pythonModuleRequirement("fakemod", "x").missing, null);
+      },
+    );
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
