@@ -18,22 +18,22 @@
  */
 import { parseArgs } from "node:util";
 import type { Backend } from "../engine/backend.ts";
-import { resolveConfig } from "../engine/pipeline/config.ts";
-import { ConvAutoencoder } from "../engine/models/conv_vae.ts";
-import { ConvClassifier } from "../engine/models/classifier.ts";
-import { ScoreMlp } from "../engine/models/score_mlp.ts";
+import { resolveConfig } from "../polyscore/pipeline/config.ts";
+import { ConvAutoencoder } from "../polyscore/models/conv_vae.ts";
+import { ConvClassifier } from "../polyscore/models/classifier.ts";
+import { ScoreMlp } from "../polyscore/models/score_mlp.ts";
 import { Init, type Module } from "../engine/nn/module.ts";
 import * as ops from "../engine/ops/mod.ts";
 import { RandomStream } from "../engine/ops/random.ts";
 import { Adam } from "../engine/optim.ts";
 import { Rng } from "../engine/random.ts";
-import { dsmLoss } from "../engine/sde/dsm.ts";
-import { pcSample } from "../engine/sde/pc_sampler.ts";
-import { VpSde } from "../engine/sde/vpsde.ts";
+import { dsmLoss } from "../polyscore/sde/dsm.ts";
+import { pcSample } from "../polyscore/sde/pc_sampler.ts";
+import { VpSde } from "../polyscore/sde/vpsde.ts";
 import { backward, keep, noGrad, Tensor, tidy } from "../engine/tensor.ts";
 import { createWebGpuBackend, type GpuBuffer, type WebGpuBackend } from "../gpu/backend.ts";
 import { encodeMatmul, type MatmulVariant } from "../gpu/kernels/matmul.ts";
-import { createWasmCpuBackend } from "../wasm/cpu_backend.ts";
+import { createWasmCpuBackend } from "../wasm/cpu/mod.ts";
 
 /**
  * Peak fp32 (non-tensor-core) GFLOP/s at boost clock, from the vendors' data sheets, matched on

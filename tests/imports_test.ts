@@ -63,6 +63,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["server"],
   ["routes", "bench"],
   ["cli"],
+  ["scripts"],
   ["tests"],
 ];
 
@@ -119,7 +120,7 @@ Deno.test("layerViolations() flags upward, sideways and backend imports, and isl
   assert.deepEqual(layerViolations("engine/sde_test.ts", ["../wasm/cpu/mod.ts"]), []);
 });
 
-Deno.test("imports follow the layers: engine < gpu, wasm < polyscore < app < server < routes, bench < cli < tests", () => {
+Deno.test("imports follow the layers: engine < gpu, wasm < polyscore < app < server < routes, bench < cli < scripts < tests", () => {
   const files = sourceFiles(ROOT);
   assert.ok(files.length > 20, "found the sources");
   const violations = files.flatMap((file) =>
