@@ -72,6 +72,22 @@ async function vulkanLoader(dest: string): Promise<string> {
   ))})`;
 }
 
+/**
+ * Replaces hard links in `dir` by private copies. Deno links node_modules files to its global npm
+ * cache, where any other `deno install` on the machine may add a link while tar reads the file
+ * (tar then fails: "file changed as we read it").
+ */
+async function unlinkShared(dir: string): Promise<void> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) await unlinkShared(p);
+    else if (e.isFile && ((await Deno.stat(p)).nlink ?? 1) > 1) {
+      await Deno.copyFile(p, `${p}.pack-copy`);
+      await Deno.rename(`${p}.pack-copy`, p);
+    }
+  }
+}
+
 async function copyInto(rel: string, app: string): Promise<void> {
   const src = join(ROOT, rel);
   const st = await Deno.stat(src);
@@ -128,6 +144,7 @@ async function build(stage: string, name: string, outDir: string) {
   //    pruned to them; nothing is fetched at run time.
   await sh(Deno.execPath(), ["install", "--quiet"], { cwd: app });
   await sh(Deno.execPath(), ["cache", "--quiet", "cli/main.ts", ...workers], { cwd: app });
+  await unlinkShared(join(app, "node_modules"));
   // 3. Deno itself, the Vulkan loader, the launcher.
   await Deno.mkdir(join(top, "bin"));
   await Deno.copyFile(Deno.execPath(), join(top, "bin/deno"));
