@@ -256,8 +256,8 @@ const HELP = `Usage: polyscore bench gpu [--steps N] [--rounds N] [--preset quic
 WebGPU (whichever adapter is found) against the Wasm backend on all cores: training-step
 throughput of the autoencoder, classifier and score network, the PC sampler step, and the best
 matmul's GFLOP/s against the adapter's fp32 peak. One JSON line per case on stdout.
-  --steps N        timed steps per round (default 20; 2 keeps llvmpipe short)
-  --rounds N       rounds, the best counts (default 3)
+  --steps N        timed steps per round (default 20; 2 on a software adapter such as llvmpipe)
+  --rounds N       rounds, the best counts (default 3; 1 on a software adapter)
   --preset P       the pipeline preset whose sizes are used (default quick)
   --cases LIST     any of ${[...CASES, "matmul"].join(", ")} (default all)
   --matmul-size N  matmul size n (n×n·n×n; default 1024)
@@ -278,8 +278,8 @@ export async function runGpuBench(argv: string[] = []): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      steps: { type: "string", default: "20" },
-      rounds: { type: "string", default: "3" },
+      steps: { type: "string" },
+      rounds: { type: "string" },
       preset: { type: "string", default: "quick" },
       cases: { type: "string", default: [...CASES, "matmul"].join(",") },
       "matmul-size": { type: "string", default: "1024" },
@@ -291,9 +291,10 @@ export async function runGpuBench(argv: string[] = []): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const steps = positiveInt("--steps", values.steps!);
-  const rounds = positiveInt("--rounds", values.rounds!);
   const n = positiveInt("--matmul-size", values["matmul-size"]!);
+  // Bad counts fail before any device is created.
+  if (values.steps !== undefined) positiveInt("--steps", values.steps);
+  if (values.rounds !== undefined) positiveInt("--rounds", values.rounds);
   const cases = values.cases!.split(",").filter(Boolean);
   for (const c of cases) {
     if (![...CASES, "matmul"].includes(c)) {
@@ -318,6 +319,9 @@ export async function runGpuBench(argv: string[] = []): Promise<number> {
   resolveConfig(values.preset!); // a bad preset fails before any device is created
   const gpu = await createWebGpuBackend();
   const info = gpu.adapterInfo;
+  // A software adapter takes seconds per sampler step: keep its smoke test short by default.
+  const steps = positiveInt("--steps", values.steps ?? (info.isFallbackAdapter ? "2" : "20"));
+  const rounds = positiveInt("--rounds", values.rounds ?? (info.isFallbackAdapter ? "1" : "3"));
   const adapter = info.description || [info.vendor, info.architecture, info.device].join(" ");
   console.error(
     `bench gpu: WebGPU adapter ${adapter}${
