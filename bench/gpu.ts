@@ -198,8 +198,14 @@ async function gpuMatmul(gpu: WebGpuBackend, n: number, steps: number, rounds: n
   let best = { variant: "", gflops: 0 };
   for (const variant of ["backend", "tiled", "blocked", "vec4", "rowblock"] as const) {
     const once = variant === "backend"
-      ? () => gpu.matmul(ga, gb, gc, spec)
-      : () => encodeMatmul(gpu.recorder, buf(ga), buf(gb), buf(gc), spec, variant as MatmulVariant);
+      ? () => gpu.matmul({ a: ga, b: gb, out: gc }, spec)
+      : () =>
+        encodeMatmul(
+          gpu.recorder,
+          { a: buf(ga), b: buf(gb), out: buf(gc) },
+          spec,
+          variant as MatmulVariant,
+        );
     once();
     const c = await gpu.read(gc);
     for (let j = 0; j < n; j += 97) {
@@ -239,7 +245,7 @@ async function wasmMatmul(be: Backend, n: number, steps: number, rounds: number)
     {
       metric: "GFLOP/s",
       perStep: 2 * n ** 3 / 1e9,
-      step: () => be.matmul(a, b, c, spec),
+      step: () => be.matmul({ a, b, out: c }, spec),
       sync: () => be.read(c),
       dispose: () => {},
     },
