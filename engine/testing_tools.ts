@@ -53,13 +53,13 @@ export function pythonModuleRequirement(
   const python = findCommand("python3");
   if (!python) return { tool, missing: "python3 not found on PATH", install, python };
   const dirs = (Deno.env.get("PYTHONPATH") ?? "").split(":").filter(Boolean);
-  let prefix = python.replace(/\/bin\/python3$/, "");
+  // A venv's bin/python3 links to the base interpreter: look in both the venv and the base.
+  const bases = [python.replace(/\/bin\/python3$/, ""), "/usr/local", "/usr"];
   try {
-    prefix = Deno.realPathSync(python).replace(/\/bin\/[^/]+$/, "");
+    bases.splice(1, 0, Deno.realPathSync(python).replace(/\/bin\/[^/]+$/, ""));
   } catch {
-    // a dangling link: keep the PATH folder's prefix
+    // a dangling link: the PATH folder's prefix only
   }
-  const bases = [prefix, "/usr/local", "/usr"];
   // pyenv's python3 is a shim script: its interpreter is the selected version's.
   const pyenvRoot = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
   if (python.startsWith(`${pyenvRoot}/shims/`)) {

@@ -89,3 +89,20 @@ Deno.test("pythonModuleRequirement() looks into the version a pyenv shim selects
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("pythonModuleRequirement() looks into a venv whose python3 links to the base interpreter", () => {
+  const venv = Deno.makeTempDirSync();
+  try {
+    Deno.mkdirSync(`${venv}/bin`);
+    Deno.symlinkSync("/usr/bin/env", `${venv}/bin/python3`); // any existing file: only paths matter
+    const site = `${venv}/lib/python3.99/site-packages/fakemod`;
+    withEnv({ PATH: `${venv}/bin`, PYTHONPATH: "", PYENV_VERSION: "none" }, () => {
+      assert.notEqual(pythonModuleRequirement("fakemod", "x").missing, null);
+      Deno.mkdirSync(site, { recursive: true });
+      Deno.writeTextFileSync(`${site}/__init__.py`, "");
+      assert.equal(pythonModuleRequirement("fakemod", "x").missing, null);
+    });
+  } finally {
+    Deno.removeSync(venv, { recursive: true });
+  }
+});
