@@ -117,7 +117,16 @@ export function reportMarkdown(r: Report): string {
       "",
     );
   }
-  lines.push("## Conditional coherence by number of given modalities (mean ± std over seeds)", "");
+  // One seed has no spread across seeds: print means alone rather than "± 0.000".
+  const spread = r.seeds > 1;
+  const pm = (v: number | null, sd: number | null | undefined) =>
+    spread ? `${fmt(v)} ± ${fmt(sd)}` : fmt(v);
+  lines.push(
+    `## Conditional coherence by number of given modalities (${
+      spread ? `mean ± std over ${r.seeds} seeds` : "one seed"
+    })`,
+    "",
+  );
   lines.push(`| method | ${givens.join(" | ")} | unconditional |`);
   lines.push(`|---|${givens.map(() => "---").join("|")}|---|`);
   for (const n of names) {
@@ -125,9 +134,9 @@ export function reportMarkdown(r: Report): string {
     const by = m.coherence_by_given;
     const sd = m.coherence_by_given_std;
     lines.push(
-      `| ${n} | ${givens.map((g) => `${fmt(by[g])} ± ${fmt(sd[g])}`).join(" | ")} | ${
-        fmt(m.unconditional_coherence)
-      } ± ${fmt(m.unconditional_coherence_std)} |`,
+      `| ${n} | ${givens.map((g) => pm(by[g], sd?.[g])).join(" | ")} | ${
+        pm(m.unconditional_coherence, m.unconditional_coherence_std)
+      } |`,
     );
   }
   lines.push(...evaluationSections(r));
