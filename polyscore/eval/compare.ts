@@ -7,23 +7,12 @@
 import type { MethodResult } from "../pipeline/stage_eval.ts";
 import type { ReconstructionStats } from "./ceiling.ts";
 import { agreementCounts, atLeastAgree } from "./ceiling.ts";
+import type { PairedReport } from "../report/report.ts";
 import { type EvalPlan, pairKey, pairsOfSize } from "./protocol.ts";
 import { bootstrapMean, type BootstrapOptions, pairedDifference } from "./stats.ts";
 
-/** One row of the paired-difference table. */
-export interface PairedRow {
-  a: string;
-  b: string;
-  /** Number of given modalities ("1", "2", …). */
-  given: string;
-  /** Mean of a − b over seeds and tuples. */
-  diff: number;
-  se: number;
-  lo: number;
-  hi: number;
-  /** The 95% CI excludes 0. */
-  significant: boolean;
-}
+/** One row of the paired-difference table: the report's own type. */
+export type PairedRow = PairedReport;
 
 /** Per-method statistics beyond the per-seed means. */
 export interface MethodStats {
