@@ -88,7 +88,7 @@ export interface PcSampleOptions {
   /** Conditioning; absent = unconditional. */
   observed?: Observation;
   /**
-   * "fresh" (default): α(t) z_obs + σ(t) ξ with new ξ at every re-imposition; "code_quirk": the
+   * "fresh" (this function's default; the pipeline's is code_quirk, `prior.observedNoise`): α(t) z_obs + σ(t) ξ with new ξ at every re-imposition; "code_quirk": the
    * official code's deterministic (α(t) + σ(t)) z_obs; "clean": z_obs.
    *
    * All three are biased, even with the exact score. Measured on a PolyMNIST-like mixture (5
