@@ -88,8 +88,9 @@ export interface PcSampleOptions {
   /** Conditioning; absent = unconditional. */
   observed?: Observation;
   /**
-   * "fresh" (this function's default; the pipeline's is code_quirk, `prior.observedNoise`): α(t) z_obs + σ(t) ξ with new ξ at every re-imposition; "code_quirk": the
-   * official code's deterministic (α(t) + σ(t)) z_obs; "clean": z_obs.
+   * "fresh" (this function's default; the pipeline's is code_quirk, `prior.observedNoise`):
+   * α(t) z_obs + σ(t) ξ with new ξ at every re-imposition; "code_quirk": the official code's
+   * deterministic (α(t) + σ(t)) z_obs; "clean": z_obs.
    *
    * All three are biased, even with the exact score. Measured on a PolyMNIST-like mixture (5
    * blocks of 4, 10 classes, blocks independent given the class, per-block Bayes accuracy 0.66;
