@@ -11,6 +11,11 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
       "run the pipeline: autoencoders, classifiers, joint score priors (SBM-AE, SBM-SRR), evaluation",
     run: async (a) => (await import("./train.ts")).trainCommand(a),
   },
+  experiment: {
+    about:
+      "run a grid of pipeline runs (methods × M × latent × ε × seeds × any key) and its report",
+    run: async (a) => (await import("./experiment.ts")).experimentCommand(a),
+  },
   serve: {
     about: "the dashboard: runs, live curves, spectra, the sampling playground",
     run: async (a) => (await import("./serve.ts")).serveCommand(a),
@@ -43,7 +48,7 @@ const HELP =
 Usage: polyscore <command> [options]      (deno task <command> runs the same)
 
 Commands:
-${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.about}`).join("\n")}
+${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(10)} ${v.about}`).join("\n")}
 
 Options:
   --help, -h     this help (every command has its own: polyscore <command> --help)
