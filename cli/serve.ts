@@ -14,6 +14,7 @@ Options:
   --host <name>      interface to bind (default 127.0.0.1; anything else is reachable from the network)
   --port <n>         port (default 8000; 0 picks a free one)
   --runs <dir>       the runs folder (default runs)
+  --experiments <dir> the experiments folder (default experiments, or POLYSCORE_EXPERIMENTS)
   --max-queue <n>    sampling requests queued or running before answering 429 (default 8)
   --max-sessions <n> runs kept loaded for sampling, each in its own worker (default 2; the
                      playground shows what one holds)
@@ -27,6 +28,7 @@ interface ServeArgs {
   host: string;
   port: number;
   runs: string;
+  experiments: string;
   maxQueue: number;
   maxSessions: number;
   deadlineS: number;
@@ -38,6 +40,7 @@ export function parseServeArgs(args: string[]): ServeArgs | "help" {
     host: "127.0.0.1",
     port: 8000,
     runs: "runs",
+    experiments: Deno.env.get("POLYSCORE_EXPERIMENTS") ?? "experiments",
     maxQueue: 8,
     maxSessions: 2,
     deadlineS: 60,
@@ -66,6 +69,7 @@ export function parseServeArgs(args: string[]): ServeArgs | "help" {
     else if (flag === "--host") out.host = value();
     else if (flag === "--port") out.port = int(0, 65535);
     else if (flag === "--runs") out.runs = value();
+    else if (flag === "--experiments") out.experiments = value();
     else if (flag === "--max-queue") out.maxQueue = int(1, 1000);
     else if (flag === "--max-sessions") out.maxSessions = int(1, 64);
     else if (flag === "--deadline") out.deadlineS = int(1, 3600);
@@ -95,6 +99,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const app = createDashboard({
     runsRoot: opts.runs,
+    experimentsRoot: opts.experiments,
     maxQueue: opts.maxQueue,
     maxSessions: opts.maxSessions,
     deadlineMs: opts.deadlineS * 1000,

@@ -20,6 +20,7 @@ export default function App({ title, refresh, children }: AppProps) {
           <a class="brand" href="/">polyscore</a>
           <nav>
             <a href="/">Runs</a>
+            <a href="/experiments">Experiments</a>
             <a href="/playground">Playground</a>
           </nav>
         </header>

@@ -19,6 +19,8 @@ export interface ServerOptions {
   selectBackend?: BackendSelector;
   /** The runs folder (default "runs"). */
   runsRoot?: string;
+  /** The experiments folder (default "experiments"). */
+  experimentsRoot?: string;
   /**
    * Where sessions come from (default: polyscore/pipeline/playground.ts on this thread; the
    * dashboard (cli/dashboard.ts) passes one that runs each session in a worker).
@@ -57,6 +59,7 @@ export interface DashboardServer {
 export function createServer(routes: RouteSet, opts: ServerOptions = {}): DashboardServer {
   const state: ServerState = {
     runsRoot: resolve(opts.runsRoot ?? "runs"),
+    experimentsRoot: resolve(opts.experimentsRoot ?? "experiments"),
     playground: new PlaygroundHost({
       provider: opts.sampler ?? pipelineSamplerProvider(opts.selectBackend),
       maxQueue: opts.maxQueue,

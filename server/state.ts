@@ -37,6 +37,8 @@ export const DEFAULT_LIMITS: Limits = {
 /** Shared server state. */
 export interface ServerState {
   runsRoot: string;
+  /** The experiments folder (`polyscore experiment` reports: `<id>/experiment.json`). */
+  experimentsRoot: string;
   playground: PlaygroundHost;
   limits: Limits;
   /** Live-stream poll interval, ms. */

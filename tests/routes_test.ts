@@ -11,6 +11,7 @@ import { createDashboard } from "../cli/dashboard.ts";
 import type { DashboardServer } from "../server/server.ts";
 import { makeDoneRun, trainLoop } from "./_fixtures.ts";
 import { playgroundDouble } from "./_playground_double.ts";
+import { plotPanels } from "../polyscore/report/plot.ts";
 
 const BASE = "http://localhost";
 
@@ -538,16 +539,27 @@ Deno.test("serve arguments: loopback by default, validated --port/--max-queue, u
     host: "127.0.0.1",
     port: 8000,
     runs: "runs",
+    experiments: Deno.env.get("POLYSCORE_EXPERIMENTS") ?? "experiments",
     maxQueue: 8,
     maxSessions: 2,
     deadlineS: 60,
   });
   assert.deepEqual(
-    parseServeArgs(["--host", "0.0.0.0", "--port=9000", "--runs", "r", "--max-queue", "2"]),
+    parseServeArgs([
+      "--host",
+      "0.0.0.0",
+      "--port=9000",
+      "--runs",
+      "r",
+      "--experiments=e",
+      "--max-queue",
+      "2",
+    ]),
     {
       host: "0.0.0.0",
       port: 9000,
       runs: "r",
+      experiments: "e",
       maxQueue: 2,
       maxSessions: 2,
       deadlineS: 60,
@@ -614,5 +626,72 @@ Deno.test("gh-19: a body that stalls is answered 408 at the body deadline", asyn
   } finally {
     clearTimeout(pull);
     await teardown(root, server);
+  }
+});
+
+Deno.test("experiments: the list, one experiment's page with its plots, its files; bad ids and paths refused", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "routes_exp_" });
+  const exps = `${root}/experiments`;
+  Deno.mkdirSync(`${exps}/grid1`, { recursive: true });
+  const report = {
+    id: "grid1",
+    about: "two ε",
+    preset: "tiny",
+    set: {},
+    axes: [{ key: "reduction.epsilonFraction", values: ["0.05", "0.2"] }],
+    reproduce: "deno task experiment experiments/grid1.json",
+    points: [
+      {
+        index: 0,
+        values: { "reduction.epsilonFraction": "0.05" },
+        run_id: "grid1-p00",
+        status: "done",
+      },
+      {
+        index: 1,
+        values: { "reduction.epsilonFraction": "0.2" },
+        run_id: "grid1-p01",
+        status: "pending",
+      },
+    ],
+    plots: ["coherence.png"],
+  };
+  Deno.writeTextFileSync(`${exps}/grid1/experiment.json`, JSON.stringify(report));
+  Deno.writeTextFileSync(`${exps}/grid1/experiment.md`, "# Experiment grid1\n| a | b |\n");
+  const png = plotPanels([{
+    title: "T",
+    xLabel: "X",
+    yLabel: "Y",
+    series: [{ label: "a", x: [1, 2], y: [0.1, 0.2] }],
+  }]);
+  Deno.writeFileSync(`${exps}/grid1/coherence.png`, png);
+  Deno.writeTextFileSync(`${root}/secret.json`, "{}");
+  const server = createDashboard({ runsRoot: `${root}/runs`, experimentsRoot: exps, pollMs: 30 });
+  try {
+    const list = await get(server, "/experiments");
+    assert.equal(list.status, 200);
+    assert.match(list.body, /href="\/experiments\/grid1"/);
+    assert.match(list.body, /1 of 2/);
+    const page = await get(server, "/experiments/grid1");
+    assert.equal(page.status, 200);
+    assert.match(page.body, /src="\/api\/experiments\/grid1\/files\/coherence.png"/);
+    assert.match(page.body, /href="\/runs\/grid1-p00"/);
+    assert.match(page.body, /# Experiment grid1/);
+    const img = await get(server, "/api/experiments/grid1/files/coherence.png");
+    assert.equal(img.status, 200);
+    assert.equal(img.type, "image/png");
+    assert.deepEqual(img.body, png);
+    assert.equal((await get(server, "/api/experiments/grid1/files/experiment.md")).status, 200);
+    assert.equal((await get(server, "/experiments/nope")).status, 404);
+    assert.equal((await get(server, "/experiments/..%2Fx")).status, 400);
+    assert.equal(
+      (await get(server, "/api/experiments/grid1/files/..%2F..%2Fsecret.json")).status,
+      400,
+    );
+    assert.equal((await get(server, "/api/experiments/grid1/files/spec.txt")).status, 400);
+    assert.equal((await get(server, "/api/experiments/grid1/files/missing.png")).status, 404);
+  } finally {
+    await server.close();
+    Deno.removeSync(root, { recursive: true });
   }
 });

@@ -8,7 +8,7 @@
 import type { Report } from "../report/report.ts";
 import { parseReport } from "../report/report.ts";
 import { RunStore } from "../runs/store.ts";
-import { type RunOptions, runPipeline } from "../pipeline/run.ts";
+import { type RunOptions, runPipeline, type Stage } from "../pipeline/run.ts";
 import { CACHE_GROUPS, cacheKeys, digest, finishedCheckpoints, seedGroup } from "./cache.ts";
 import { canonical } from "./cache.ts";
 import { ConfigError } from "../pipeline/config.ts";
@@ -27,6 +27,11 @@ export interface ExperimentOptions {
   selectBackend: RunOptions["selectBackend"];
   /** Stop after this many points have run in this call (tests use it to simulate a kill). */
   maxPoints?: number;
+  /**
+   * Stop the first point this call runs after this stage and return, leaving its run as a kill
+   * at that stage boundary leaves it (tests use it to check that the point resumes).
+   */
+  until?: Stage;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -162,9 +167,21 @@ export async function runExperiment(
       resume: k.runId,
       quiet: opts.quiet,
       selectBackend: opts.selectBackend,
+      until: opts.until,
     });
     ran++;
     report = out.report;
+    if (!report) {
+      log(`${tag}: stopped after stage ${opts.until} (run ${k.runId}); run again to continue`);
+      outcomes.push(await outcomeOf(k, null, { ...prev, ...reused }));
+      const rest = pending(keyed.slice(i + 1));
+      writeExperimentReport(dir, spec, opts.file, [...outcomes, ...rest]);
+      return {
+        dir,
+        done: outcomes.filter((o) => o.status === "done").length,
+        total: points.length,
+      };
+    }
     const secs = (performance.now() - t0) / 1000;
     const done = outcomes.filter((o) => o.status === "done").length + 1;
     const perPoint = (performance.now() - started) / 1000 / ran;
