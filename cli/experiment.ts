@@ -5,8 +5,7 @@
  * Running it again continues a killed experiment.
  */
 import { parseArgs } from "node:util";
-import { parseExperiment } from "../polyscore/experiment/spec.ts";
-import { expandGrid } from "../polyscore/experiment/spec.ts";
+import { expandGrid, parseExperiment } from "../polyscore/experiment/spec.ts";
 import { runExperiment } from "../polyscore/experiment/runner.ts";
 import { InputError } from "../polyscore/errors.ts";
 import { selectBackend } from "./backends.ts";

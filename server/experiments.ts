@@ -4,7 +4,7 @@
  */
 
 import { join } from "node:path";
-import type { ExperimentReport } from "../polyscore/experiment/summary.ts";
+import type { ExperimentReport } from "../polyscore/experiment/point.ts";
 import { validateSegment } from "../polyscore/runs/files.ts";
 import { HttpError } from "./http.ts";
 import type { ServerState } from "./state.ts";

@@ -5,15 +5,21 @@
  * distinct config. Resumable: a finished point is skipped, a killed one resumes like `--resume`,
  * and the experiment report is rewritten after every point.
  */
-import type { Report } from "../report/report.ts";
-import { parseReport } from "../report/report.ts";
+import { parseReport, type Report } from "../report/report.ts";
 import { RunStore } from "../runs/store.ts";
 import { type RunOptions, runPipeline, type Stage } from "../pipeline/run.ts";
-import { CACHE_GROUPS, cacheKeys, digest, finishedCheckpoints, seedGroup } from "./cache.ts";
-import { canonical } from "./cache.ts";
+import {
+  CACHE_GROUPS,
+  cacheKeys,
+  canonical,
+  digest,
+  finishedCheckpoints,
+  seedGroup,
+} from "./cache.ts";
 import { ConfigError } from "../pipeline/config.ts";
 import { expandGrid, type ExperimentSpec, type GridPoint } from "./spec.ts";
-import { type PointOutcome, writeExperimentReport } from "./summary.ts";
+import type { PointOutcome } from "./point.ts";
+import { writeExperimentReport } from "./summary.ts";
 import { join, resolve } from "node:path";
 
 /** Options of {@link runExperiment}. */
@@ -162,13 +168,25 @@ export async function runExperiment(
       }`,
     );
     const t0 = performance.now();
-    const out = await runPipeline(null, {
-      runsRoot: opts.runsRoot,
-      resume: k.runId,
-      quiet: opts.quiet,
-      selectBackend: opts.selectBackend,
-      until: opts.until,
-    });
+    let out: Awaited<ReturnType<typeof runPipeline>>;
+    try {
+      out = await runPipeline(null, {
+        runsRoot: opts.runsRoot,
+        resume: k.runId,
+        quiet: opts.quiet,
+        selectBackend: opts.selectBackend,
+        until: opts.until,
+      });
+    } catch (e) {
+      // The finished points stay in the report; the message says which point failed and how to
+      // continue (the same command resumes it, or train --resume with a repair --set).
+      writeExperimentReport(dir, spec, opts.file, [...outcomes, ...pending(keyed.slice(i))]);
+      if (e instanceof Error) {
+        e.message =
+          `${tag}: run ${k.runId} failed: ${e.message}; run the experiment again to resume it`;
+      }
+      throw e;
+    }
     ran++;
     report = out.report;
     if (!report) {

@@ -3,7 +3,7 @@
  * to each point's run page. Kept simple: the report is shown as written.
  */
 
-import type { ExperimentReport } from "../../polyscore/experiment/summary.ts";
+import type { ExperimentReport } from "../../polyscore/experiment/point.ts";
 import { define } from "../../server/define.ts";
 import { experimentView } from "../../server/experiments.ts";
 
