@@ -82,7 +82,9 @@ export function experimentPlots(points: ExperimentPoint[]): Record<string, Uint8
       return [m.coherence_by_given[k], c?.[0] ?? NaN, c?.[1] ?? NaN];
     }),
   }));
-  out["coherence.png"] = plotPanels(coherence);
+  // Every figure colours a method as the coherence figure does.
+  const colorOrder = [...new Set(coherence.flatMap((p) => p.series.map((s) => s.label)))];
+  out["coherence.png"] = plotPanels(coherence, { colorOrder });
   const paired: Panel[] = groups.map((g) => ({
     title: g.title,
     xLabel: "GIVEN MODALITIES",
@@ -92,7 +94,7 @@ export function experimentPlots(points: ExperimentPoint[]): Record<string, Uint8
       return d ? [d.diff, d.lo, d.hi] : null;
     }),
   })).filter((p) => p.series.length > 0);
-  if (paired.length) out["paired.png"] = plotPanels(paired);
+  if (paired.length) out["paired.png"] = plotPanels(paired, { colorOrder });
   const fd: Panel[] = groups.map((g) => {
     const series = methodSeries(g.points, (m) => {
       if (m.fd_by_modality.every((v) => v === null)) return null;
@@ -114,7 +116,7 @@ export function experimentPlots(points: ExperimentPoint[]): Record<string, Uint8
       series,
     };
   }).filter((p) => p.series.length > 0);
-  if (fd.length) out["frechet.png"] = plotPanels(fd);
+  if (fd.length) out["frechet.png"] = plotPanels(fd, { colorOrder });
   // One line per (M, latent), or per point where the sweeps differ (another network or seed).
   const rank: Series[] = [], bound: Series[] = [];
   for (const g of groups) {

@@ -93,8 +93,8 @@ export function niceTicks(lo: number, hi: number): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((s) => s >= raw)!;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
-    out.push(Number(v.toPrecision(12)));
+  for (let i = Math.ceil(lo / step); i * step <= hi + step * 1e-9; i++) {
+    out.push(i === 0 ? 0 : Number((i * step).toPrecision(12))); // an exact 0, never -3e-17
   }
   return out;
 }
@@ -171,12 +171,18 @@ function drawPanel(cv: Canvas, ox: number, p: Panel, colorOf: (label: string) =>
 
 /**
  * Draws `panels` side by side (wrapping after `perRow`) with one legend of every series label, and
- * returns the PNG bytes. A label keeps its colour across panels (first appearance order).
+ * returns the PNG bytes. A label keeps its colour across panels: its index in `colorOrder` (so
+ * several figures can colour a method alike), else its first appearance after those.
  */
-export function plotPanels(panels: readonly Panel[], perRow = 2): Uint8Array {
+export function plotPanels(
+  panels: readonly Panel[],
+  opts: { perRow?: number; colorOrder?: readonly string[] } = {},
+): Uint8Array {
   if (panels.length === 0) throw new RangeError("Cannot plot: no panels were given");
+  const perRow = opts.perRow ?? 2;
   const labels = [...new Set(panels.flatMap((p) => p.series.map((s) => s.label)))];
-  const colorOf = (l: string) => [...PALETTE[labels.indexOf(l) % PALETTE.length]];
+  const order = [...new Set([...(opts.colorOrder ?? []), ...labels])];
+  const colorOf = (l: string) => [...PALETTE[order.indexOf(l) % PALETTE.length]];
   const cols = Math.min(perRow, panels.length), rows = Math.ceil(panels.length / cols);
   const width = cols * PANEL_W;
   const shown = labels.map((l) => l.slice(0, 56));

@@ -6,6 +6,8 @@ Deno.test("niceTicks: round steps covering the range", () => {
   assert.deepEqual(niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(niceTicks(0.13, 0.52), [0.2, 0.3, 0.4, 0.5]); // step 0.1: the first round step ≥ 0.39 / 5
   assert.deepEqual(niceTicks(3, 3), [3]);
+  // Accumulating 0.1 from −0.4 lands on −2.8e−17, not 0: the tick must be an exact 0.
+  assert.deepEqual(niceTicks(-0.41, 0.02), [-0.4, -0.3, -0.2, -0.1, 0]);
 });
 
 Deno.test("plotPanels draws each series in its colour, the same label alike in every panel", () => {
@@ -51,4 +53,19 @@ Deno.test("plotPanels draws each series in its colour, the same label alike in e
   assert.deepEqual(count(PALETTE[0], 0, 360, 260, 520), 0);
   assert.deepEqual(count(PALETTE[1], 0, 360, 260, 520) > 10, true);
   assert.throws(() => plotPanels([]), /no panels/);
+  // colorOrder gives "b" the first colour even where it is the only series.
+  const only = decodePng(
+    plotPanels([{ title: "T", xLabel: "X", yLabel: "Y", series: [series("b", [0.1, 0.2])] }], {
+      colorOrder: ["b", "a"],
+    }),
+  );
+  let first = 0;
+  for (let i = 0; i < only.width * only.height; i++) {
+    const j = i * 3;
+    if (
+      only.data[j] === PALETTE[0][0] && only.data[j + 1] === PALETTE[0][1] &&
+      only.data[j + 2] === PALETTE[0][2]
+    ) first++;
+  }
+  assert.ok(first > 50, `"b" drawn in the first colour: ${first} pixels`);
 });
