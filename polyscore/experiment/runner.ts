@@ -7,7 +7,7 @@
  */
 import { parseReport, type Report } from "../report/report.ts";
 import { RunStore } from "../runs/store.ts";
-import { type RunOptions, runPipeline, type Stage } from "../pipeline/run.ts";
+import { type RunOptions, runPipeline } from "../pipeline/run.ts";
 import {
   CACHE_GROUPS,
   cacheKeys,
@@ -31,15 +31,13 @@ export interface ExperimentOptions {
   file: string;
   quiet?: boolean;
   selectBackend: RunOptions["selectBackend"];
-  /** Stop after this many points have run in this call (tests use it to simulate a kill). */
-  maxPoints?: number;
-  /**
-   * Stop the first point this call runs after this stage and return, leaving its run as a kill
-   * at that stage boundary leaves it (tests use it to check that the point resumes).
-   */
-  until?: Stage;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
+}
+
+/** "45 s" or "12 min". */
+function duration(seconds: number): string {
+  return seconds < 120 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(0)} min`;
 }
 
 /** The run id of a grid point. */
@@ -145,11 +143,6 @@ export async function runExperiment(
       outcomes.push(await outcomeOf(k, report, readReused(opts.runsRoot, k.runId)));
       continue;
     }
-    if (opts.maxPoints !== undefined && ran >= opts.maxPoints) {
-      store?.close();
-      outcomes.push(await outcomeOf(k, null, {}));
-      continue;
-    }
     const fresh = store === null;
     store ??= RunStore.create(opts.runsRoot, {
       id: k.runId,
@@ -157,6 +150,14 @@ export async function runExperiment(
       preset: k.point.config.preset,
       backend: k.point.config.backend,
     });
+    // Take the trainer lock before touching the run: a point another process is training is
+    // refused here (RunBusyError), before any checkpoint of it is replaced.
+    try {
+      store.lockTrainer();
+    } catch (e) {
+      store.close();
+      throw e;
+    }
     const reused = seedFromEarlier(opts, store, k.keys, keyed.slice(0, i));
     const prev = readReused(opts.runsRoot, k.runId, store);
     store.setMeta("experiment_reused", JSON.stringify({ ...prev, ...reused }));
@@ -175,7 +176,6 @@ export async function runExperiment(
         resume: k.runId,
         quiet: opts.quiet,
         selectBackend: opts.selectBackend,
-        until: opts.until,
       });
     } catch (e) {
       // The finished points stay in the report; the message says which point failed and how to
@@ -188,25 +188,14 @@ export async function runExperiment(
       throw e;
     }
     ran++;
-    report = out.report;
-    if (!report) {
-      log(`${tag}: stopped after stage ${opts.until} (run ${k.runId}); run again to continue`);
-      outcomes.push(await outcomeOf(k, null, { ...prev, ...reused }));
-      const rest = pending(keyed.slice(i + 1));
-      writeExperimentReport(dir, spec, opts.file, [...outcomes, ...rest]);
-      return {
-        dir,
-        done: outcomes.filter((o) => o.status === "done").length,
-        total: points.length,
-      };
-    }
+    report = out.report!;
     const secs = (performance.now() - t0) / 1000;
     const done = outcomes.filter((o) => o.status === "done").length + 1;
     const perPoint = (performance.now() - started) / 1000 / ran;
     log(
       `${tag}: done in ${secs.toFixed(0)} s; ${done} of ${points.length} points finished${
         done < points.length
-          ? `, about ${((perPoint * (points.length - done)) / 60).toFixed(0)} min left at this pace`
+          ? `, about ${duration(perPoint * (points.length - done))} left at this pace`
           : ""
       }`,
     );
