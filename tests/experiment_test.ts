@@ -153,3 +153,55 @@ Deno.test("experiment: the second grid point reuses the first's autoencoders; a 
   }
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("experiment CLI: --dry-run lists the points; a missing file, bad JSON or a bad key end in one line", async () => {
+  const root = await Deno.makeTempDir();
+  const run = async (...args: string[]) => {
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "experiment", ...args, "--runs", `${root}/r`, "--out", `${root}/e`],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: o.code, out: text(o.stdout), err: text(o.stderr) };
+  };
+  const dry = await run(FILE, "--dry-run");
+  if (
+    dry.code !== 0 ||
+    !/tiny-p00 +reduction\.epsilonFraction=0\.05\ntiny-p01 +reduction\.epsilonFraction=0\.2\n/.test(
+      dry.out,
+    )
+  ) {
+    throw new Error(`--dry-run: ${dry.code} ${dry.out} ${dry.err}`);
+  }
+  const cases: [string, RegExp][] = [
+    [`${root}/none.json`, /^polyscore experiment: Cannot read experiment file .*none\.json/],
+    [
+      `${root}/bad.json`,
+      /^polyscore experiment: Cannot read experiment file .*bad\.json: not JSON/,
+    ],
+    [
+      `${root}/key.json`,
+      /^polyscore experiment: Cannot expand experiment key: grid point 1 \(ae\.latent=0\)/,
+    ],
+  ];
+  Deno.writeTextFileSync(`${root}/bad.json`, "{ grid");
+  Deno.writeTextFileSync(
+    `${root}/key.json`,
+    JSON.stringify({ preset: "tiny", grid: { "ae.latent": [8, 0] } }),
+  );
+  for (const [file, re] of cases) {
+    const r = await run(file);
+    if (r.code !== 1 || !re.test(r.err) || r.err.trim().split("\n").length !== 1) {
+      throw new Error(`${file}: exit ${r.code}, stderr ${r.err}`);
+    }
+  }
+  // Nothing was created for the refused files.
+  try {
+    Deno.statSync(`${root}/r`);
+    throw new Error("a refused experiment created its runs folder");
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.remove(root, { recursive: true });
+});
