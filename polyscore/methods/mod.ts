@@ -4,6 +4,7 @@
  */
 import { independent } from "./independent.ts";
 import type { Method } from "./method.ts";
+import { mmvaePlus } from "./mmvaeplus.ts";
 import { sbmAe } from "./sbm_ae.ts";
 import { sbmSrr } from "./sbm_srr.ts";
 import { whitened } from "./whitened.ts";
@@ -18,7 +19,7 @@ export type {
 } from "./method.ts";
 
 /** Every registered method. */
-export const METHODS: readonly Method[] = [sbmAe, sbmSrr, whitened, independent];
+export const METHODS: readonly Method[] = [sbmAe, sbmSrr, whitened, mmvaePlus, independent];
 
 /** The registered method names, in order. */
 export const METHOD_NAMES: readonly string[] = METHODS.map((m) => m.name);

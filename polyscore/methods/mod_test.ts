@@ -3,7 +3,7 @@ import { resolveConfig } from "../pipeline/config.ts";
 import { METHOD_NAMES, methodsNamed } from "./mod.ts";
 
 Deno.test("methodsNamed() keeps registry order, rejects unknown names, and defaults to all", () => {
-  assert.deepEqual(METHOD_NAMES, ["sbm-ae", "sbm-srr", "whitened", "independent"]);
+  assert.deepEqual(METHOD_NAMES, ["sbm-ae", "sbm-srr", "whitened", "mmvaeplus", "independent"]);
   assert.deepEqual(methodsNamed(["independent", "sbm-ae"]).map((m) => m.name), [
     "sbm-ae",
     "independent",

@@ -20,6 +20,9 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "prior.maxGradNorm",
   "reduction.lr",
   "reduction.maxGradNorm",
+  "mmvaeplus.lr",
+  "mmvaeplus.lrFinal",
+  "mmvaeplus.maxGradNorm",
   "prior.sampleSteps",
   "prior.snr",
   "prior.observedNoise",
@@ -36,6 +39,7 @@ const STEP_KEYS: Readonly<Record<string, string>> = {
   "classifier.steps": "classifier_",
   "prior.steps": "prior_",
   "reduction.steps": "score_ratio",
+  "mmvaeplus.steps": "mmvaeplus",
 };
 
 /** One accepted change, for the run's history. */
