@@ -35,6 +35,7 @@ async function trainModel(ctx: PipelineContext, seed: number): Promise<MmvaePlus
     w: c.latentPrivate,
     z: c.latentShared,
     hidden: c.hidden,
+    likelihood: c.likelihood,
     likelihoodScale: c.likelihoodScale,
   });
   const opt = new Adam(model.parameters(), { lr: c.lr, maxGradNorm: c.maxGradNorm });

@@ -11,6 +11,11 @@ Deno.test("mmvaeplus is selectable by name and its config section is validated, 
     [paper.latentShared, paper.latentPrivate, paper.batch, paper.lr, paper.likelihoodScale],
     [32, 32, 128, 1e-3, 0.75],
   );
+  assert.equal(paper.likelihood, "laplace");
+  assert.throws(
+    () => resolveConfig("tiny", { "mmvaeplus.likelihood": "l1" }),
+    /mmvaeplus\.likelihood must be one of laplace, gaussian: current value is "l1"/,
+  );
   const bad: [Record<string, string>, RegExp][] = [
     [{ "mmvaeplus.k": "0" }, /mmvaeplus\.k must be an integer >= 1: current value is 0/],
     [{ "mmvaeplus.k": "1000" }, /mmvaeplus\.k must be <= 256/],

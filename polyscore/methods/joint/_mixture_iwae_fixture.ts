@@ -20,6 +20,7 @@ export interface TinyProblem {
   /** Elements per modality. */
   p: number;
   beta: number;
+  likelihood: "laplace" | "gaussian";
   likelihoodScale: number;
   /** x per modality, (B, P) in [0, 1]. */
   x: Float64Array[];
@@ -66,7 +67,21 @@ export function tinyProblem(seed = 1): TinyProblem {
     }
   }
   const x = Array.from({ length: m }, () => arr(b * p, 0, 1));
-  return { m, b, k, w, z, p, beta: 1.7, likelihoodScale: 0.75, x, params, shapes, noise };
+  return {
+    m,
+    b,
+    k,
+    w,
+    z,
+    p,
+    beta: 1.7,
+    likelihood: "laplace",
+    likelihoodScale: 0.75,
+    x,
+    params,
+    shapes,
+    noise,
+  };
 }
 
 /** The bound through mixtureIwae on `be`; the parameter tensors (in name order) require grads. */
@@ -91,7 +106,7 @@ export function objectiveOn(
     priorWScale: xs.map((_, i) => softmaxScale(t[`rho${i}`], 0)),
     logLikelihood: (i, u) =>
       likelihoodRows(
-        "gaussian",
+        prob.likelihood,
         ops.linear(u, t[`E${i}`], t[`e${i}`]),
         xs[i],
         prob.likelihoodScale,
@@ -169,7 +184,13 @@ export function objectiveF64(prob: TinyProblem, params = prob.params): number {
       1 / (1 + Math.exp(-v))
     );
     const x = row(t, r);
-    return mean.reduce((s, mu, j) => s + lapLog(x[j], mu, prob.likelihoodScale), 0);
+    const sd = prob.likelihoodScale;
+    const gaussLog = (v: number, mu: number) =>
+      -((v - mu) ** 2) / (2 * sd * sd) - 0.5 * Math.log(2 * Math.PI * sd * sd);
+    return mean.reduce(
+      (s, mu, j) => s + (prob.likelihood === "laplace" ? lapLog(x[j], mu, sd) : gaussLog(x[j], mu)),
+      0,
+    );
   };
   // logLik[c][s][r] over targets t.
   const logLik = Array.from(

@@ -26,6 +26,14 @@ Deno.test("mixtureIwae() equals the f64 loop implementation of the MMVAE+ bound 
   assertAllClose([got], [want], { atol: 1e-10, rtol: 1e-12, label: "−bound" });
 });
 
+Deno.test("mixtureIwae() with the Gaussian image likelihood equals the f64 implementation", () => {
+  const prob = tinyProblem(4);
+  prob.likelihood = "gaussian";
+  prob.likelihoodScale = 0.3;
+  const got = tidy(() => refData(objectiveOn(be, prob).loss)[0]);
+  assertAllClose([got], [objectiveF64(prob)], { atol: 1e-10, rtol: 1e-12, label: "−bound" });
+});
+
 Deno.test("mixtureIwae() with K = 1 and β = 1 is the mixture ELBO (same f64 implementation)", () => {
   const prob = tinyProblem(2);
   prob.k = 1;

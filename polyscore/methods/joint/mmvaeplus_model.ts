@@ -4,8 +4,9 @@
  * Each modality's pair is the unimodal autoencoder of its kind (polyscore/modality.ts, the same
  * architecture as SBM-AE's autoencoders) with latent W + Z; its log-variance head gives the
  * posterior scale logits. Unlike the official code (two ResNet trunks, for w and z), one trunk
- * feeds both. The likelihood: Laplace with a fixed scale (official: 0.75) around sigmoid(logits) for
- * "gaussian" kinds (images), Bernoulli for "bernoulli" kinds (masks, attributes).
+ * feeds both. The likelihood of "gaussian" kinds (images): Laplace with a fixed scale (official:
+ * 0.75) around sigmoid(logits), or, as an option, a Gaussian with a fixed standard deviation;
+ * Bernoulli for "bernoulli" kinds (masks, attributes).
  */
 import type { ModalitySpec } from "../../data/dataset.ts";
 import { buildAutoencoder, modalityOf } from "../../modality.ts";
@@ -16,7 +17,10 @@ import * as ops from "../../../engine/ops/mod.ts";
 import type { Tensor } from "../../../engine/tensor.ts";
 import { type Posterior, softmaxScale } from "./mixture_iwae.ts";
 
-/** Sizes and the likelihood scale of an MMVAE+ model. */
+/** The likelihood of image modalities: Laplace (the paper) or Gaussian, each with a fixed scale. */
+export type ImageLikelihood = "laplace" | "gaussian";
+
+/** Sizes and the likelihood of an MMVAE+ model. */
 export interface MmvaePlusShape {
   /** Private latent size per modality. */
   w: number;
@@ -24,7 +28,8 @@ export interface MmvaePlusShape {
   z: number;
   /** Conv channels (image, mask) or MLP widths (attributes, ×4) per modality. */
   hidden: number[];
-  /** Laplace likelihood scale of "gaussian" kinds. */
+  /** Likelihood of image ("gaussian" kind) modalities, and its fixed scale (Laplace b or σ). */
+  likelihood: ImageLikelihood;
   likelihoodScale: number;
 }
 
@@ -74,8 +79,9 @@ export class MmvaePlusModel extends Module {
 
   /** Σ over elements of log p(x | u) for N = R·B decoded rows against x (B, …) → (N). */
   logLikelihood(m: number, u: Tensor, x: Tensor): Tensor {
+    const kind = modalityOf(this.specs[m]).likelihood;
     return likelihoodRows(
-      modalityOf(this.specs[m]).likelihood,
+      kind === "bernoulli" ? "bernoulli" : this.shape.likelihood,
       this.decode(m, u),
       x,
       this.shape.likelihoodScale,
@@ -85,10 +91,11 @@ export class MmvaePlusModel extends Module {
 
 /**
  * Σ over elements of log p(x | logits) per row: logits (R·B, …) against x (B, …), each x row
- * reused for all R blocks. "gaussian" kinds: Laplace(x; sigmoid(logits), scale); "bernoulli": −BCE.
+ * reused for all R blocks. "laplace": Laplace(x; sigmoid(logits), scale); "gaussian":
+ * N(x; sigmoid(logits), scale²); "bernoulli": −BCE(logits, x).
  */
 export function likelihoodRows(
-  kind: "gaussian" | "bernoulli",
+  kind: ImageLikelihood | "bernoulli",
   logits: Tensor,
   x: Tensor,
   scale: number,
@@ -98,9 +105,16 @@ export function likelihoodRows(
   const n = logits.shape[0];
   const l3 = ops.reshape(logits, [n / b, b, p]);
   const x2 = ops.reshape(x, [b, p]);
-  // Laplace: −|x − σ(l)|/b − log(2b); x broadcasts over the R blocks.
-  const ll = kind === "bernoulli"
-    ? ops.neg(ops.bceWithLogitsElementwise(l3, x2))
-    : ops.affine(ops.unary("abs", ops.sub(x2, ops.sigmoid(l3))), -1 / scale, -Math.log(2 * scale));
+  // x broadcasts over the R blocks. Laplace: −|x − σ(l)|/b − log(2b); Gaussian:
+  // −(x − σ(l))²/(2s²) − ½ log(2πs²).
+  let ll: Tensor;
+  if (kind === "bernoulli") ll = ops.neg(ops.bceWithLogitsElementwise(l3, x2));
+  else if (kind === "laplace") {
+    const dev = ops.unary("abs", ops.sub(x2, ops.sigmoid(l3)));
+    ll = ops.affine(dev, -1 / scale, -Math.log(2 * scale));
+  } else {
+    const sq = ops.square(ops.sub(x2, ops.sigmoid(l3)));
+    ll = ops.affine(sq, -0.5 / (scale * scale), -0.5 * Math.log(2 * Math.PI * scale * scale));
+  }
   return ops.reshape(ops.sum(ll, 2), [n]);
 }
