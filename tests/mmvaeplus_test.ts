@@ -1,6 +1,7 @@
 /**
  * MMVAE+ end to end through the real CLI on the tiny preset: `kill -9` while it trains, then
- * `--resume` finishes the run with every metric step once; the report carries its coherence; and
+ * `--resume` finishes the run with every metric step once; its given-1 coherence beats the
+ * independent floor (paired 95% CI above 0); and
  * `polyscore eval` restores it from its checkpoint and reproduces that coherence bit for bit.
  * Also: the bound and its gradients on the Wasm (and, where an adapter exists, WebGPU) backend
  * against the f64 reference.
@@ -67,7 +68,6 @@ Deno.test("mmvaeplus on the tiny preset: kill -9 mid-training, --resume, coheren
       "methods=mmvaeplus,independent",
       "reduction.enabled=false",
       "ae.steps=40",
-      "mmvaeplus.steps=200",
     ].flatMap((s) => ["--set", s]);
     const first = cli([
       "train",
@@ -92,9 +92,9 @@ Deno.test("mmvaeplus on the tiny preset: kill -9 mid-training, --resume, coheren
     first.kill("SIGKILL");
     await first.output();
     await finish(cli(["train", "--resume", "mmv", "--runs", root, "--quiet"]), "resume");
-    // metricsEvery = min(50, 200/20) = 10: every step once across both processes.
+    // metricsEvery = min(50, 600/20) = 30: every step once across both processes.
     const steps = lossSteps(dir, "mmvaeplus");
-    const want = Array.from({ length: 20 }, (_, i) => (i + 1) * 10);
+    const want = Array.from({ length: 20 }, (_, i) => (i + 1) * 30);
     if (
       JSON.stringify(steps.map((r) => r.step)) !== JSON.stringify(want) ||
       steps.some((r) => r.c !== 1)
@@ -106,6 +106,12 @@ Deno.test("mmvaeplus on the tiny preset: kill -9 mid-training, --resume, coheren
     if (typeof coh !== "number" || !(coh >= 0 && coh <= 1)) {
       throw new Error(`mmvaeplus coherence: ${JSON.stringify(report.methods.mmvaeplus)}`);
     }
+    // Conditioning works: given-1 coherence above the independent floor, the paired 95% CI
+    // excluding 0 (measured: +0.274 [+0.235, +0.313] uninterrupted).
+    const pair = report.paired.find((p: { a: string; b: string }) =>
+      p.a === "mmvaeplus" && p.b === "independent"
+    );
+    if (!(pair?.lo > 0)) throw new Error(`mmvaeplus − independent: ${JSON.stringify(pair)}`);
     const uncond = report.methods.mmvaeplus.unconditional_coherence;
     if (typeof uncond !== "number") throw new Error(`unconditional: ${uncond}`);
     // Restored from its checkpoint with the same tuples and seeds: the same coherence, bit for bit.
