@@ -23,6 +23,11 @@ Options:
   --against ID        also evaluate these methods of run ID (same autoencoders: bitwise the same
                       latents; same seeds), reported as "<method>@ID" on the same tuples and call
                       seeds, so the report's paired table gives each difference against run ID
+  --variant LABEL:KEY=VALUE[;KEY=VALUE]
+                      also evaluate the same priors with these overrides (on top of --set;
+                      repeatable), reported as "<method>@LABEL" on the same tuples and call seeds,
+                      so the paired table compares e.g. samplers within one eval; e.g.
+                      --variant ode25:prior.sampler=ode;prior.sampleSteps=25
   --quiet             no progress lines`;
 
 /** Runs the eval command; returns the exit code. */
@@ -35,6 +40,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       set: { type: "string", multiple: true, default: [] },
       methods: { type: "string" },
       against: { type: "string" },
+      variant: { type: "string", multiple: true, default: [] },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -57,6 +63,20 @@ export async function evalCommand(args: string[]): Promise<number> {
     }
     overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  const variants: Record<string, Record<string, string>> = {};
+  for (const spec of values.variant ?? []) {
+    const colon = spec.indexOf(":");
+    const pairs = spec.slice(colon + 1).split(";").filter((s) => s.trim() !== "");
+    if (colon < 1 || !pairs.length || pairs.some((kv) => kv.indexOf("=") < 1)) {
+      console.error(
+        `polyscore eval: --variant expects LABEL:KEY=VALUE[;KEY=VALUE]: current value is "${spec}"`,
+      );
+      return 2;
+    }
+    variants[spec.slice(0, colon)] = Object.fromEntries(
+      pairs.map((kv) => [kv.slice(0, kv.indexOf("=")).trim(), kv.slice(kv.indexOf("=") + 1)]),
+    );
+  }
   const runsRoot = values.runs ?? Deno.env.get("POLYSCORE_RUNS") ?? "runs";
   const { report, json, markdown } = await reevaluateRun(runsRoot, values.run, {
     overrides,
@@ -64,6 +84,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     selectBackend,
     quiet: values.quiet,
     against: values.against,
+    variants,
   });
   printSummary(report);
   console.log(

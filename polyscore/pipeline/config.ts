@@ -50,7 +50,14 @@ export interface PriorConfig {
   maxGradNorm: number;
   beta0: number;
   beta1: number;
-  /** PC sampler steps N, corrector target SNR, how observed latents are re-imposed. */
+  /**
+   * The sampler: "pc" (official: reverse-SDE predictor + 1 Langevin corrector per step, 2 network
+   * calls a step), "predictor" (the reverse-SDE predictor alone, 1 call a step) or "ode" (the
+   * probability-flow ODE with Heun's method, 2 calls a step); each followed by
+   * `finalCorrectorSteps` Langevin steps. Cost against coherence: README's measured section.
+   */
+  sampler: "pc" | "predictor" | "ode";
+  /** Sampler steps N, corrector target SNR, how observed latents are re-imposed. */
   sampleSteps: number;
   snr: number;
   /**
@@ -260,6 +267,7 @@ const BASE: PipelineConfig = {
     maxGradNorm: 1,
     beta0: 1,
     beta1: 5,
+    sampler: "pc",
     sampleSteps: 100,
     snr: 0.16,
     observedNoise: "code_quirk",
@@ -416,6 +424,7 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
 const CHOICES: Record<string, readonly string[]> = {
   backend: ["auto", "webgpu", "wasm", "reference"],
   "ae.variant": ["vae", "ae"],
+  "prior.sampler": ["pc", "predictor", "ode"],
   "prior.observedNoise": ["fresh", "code_quirk", "clean"],
   "prior.correctorNorm": ["batch", "row"],
   "prior.output": ["score", "noise"],

@@ -23,6 +23,7 @@ import { encodeLatents } from "./stage_latents.ts";
 import { trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
+import { priorNfe } from "./stage_prior.ts";
 import { evaluationReport, priorReport } from "./stage_report.ts";
 import type { MethodResult } from "./stage_eval.ts";
 
@@ -32,6 +33,7 @@ import type { MethodResult } from "./stage_eval.ts";
  * autoencoders). Everything else changes what was trained.
  */
 export const EVAL_ONLY_KEYS: readonly string[] = [
+  "prior.sampler",
   "prior.sampleSteps",
   "prior.snr",
   "prior.observedNoise",
@@ -61,6 +63,13 @@ export interface ReevaluateOptions {
    * reported as "<method>@<id>", so `paired` holds each option's paired difference against it.
    */
   against?: string;
+  /**
+   * Label → more overrides (on top of `overrides`, eval-only keys too): the same restored priors
+   * are evaluated again under each, on the same tuples with the same call seeds, and reported as
+   * "<method>@<label>" (so `paired` holds each variant's paired difference, e.g. sampler settings
+   * against the default), with the time split's "eval/<method>@<label>" its wall time.
+   */
+  variants?: Record<string, Record<string, string>>;
 }
 
 /** The run's config with the overrides applied, or a ConfigError naming a refused key. */
@@ -191,6 +200,27 @@ export async function reevaluateRun(
       { methods, ref: { plan, scorers, recon }, lap, trainOnly: false },
     );
     for (const t of firstSeed) t.dispose();
+    const variants: Record<string, { overrides: Record<string, string>; nfe: number }> = {};
+    for (const [label, more] of Object.entries(opts.variants ?? {})) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(label) || label === opts.against) {
+        throw new RangeError(
+          `Cannot evaluate variant "${label}": a label must be letters, digits, "_", "-" or "." and differ from --against`,
+        );
+      }
+      const vcfg = reevaluationConfig(store.config<PipelineConfig>(), { ...overrides, ...more });
+      const v = await trainAndEvaluate(
+        { ctx: { ...ctx, cfg: vcfg }, aes, lat, reduction },
+        {
+          methods,
+          ref: { plan, scorers, recon },
+          lap: (stage) => lap(`${stage}@${label}`),
+          trainOnly: false,
+        },
+      );
+      for (const t of v.firstSeed) t.dispose();
+      for (const [name, runs] of Object.entries(v.results)) results[`${name}@${label}`] = runs;
+      variants[label] = { overrides: more, nfe: priorNfe(vcfg.prior) };
+    }
     if (opts.against) {
       const other = await evaluateAgainst(runsRoot, opts.against, overrides, store, {
         ctx,
@@ -236,6 +266,7 @@ export async function reevaluateRun(
         methods: methods.map((m) => m.name),
         file: json,
         ...(opts.against ? { against: opts.against } : {}),
+        ...(Object.keys(variants).length ? { variants } : {}),
       },
       prior: priorReport(cfg.prior),
     };

@@ -23,6 +23,7 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "mmvaeplus.lr",
   "mmvaeplus.lrFinal",
   "mmvaeplus.maxGradNorm",
+  "prior.sampler",
   "prior.sampleSteps",
   "prior.snr",
   "prior.observedNoise",

@@ -17,9 +17,10 @@ import { Adam, cosineLr } from "../../engine/optim.ts";
 import { Ema } from "../../engine/ema.ts";
 import { dsmLoss } from "../sde/dsm.ts";
 import { drawKeptBlocks, maskedDsmLoss } from "../sde/masked.ts";
-import { pcSample } from "../sde/pc_sampler.ts";
+import { pcSample, samplerNfe } from "../sde/pc_sampler.ts";
 import { VpSde } from "../sde/vpsde.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
+import type { PriorConfig } from "./config.ts";
 import { BatchOrder, type PipelineContext } from "./context.ts";
 import type { LatentGenerator } from "../methods/latent.ts";
 import { trainStage } from "./train_stage.ts";
@@ -141,6 +142,22 @@ export async function trainPrior(
   return { space, model, sde };
 }
 
+/** The `pcSample` options of a `prior.sampler`. */
+export function samplerOptions(sampler: PriorConfig["sampler"]) {
+  return sampler === "ode"
+    ? { predictor: "ode_heun" as const, correctorSteps: 0 }
+    : { predictor: "reverse_sde" as const, correctorSteps: sampler === "pc" ? 1 : 0 };
+}
+
+/** Network evaluations per generated row under `prior` (sampler, steps, final corrector steps). */
+export function priorNfe(p: PriorConfig, steps = p.sampleSteps): number {
+  return samplerNfe({
+    steps,
+    finalCorrectorSteps: p.finalCorrectorSteps,
+    ...samplerOptions(p.sampler),
+  });
+}
+
 /** Fills in unobserved latents with a trained prior: PC sampling in model space, then lifting. */
 export function priorGenerator(
   ctx: PipelineContext,
@@ -180,6 +197,7 @@ export function priorGenerator(
             const y = pcSample(model, sde, {
               batch: r,
               steps,
+              ...samplerOptions(p.sampler),
               snr: p.snr,
               correctorNorm: p.correctorNorm,
               finalCorrectorSteps: p.finalCorrectorSteps,

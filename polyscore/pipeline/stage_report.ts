@@ -20,6 +20,7 @@ import { fractionOfChosen } from "./stage_lift.ts";
 import type { ReductionResult } from "./stage_reduction.ts";
 import type { EvalConfig, PriorConfig } from "./config.ts";
 import type { MethodResult } from "./stage_eval.ts";
+import { priorNfe } from "./stage_prior.ts";
 
 /** The report fields the evaluation fills. */
 export type EvaluationReport = Pick<
@@ -112,5 +113,9 @@ export function priorReport(p: PriorConfig): PriorReport {
     mask_prob: p.conditioning === "masked" ? p.maskProb : null,
     ema: p.ema,
     standardize: p.standardize,
+    sampler: p.sampler,
+    sample_steps: p.sampleSteps,
+    final_corrector_steps: p.finalCorrectorSteps,
+    nfe: priorNfe(p),
   };
 }

@@ -101,7 +101,11 @@ export function reportMarkdown(r: Report): string {
           : `observed latents re-imposed "${pr.observed_noise}"`
       }), EMA ${pr.ema > 0 ? pr.ema : "off"}, SBM-AE latents ${
         pr.standardize ? "standardised per dimension" : "raw"
-      }.`,
+      }.${
+        pr.sampler
+          ? ` Sampler **${pr.sampler}**, ${pr.sample_steps} steps + ${pr.final_corrector_steps} final corrector steps: **${pr.nfe} network evaluations per sample**.`
+          : ""
+      }`,
       "",
     );
   }
@@ -116,6 +120,14 @@ export function reportMarkdown(r: Report): string {
         }. Wall time and time split are the re-evaluation's.`,
       "",
     );
+    for (const [label, v] of Object.entries(re.variants ?? {})) {
+      lines.push(
+        `- variant **${label}** ("<method>@${label}"): ${
+          Object.entries(v.overrides).map(([k, x]) => `\`${k}=${x}\``).join(", ")
+        }; ${v.nfe} network evaluations per sample.`,
+      );
+    }
+    if (re.variants) lines.push("");
   }
   // One seed has no spread across seeds: print means alone rather than "± 0.000".
   const spread = r.seeds > 1;

@@ -73,6 +73,12 @@ export interface ReevaluationReport {
   file: string;
   /** The run whose methods are reported beside these as "<method>@<id>" (same autoencoders). */
   against?: string;
+  /**
+   * `--variant` evaluations of the same priors with other sampler/evaluation overrides (on top of
+   * `overrides`), reported as "<method>@<label>" on the same tuples and call seeds, with each
+   * variant's network evaluations per generated row.
+   */
+  variants?: Record<string, { overrides: Record<string, string>; nfe: number }>;
 }
 
 /** How the score priors were trained and conditioned (issue 15's options). */
@@ -87,6 +93,12 @@ export interface PriorReport {
   ema: number;
   /** SBM-AE's latents standardised per dimension. */
   standardize: boolean;
+  /** The sampler ("pc", "predictor", "ode"), its steps N and final corrector steps (absent before). */
+  sampler?: string;
+  sample_steps?: number;
+  final_corrector_steps?: number;
+  /** Network evaluations per generated row (the sampler's cost). */
+  nfe?: number;
 }
 
 /** One point of the ε sweep (coherence only when priors were trained at every ε). */

@@ -12,12 +12,35 @@
  * Both updates are the backends' fused kernels `sdeUpdate` and `langevinUpdate`; nothing is read
  * back inside the loop. The result is the noise-free mean z̄ of the last update (or, on request,
  * the last state) with the observed coordinates set to their values.
+ *
+ * `predictor: "ode_heun"` replaces the reverse-SDE step by the probability-flow ODE
+ * dz/dt = −½β(t)(z + s(z, t)) integrated with Heun's second-order method on its own grid
+ * t_k = linspace(1, tEnd, N + 1) (N steps of two network calls; deterministic apart from the
+ * initial draw and "fresh" observations); the final corrector steps and every conditioning mode
+ * apply unchanged. Network calls per row: {@link samplerNfe}.
  */
 import type { Backend } from "../../engine/backend.ts";
-import { add, mul, type RandomStream, sub } from "../../engine/ops/mod.ts";
+import { add, affine, mul, type RandomStream, scale, sub } from "../../engine/ops/mod.ts";
 import { fmtShape, keep, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import type { ScoreFn } from "./score_fn.ts";
 import type { VpSde } from "./vpsde.ts";
+
+/** The predictor step: reverse-SDE Euler–Maruyama, or the probability-flow ODE with Heun. */
+export type Predictor = "reverse_sde" | "ode_heun";
+
+/**
+ * Network evaluations per row of one `pcSample` call: N (1 + correctorSteps) + final steps for the
+ * reverse-SDE predictor, 2N + final steps for "ode_heun".
+ */
+export function samplerNfe(o: {
+  steps: number;
+  correctorSteps: number;
+  finalCorrectorSteps: number;
+  predictor: Predictor;
+}): number {
+  const perStep = o.predictor === "ode_heun" ? 2 + o.correctorSteps : 1 + o.correctorSteps;
+  return o.steps * perStep + o.finalCorrectorSteps;
+}
 
 /** How observed coordinates are re-imposed at time t. */
 export type ObservedNoise = "fresh" | "code_quirk" | "clean";
@@ -57,6 +80,12 @@ export interface PcSampleOptions {
   correctorSteps?: number;
   /** Default "predictor_corrector" (official PolyMNIST evaluation). */
   order?: "predictor_corrector" | "corrector_predictor";
+  /**
+   * "reverse_sde" (default): the reverse-SDE Euler–Maruyama step. "ode_heun": the probability-flow
+   * ODE with Heun's method (2 network calls a step; `correctorSteps` must be 0: the Langevin steps
+   * of an ODE sampler are `finalCorrectorSteps`).
+   */
+  predictor?: Predictor;
   /**
    * Norms in the corrector step size. "batch" (default, as the official code): one step size from
    * the whole batch, ε = 2α snr² Σ‖ξ_r‖² / Σ‖s_r‖² (the official code uses (mean‖ξ_r‖/mean‖s_r‖)²,
@@ -135,6 +164,7 @@ interface Plan {
   correctorSteps: number;
   finalSteps: number;
   order: "predictor_corrector" | "corrector_predictor";
+  ode: boolean;
   rowNorm: boolean;
   noise: ObservedNoise;
   masked: boolean;
@@ -188,6 +218,16 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
   const order = opts.order ?? "predictor_corrector";
   if (order !== "predictor_corrector" && order !== "corrector_predictor") {
     fail('order must be "predictor_corrector" or "corrector_predictor"', order);
+  }
+  const predictor = opts.predictor ?? "reverse_sde";
+  if (predictor !== "reverse_sde" && predictor !== "ode_heun") {
+    fail('predictor must be "reverse_sde" or "ode_heun"', predictor);
+  }
+  if (predictor === "ode_heun" && correctorSteps !== 0) {
+    fail(
+      'correctorSteps must be 0 with predictor "ode_heun" (use finalCorrectorSteps for Langevin steps)',
+      correctorSteps,
+    );
   }
   const norm = opts.correctorNorm ?? "batch";
   if (norm !== "batch" && norm !== "row") fail('correctorNorm must be "batch" or "row"', norm);
@@ -244,6 +284,7 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
     correctorSteps,
     finalSteps,
     order,
+    ode: predictor === "ode_heun",
     rowNorm: norm === "row",
     noise,
     masked: conditioning === "masked",
@@ -391,6 +432,19 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
       return [next, m];
     };
 
+    /**
+     * One Heun step of the probability-flow ODE from t to t + h (h < 0), with drift
+     * f(z, t) = −½β(t)(z + s(z, t)); the observations are re-imposed before both calls.
+     */
+    const heun = (x: Tensor, t: number, h: number): [Tensor, null] => {
+      const drift = (y: Tensor, at: number) =>
+        affine(add(y, scoreAt(y, at)), -0.5 * sde.beta(at), 0);
+      const x0 = impose(x, t);
+      const d1 = drift(x0, t);
+      const d2 = drift(impose(add(x0, scale(d1, h)), t + h), t + h);
+      return [add(x0, scale(add(d1, d2), 0.5 * h)), null];
+    };
+
     const advance = (update: () => [Tensor, Tensor | null]) => {
       const [next, m] = tidy(update);
       z.dispose();
@@ -404,7 +458,14 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
     // The mean is formed only for the last update, and only when it is the output.
     const totalUpdates = p.mean ? p.n * (1 + p.correctorSteps) + p.finalSteps : -1;
     let u = 0;
-    for (let k = 0; k < p.n; k++) {
+    for (let k = 0; k < p.n && p.ode; k++) {
+      // Its own grid: N intervals ending at tEnd, so the second call never sees t < tEnd.
+      const t = 1 + (p.tEnd - 1) * k / p.n;
+      advance(() => heun(z, t, (p.tEnd - 1) / p.n));
+      u++;
+      if (opts.onStep) tidy(() => opts.onStep!(k, z));
+    }
+    for (let k = 0; k < p.n && !p.ode; k++) {
       const t = p.n > 1 ? 1 + (p.tEnd - 1) * k / (p.n - 1) : 1;
       const phases = p.order === "predictor_corrector" ? ["p", "c"] : ["c", "p"];
       for (const ph of phases) {
