@@ -186,13 +186,12 @@ Deno.test("samplerNfe counts the network calls per row, and ode_heun refuses cor
     /correctorSteps must be 0 with predictor "ode_heun".*current value is 1/,
   );
   assert.throws(
-    // deno-lint-ignore no-explicit-any
     () =>
       pcSample(g, sde, {
         stream: new RandomStream(1),
         batch: 2,
         backend: be,
-        predictor: "rk4" as any,
+        predictor: "rk4" as unknown as "ode_heun",
       }),
     /predictor must be "reverse_sde" or "ode_heun": current value is rk4/,
   );
