@@ -190,7 +190,7 @@ function within(label: string, got: { mean: number; variance: number; slope: num
   assert.ok(Math.abs(got.slope) < k * SE.slope, `${label} slope ${got.slope} (SE ${SE.slope})`);
 }
 
-Deno.test("masked pcSample with the exact conditional score reproduces the analytic conditional", async () => {
+Deno.test("masked pcSample (each sampler) with the exact conditional score reproduces the analytic conditional", async () => {
   const sde = new VpSde({ beta0: 1, beta1: 5 });
   const exact = new ExactConditional(BE, sde);
   const z = await conditional(exact, sde, OBS, N, { conditioning: "masked" });
@@ -199,6 +199,26 @@ Deno.test("masked pcSample with the exact conditional score reproduces the analy
   if (VERBOSE) console.log("exact conditional score, masked sampler:", st);
   within("exact masked", st, 4);
   exact.dispose();
+  // The other samplers of `prior.sampler` (each with the 20 final corrector steps): the
+  // predictor alone (N = 100), and the probability-flow ODE with Heun (N = 25). The ODE is
+  // checked at β 0.1 → 20, where its N(0, I) start is the t = 1 marginal (α(1) = 0.007): at
+  // β 1 → 5 (α(1) = 0.22) the deterministic flow keeps that start's error — measured slope
+  // −0.034 (4.3 SE) even after the 20 final steps; the SDE samplers forget it.
+  for (
+    const [label, b1, extra] of [
+      ["predictor", 5, { correctorSteps: 0 }],
+      ["ode", 20, { predictor: "ode_heun", steps: 25, correctorSteps: 0 }],
+    ] as const
+  ) {
+    const sdeS = new VpSde({ beta0: b1 === 5 ? 1 : 0.1, beta1: b1 });
+    const exactS = new ExactConditional(BE, sdeS);
+    const zs = await conditional(exactS, sdeS, OBS, N, { conditioning: "masked", ...extra });
+    for (let i = 0; i < N; i++) assert.ok(Math.abs(zs[i * 2] - OBS[i * 2]) < 1e-5, "observed kept");
+    const sts = residualStats(zs, OBS, N);
+    if (VERBOSE) console.log(`exact conditional score, masked ${label}, β₁ ${b1}:`, sts);
+    within(`exact masked ${label}`, sts, 4);
+    exactS.dispose();
+  }
 });
 
 /** A small score network trained on the Gaussian by masked (maskProb) or plain DSM. */

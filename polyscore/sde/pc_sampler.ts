@@ -132,6 +132,11 @@ export interface PcSampleOptions {
    * | 2 (0.570)               | −0.144 | −0.053     | −0.066 |
    * | 4 (0.656)               | +0.014 | +0.011     | +0.006 |
    *
+   * With the other predictors (same 20 final steps; `conditioning_test.ts`): reverse SDE without
+   * corrector (N = 100, 120 calls) code_quirk −0.096 / −0.073 / −0.009, fresh −0.186 / −0.223 /
+   * −0.040; "ode_heun" (N = 25, 70 calls) code_quirk −0.122 / −0.134 / −0.037, fresh −0.200 /
+   * −0.269 / −0.106.
+   *
    * Of the exact conditional's coherence above chance (0.1), "fresh" keeps 45% at given 1 and 69%
    * at given 2, "code_quirk" 77% and 89%, "clean" 76% and 86%. At M − 1 given all three are within
    * 0.015 of exact, slightly above it (the science audit attributes this to the noise-free "mean"
