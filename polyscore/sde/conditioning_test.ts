@@ -4,16 +4,15 @@
  * given the class, per-block Bayes accuracy ≈ 0.66 like the real reconstruction ceiling — sampled
  * by the project's `pcSample` (each sampler of `prior.sampler`) with the exact mixture score.
  * "Coherence" of a generated target block: its per-block Bayes classifier names the tuple's true
- * class. The exact conditional's
- * coherence is known per tuple, e_i = Σ_k p(k | observed blocks) q_t(c_i | k), with q_t the Bayes
- * classifier's confusion matrix on block t (Monte Carlo, 40k draws per class); the bias of a mode
- * is the paired mean of 1[coherent] − e_i over the same tuples, with its standard error.
+ * class. The exact conditional's coherence is known per tuple, e_i = Σ_k p(k | observed blocks)
+ * q_t(c_i | k), with q_t the Bayes classifier's confusion matrix on block t (Monte Carlo, 40k draws
+ * per class); the bias of a mode is the paired mean of 1[coherent] − e_i over the same tuples, with
+ * its standard error.
  *
  * Each sampler's and `observedNoise` mode's bias at given 1, 2 and M − 1 is documented in `BIAS`
  * (measured with 6000 rows per cell: `COND_TEST_ROWS=6000 COND_TEST_VERBOSE=1 deno test -A <this
- * file>`, `COND_TEST_SAMPLERS=ode,predictor` for a subset); the test
- * draws 600 rows per cell and asserts each measured bias lies within 4 combined standard errors of
- * the documented one. A negative control (the same check on a sampler that never sees the
+ * file>`, `COND_TEST_SAMPLERS=ode,predictor` for a subset); the test draws 600 rows per cell and
+ * asserts each measured bias lies within 4 combined standard errors of the documented one. A negative control (the same check on a sampler that never sees the
  * observations) must fail. The 600 test tuples are the first 600 of the 6000 (same seeds), so the
  * two measurements are positively correlated and the 4-SE band is, if anything, conservative.
  * Checked to fail: with re-imposition removed from `pcSample` (every mode's bias −0.26 to −0.57)
