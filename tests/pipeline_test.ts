@@ -230,7 +230,19 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     // --against: the run against itself pairs every tuple with itself: difference exactly 0.
-    const self = await evalRun(root, ["--against", "e2e", "--methods", "sbm-ae"]);
+    // --variant: the same priors under other sampler settings in the same eval; one with the
+    // default sampler spelt out is the same evaluation (difference exactly 0), and the report
+    // records each variant's cost in network calls (tiny: 20 steps + 20 final corrector steps).
+    const self = await evalRun(root, [
+      "--against",
+      "e2e",
+      "--methods",
+      "sbm-ae",
+      "--variant",
+      "same:prior.sampler=pc",
+      "--variant",
+      "ode5:prior.sampler=ode;prior.sampleSteps=5",
+    ]);
     if (!self.success) throw new Error(new TextDecoder().decode(self.stderr).slice(-2000));
     const r3 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval3.json`));
     const pair = r3.paired.find((p: { a: string; b: string }) =>
@@ -243,6 +255,24 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
       throw new Error(
         `--against itself: ${JSON.stringify(pair)} ${JSON.stringify(r3.reevaluation)}`,
       );
+    }
+    const same = r3.paired.find((p: { a: string; b: string }) =>
+      p.a === "sbm-ae" && p.b === "sbm-ae@same"
+    );
+    const variants = JSON.stringify(r3.reevaluation.variants);
+    if (
+      !same || same.diff !== 0 || same.lo !== 0 || same.hi !== 0 ||
+      !r3.methods["sbm-ae@ode5"] || r3.prior.nfe !== 60 || variants !== JSON.stringify({
+          same: { overrides: { "prior.sampler": "pc" }, nfe: 60 },
+          ode5: { overrides: { "prior.sampler": "ode", "prior.sampleSteps": "5" }, nfe: 30 },
+        })
+    ) {
+      throw new Error(`--variant: ${JSON.stringify(same)} ${variants} nfe ${r3.prior.nfe}`);
+    }
+    const badVariant = await evalRun(root, ["--variant", "x:prior.width=8"]);
+    const why = new TextDecoder().decode(badVariant.stderr);
+    if (badVariant.code !== 1 || !why.includes('"prior.width"')) {
+      throw new Error(`--variant refusal: ${why}`);
     }
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -144,6 +144,19 @@ export async function reevaluateRun(
     const original = parseReport(JSON.parse(new TextDecoder().decode(bytes)));
     const overrides = opts.overrides ?? {};
     const cfg = reevaluationConfig(store.config<PipelineConfig>(), overrides);
+    // Every variant's config is checked before anything is evaluated.
+    const variantCfgs = Object.entries(opts.variants ?? {}).map(([label, more]) => {
+      if (!/^[A-Za-z0-9_.-]+$/.test(label) || label === opts.against) {
+        throw new RangeError(
+          `Cannot evaluate variant "${label}": a label must be letters, digits, "_", "-" or "." and differ from --against`,
+        );
+      }
+      return {
+        label,
+        more,
+        cfg: reevaluationConfig(store.config<PipelineConfig>(), { ...overrides, ...more }),
+      };
+    });
     const runMethods = methodsNamed(cfg.methods);
     const names = opts.methods ?? runMethods.map((m) => m.name);
     for (const n of names) {
@@ -201,13 +214,7 @@ export async function reevaluateRun(
     );
     for (const t of firstSeed) t.dispose();
     const variants: Record<string, { overrides: Record<string, string>; nfe: number }> = {};
-    for (const [label, more] of Object.entries(opts.variants ?? {})) {
-      if (!/^[A-Za-z0-9_.-]+$/.test(label) || label === opts.against) {
-        throw new RangeError(
-          `Cannot evaluate variant "${label}": a label must be letters, digits, "_", "-" or "." and differ from --against`,
-        );
-      }
-      const vcfg = reevaluationConfig(store.config<PipelineConfig>(), { ...overrides, ...more });
+    for (const { label, more, cfg: vcfg } of variantCfgs) {
       const v = await trainAndEvaluate(
         { ctx: { ...ctx, cfg: vcfg }, aes, lat, reduction },
         {
