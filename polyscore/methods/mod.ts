@@ -5,6 +5,8 @@
 import { independent } from "./independent.ts";
 import type { Method } from "./method.ts";
 import { mmvaePlus } from "./mmvaeplus.ts";
+import { mopoe } from "./mopoe.ts";
+import { mvtcae } from "./mvtcae.ts";
 import { sbmAe } from "./sbm_ae.ts";
 import { sbmSrr } from "./sbm_srr.ts";
 import { whitened } from "./whitened.ts";
@@ -19,7 +21,15 @@ export type {
 } from "./method.ts";
 
 /** Every registered method. */
-export const METHODS: readonly Method[] = [sbmAe, sbmSrr, whitened, mmvaePlus, independent];
+export const METHODS: readonly Method[] = [
+  sbmAe,
+  sbmSrr,
+  whitened,
+  mmvaePlus,
+  mopoe,
+  mvtcae,
+  independent,
+];
 
 /** The registered method names, in order. */
 export const METHOD_NAMES: readonly string[] = METHODS.map((m) => m.name);

@@ -36,6 +36,26 @@ export function laplaceLogLik(logits: Tensor, x: Tensor, scale: number): Tensor 
   return ops.affine(ops.sum(dev, -1), -1 / scale, -n * Math.log(2 * scale));
 }
 
+/**
+ * log N(x; mean = sigmoid(logits), scale²) summed per row: Σ −(x − mean)²/(2 scale²) − ½ log(2π
+ * scale²) — the fixed-variance Gaussian, i.e. the squared error of the unimodal autoencoders.
+ */
+export function gaussianLogLik(logits: Tensor, x: Tensor, scale: number): Tensor {
+  sameSize("gaussian_log_lik", logits, x);
+  if (!(scale > 0)) {
+    throw new RangeError(
+      `Cannot run gaussian_log_lik: scale must be > 0: current value is ${scale}`,
+    );
+  }
+  const sq = ops.square(ops.sub(ops.sigmoid(rows(logits)), rows(x)));
+  const n = x.size / x.shape[0];
+  return ops.affine(
+    ops.sum(sq, -1),
+    -0.5 / (scale * scale),
+    -0.5 * n * Math.log(2 * Math.PI * scale * scale),
+  );
+}
+
 /** log Bernoulli(x; sigmoid(logits)) summed per row (binary masks and attribute vectors). */
 export function bernoulliLogLik(logits: Tensor, x: Tensor): Tensor {
   sameSize("bernoulli_log_lik", logits, x);

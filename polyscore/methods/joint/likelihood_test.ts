@@ -7,6 +7,7 @@ import { assertGradMatchesFiniteDifferences, refData } from "./_gradcheck.ts";
 import {
   bernoulliLogLik,
   gaussianLogDensity,
+  gaussianLogLik,
   klGaussians,
   klToStandard,
   laplaceLogLik,
@@ -18,24 +19,31 @@ const B = 2, D = 3;
 const t = (v: ArrayLike<number>, shape: number[]) => Tensor.from(be, v, shape);
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 
-Deno.test("laplaceLogLik and bernoulliLogLik equal their formulas row by row, in f64", () => {
+Deno.test("laplaceLogLik, gaussianLogLik and bernoulliLogLik equal their formulas row by row, in f64", () => {
   const logits = randomArray(2 * 1 * 2 * 2, 1, -2, 2), x = randomArray(8, 2, 0, 1);
   const xb = Float64Array.from(x, (v) => v > 0.5 ? 1 : 0);
   const scale = 0.75;
   tidy(() => {
     const lap = refData(laplaceLogLik(t(logits, [2, 1, 2, 2]), t(x, [2, 1, 2, 2]), scale));
     const ber = refData(bernoulliLogLik(t(logits, [2, 4]), t(xb, [2, 4])));
+    const gau = refData(gaussianLogLik(t(logits, [2, 4]), t(x, [2, 4]), 0.3));
     for (let r = 0; r < 2; r++) {
-      let l = 0, b = 0;
+      let l = 0, b = 0, g = 0;
       for (let j = 0; j < 4; j++) {
         const k = r * 4 + j, p = sig(logits[k]);
         l += -Math.abs(x[k] - p) / scale - Math.log(2 * scale);
         b += xb[k] * Math.log(p) + (1 - xb[k]) * Math.log(1 - p);
+        g += -((x[k] - p) ** 2) / (2 * 0.09) - 0.5 * Math.log(2 * Math.PI * 0.09);
       }
-      assertAllClose([lap[r], ber[r]], [l, b], { atol: 1e-12, rtol: 1e-12, label: `row ${r}` });
+      assertAllClose([lap[r], ber[r], gau[r]], [l, b, g], {
+        atol: 1e-12,
+        rtol: 1e-12,
+        label: `row ${r}`,
+      });
     }
   });
   assert.throws(() => laplaceLogLik(t([0], [1, 1]), t([0], [1, 1]), 0), /scale must be > 0/);
+  assert.throws(() => gaussianLogLik(t([0], [1, 1]), t([0], [1, 1]), -1), /scale must be > 0/);
 });
 
 Deno.test("the Gaussian KLs, log density and reparameterisation equal their formulas, in f64", () => {
@@ -81,7 +89,10 @@ Deno.test("the likelihoods, KLs and reparameterisation have gradients that match
     const q = { mu: a, logvar: b }, p = { mu: c, logvar: d };
     const z = reparameterize(q, eps);
     return ops.add(
-      ops.add(weighted(laplaceLogLik(a, x, 0.75)), weighted(bernoulliLogLik(c, x))),
+      ops.add(
+        ops.add(weighted(laplaceLogLik(a, x, 0.75)), weighted(bernoulliLogLik(c, x))),
+        weighted(gaussianLogLik(d, x, 0.3)),
+      ),
       ops.add(
         ops.add(weighted(klToStandard(q)), weighted(klGaussians(q, p))),
         weighted(gaussianLogDensity(z, p)),

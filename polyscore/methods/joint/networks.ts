@@ -3,15 +3,17 @@
  * modality over a shared latent z. Each modality gets the architecture of its unimodal autoencoder
  * (polyscore/modality.ts: the stride-2 conv VAE of conv_vae.ts for images and masks, the MLP for
  * attribute vectors) at the `joint` section's latent size and widths, so the comparison with
- * SBM-AE and SBM-SRR is made at equal or greater network strength. Likelihoods: Laplace for images
- * (the papers' PolyMNIST setting), Bernoulli for binary modalities (masks, attributes).
+ * SBM-AE and SBM-SRR is made at equal or greater network strength. Likelihoods of images: Laplace
+ * (the papers' PolyMNIST setting) or a fixed-variance Gaussian (the squared error of our unimodal
+ * autoencoders), both with location sigmoid(decoder output) and scale `scale`; Bernoulli for binary
+ * modalities (masks, attributes).
  */
 import { type Init, Module } from "../../../engine/nn/module.ts";
 import type { Tensor } from "../../../engine/tensor.ts";
 import { modalityOf, type ModalitySpec } from "../../modality.ts";
 import type { Autoencoder } from "../../models/conv_vae.ts";
 import type { Gaussian } from "./experts.ts";
-import { bernoulliLogLik, laplaceLogLik } from "./likelihood.ts";
+import { bernoulliLogLik, gaussianLogLik, laplaceLogLik } from "./likelihood.ts";
 
 /** What an objective needs of a joint model (the networks below, or a test's tiny model). */
 export interface JointModel {
@@ -32,7 +34,9 @@ export interface JointNetworkConfig {
   latent: number;
   /** Conv channels per stride-2 stage (MLP widths are 4× these, as the unimodal models). */
   hidden: number[];
-  /** Laplace scale of image likelihoods. */
+  /** Likelihood of image modalities. */
+  likelihood: "laplace" | "gaussian";
+  /** Its fixed scale (Laplace b, Gaussian σ). */
   scale: number;
 }
 
@@ -41,7 +45,7 @@ export class JointNetworks extends Module implements JointModel {
   readonly nets: Autoencoder[];
   readonly modalities: number;
   readonly latent: number;
-  readonly #laplace: boolean[];
+  readonly #image: boolean[];
 
   constructor(
     init: Init,
@@ -51,7 +55,7 @@ export class JointNetworks extends Module implements JointModel {
     super();
     this.modalities = specs.length;
     this.latent = cfg.latent;
-    this.#laplace = specs.map((s) => modalityOf(s).likelihood === "gaussian");
+    this.#image = specs.map((s) => modalityOf(s).likelihood === "gaussian");
     this.nets = specs.map((spec, m) => {
       const entry = modalityOf(spec);
       // The unimodal model's own loss settings are unused: the joint objectives own the loss.
@@ -77,6 +81,9 @@ export class JointNetworks extends Module implements JointModel {
   }
 
   logLik(m: number, logits: Tensor, x: Tensor): Tensor {
-    return this.#laplace[m] ? laplaceLogLik(logits, x, this.cfg.scale) : bernoulliLogLik(logits, x);
+    if (!this.#image[m]) return bernoulliLogLik(logits, x);
+    return this.cfg.likelihood === "laplace"
+      ? laplaceLogLik(logits, x, this.cfg.scale)
+      : gaussianLogLik(logits, x, this.cfg.scale);
   }
 }
