@@ -41,3 +41,25 @@ Deno.test("a method that needs the reduction says which setting turns it on", as
     /reduction\.enabled=true/,
   );
 });
+
+Deno.test("the joint section: the papers' settings in polymnist, scaled down elsewhere, bad values named", () => {
+  const pm = resolveConfig("polymnist").joint;
+  assert.deepEqual(
+    [pm.latent, pm.beta, pm.alpha, pm.likelihood, pm.scale, pm.batch, pm.lr, pm.steps],
+    [512, 2.5, 5 / 6, "laplace", 0.75, 256, 5e-4, 70000],
+  );
+  const tiny = resolveConfig("tiny").joint;
+  assert.ok(tiny.steps <= 300 && tiny.latent <= 16 && tiny.likelihood === "gaussian");
+  assert.equal(resolveConfig("tiny", { "joint.beta": "1.5" }).joint.beta, 1.5);
+  const bad: [string, string, RegExp][] = [
+    ["joint.alpha", "1.5", /joint\.alpha must be in \[0, 1\].*current value is 1\.5/],
+    ["joint.latent", "0", /joint\.latent must be an integer >= 1: current value is 0/],
+    ["joint.likelihood", "normal", /joint\.likelihood must be one of laplace, gaussian/],
+    ["joint.hidden", "", /joint\.hidden must list at least one width/],
+    ["joint.lrFinal", "0", /joint\.lrFinal must be in \(0, 1\]/],
+    ["joint.scale", "-1", /joint\.scale must be > 0: current value is -1/],
+  ];
+  for (const [key, value, re] of bad) {
+    assert.throws(() => resolveConfig("tiny", { [key]: value }), re, `${key}=${value}`);
+  }
+});

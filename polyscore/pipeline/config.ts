@@ -346,6 +346,7 @@ const BASE: PipelineConfig = {
     lr: 1e-3,
     lrFinal: 1,
     maxGradNorm: 0,
+  },
   joint: {
     latent: 64,
     hidden: [16, 32, 64],
@@ -798,6 +799,10 @@ function validateMmvaePlus(c: MmvaePlusConfig): void {
   if (!(c.lrFinal > 0 && c.lrFinal <= 1)) {
     throw new ConfigError(
       `Invalid config: mmvaeplus.lrFinal must be in (0, 1] (a fraction of mmvaeplus.lr; 1 = constant): current value is ${c.lrFinal}`,
+    );
+  }
+}
+
 /** The joint-posterior VAEs' section (MoPoE, MVTCAE). */
 function validateJoint(j: JointConfig): void {
   positiveInt("joint.latent", j.latent);

@@ -23,6 +23,9 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "mmvaeplus.lr",
   "mmvaeplus.lrFinal",
   "mmvaeplus.maxGradNorm",
+  "joint.lr",
+  "joint.lrFinal",
+  "joint.maxGradNorm",
   "prior.sampler",
   "prior.sampleSteps",
   "prior.snr",
@@ -41,6 +44,7 @@ const STEP_KEYS: Readonly<Record<string, string>> = {
   "prior.steps": "prior_",
   "reduction.steps": "score_ratio",
   "mmvaeplus.steps": "mmvaeplus",
+  "joint.steps": "joint_",
 };
 
 /** One accepted change, for the run's history. */
