@@ -6,6 +6,7 @@
  * training followed by `--resume`: every step recorded exactly once.
  */
 import { DatabaseSync } from "node:sqlite";
+import { finish, meta } from "./_cli_run.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const env = {
@@ -30,29 +31,6 @@ function cli(args: string[]): Deno.ChildProcess {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-}
-
-async function finish(p: Deno.ChildProcess, label: string): Promise<void> {
-  const out = await p.output();
-  if (!out.success) {
-    throw new Error(
-      `${label} failed (${out.code}): ${new TextDecoder().decode(out.stderr).slice(-2000)}`,
-    );
-  }
-}
-
-function meta(dir: string): Record<string, string> {
-  try {
-    const db = new DatabaseSync(`${dir}/run.sqlite`, { readOnly: true });
-    const rows = db.prepare("SELECT key, value FROM meta").all() as {
-      key: string;
-      value: string;
-    }[];
-    db.close();
-    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  } catch {
-    return {};
-  }
 }
 
 Deno.test("mopoe and mvtcae: a tiny run beats the floor, and polyscore eval restores them bit for bit", async () => {

@@ -6,6 +6,7 @@
  * have each step exactly once (no gap, no duplicate).
  */
 import { DatabaseSync } from "node:sqlite";
+import { finish, meta } from "./_cli_run.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const env = {
@@ -22,29 +23,6 @@ function train(root: string, extra: string[]): Deno.ChildProcess {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-}
-
-async function finish(p: Deno.ChildProcess, label: string): Promise<void> {
-  const out = await p.output();
-  if (!out.success) {
-    throw new Error(
-      `${label} failed (${out.code}): ${new TextDecoder().decode(out.stderr).slice(-2000)}`,
-    );
-  }
-}
-
-function meta(dir: string): Record<string, string> {
-  try {
-    const db = new DatabaseSync(`${dir}/run.sqlite`, { readOnly: true });
-    const rows = db.prepare("SELECT key, value FROM meta").all() as {
-      key: string;
-      value: string;
-    }[];
-    db.close();
-    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  } catch {
-    return {};
-  }
 }
 
 /** Waits until the run reaches `stage` with progress ≥ p, then kills it with SIGKILL. */
