@@ -43,7 +43,7 @@ Deno.test("mopoe and mvtcae: a tiny run beats the floor, and polyscore eval rest
     for (const m of ["mopoe", "mvtcae"]) {
       const coh = report.methods[m]?.coherence_by_given["1"];
       const d = report.paired.find((p: { a: string; b: string; given: string }) =>
-        p.a === "independent" && p.b === m && p.given === "1"
+        p.given === "1" && [p.a, p.b].sort().join() === [m, "independent"].sort().join()
       );
       // A generator that ignored the observed modality would score at the floor (checked by
       // fusing the prior expert alone in subsetPosterior: both differences drop to ≈ 0).
