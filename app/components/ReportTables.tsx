@@ -40,6 +40,12 @@ export function ReportTables({ report }: { report: Report | null }) {
             <th>reconstruction ceiling</th>
             {names.map((n, m) => <td key={n}>{f(report.reconstruction_ceiling[m])}</td>)}
           </tr>
+          {report.linear_probe && (
+            <tr>
+              <th>linear probe (label ← z_m)</th>
+              {names.map((n, m) => <td key={n}>{f(report.linear_probe?.[m])}</td>)}
+            </tr>
+          )}
           <tr>
             <th>reconstruction MSE</th>
             {names.map((n, m) => <td key={n}>{f(report.reconstruction_mse[m], 5)}</td>)}

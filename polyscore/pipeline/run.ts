@@ -20,6 +20,7 @@ import { trainClassifiers } from "./stage_classifier.ts";
 import { loadDataset } from "./stage_data.ts";
 import { conditionalGrid } from "./stage_eval.ts";
 import { encodeLatents } from "./stage_latents.ts";
+import { probeLatents } from "./stage_probe.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
@@ -150,6 +151,8 @@ export async function runPipeline(
     if (stop("classifier")) return finish(null);
     const lat = await encodeLatents(ctx, aes);
     lap("latents");
+    const probe = probeLatents(ctx, lat);
+    lap("linear probe");
     if (stop("latents")) return finish(null);
     const red = cfg.reduction.enabled ? await runReduction(ctx, lat) : null;
     lap("reduction");
@@ -194,6 +197,7 @@ export async function runPipeline(
       classifier_accuracy: accuracy,
       reconstruction_ceiling: recon.ceiling,
       reconstruction_mse: recon.mse,
+      linear_probe: probe,
       modalities: dataset.modalities.map((s) => s.name),
       latent_dims: lat.dims,
       prior: priorReport(cfg.prior),

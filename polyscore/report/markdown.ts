@@ -177,13 +177,22 @@ export function reportMarkdown(r: Report): string {
     }
   }
   lines.push("", "## Autoencoders and classifiers", "");
+  // The linear probe (label ← z_m) sits beside the ceiling: a probe well above the ceiling says the
+  // latent holds the digit and the decoder (or the classifier on blurred images) loses it.
+  const probe = r.linear_probe;
   lines.push(
-    "| modality | classifier test accuracy | reconstruction ceiling | reconstruction MSE |",
+    `| modality | classifier test accuracy | reconstruction ceiling | ${
+      probe ? "linear probe (label ← z_m) | " : ""
+    }reconstruction MSE |`,
   );
-  lines.push("|---|---|---|---|");
+  lines.push(probe ? "|---|---|---|---|---|" : "|---|---|---|---|");
   const ceil = r.reconstruction_ceiling, mse = r.reconstruction_mse;
   r.classifier_accuracy.forEach((a, m) =>
-    lines.push(`| m${m} | ${fmt(a)} | ${fmt(ceil[m])} | ${fmt(mse[m], 5)} |`)
+    lines.push(
+      `| m${m} | ${fmt(a)} | ${fmt(ceil[m])} | ${probe ? `${fmt(probe[m])} | ` : ""}${
+        fmt(mse[m], 5)
+      } |`,
+    )
   );
   const red = r.reduction;
   if (red) {

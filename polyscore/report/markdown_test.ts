@@ -13,3 +13,20 @@ Deno.test("report.md gives ± std only when there are several seeds", () => {
   assert.match(md3, /mean ± std over 3 seeds/);
   assert.match(md3, /\| sbm-ae \| 0\.200 ± 0\.0\d\d \| 0\.280 ± 0\.0\d\d \|/);
 });
+
+Deno.test("report.md puts the linear probe beside the reconstruction ceiling, and omits it when absent", () => {
+  const r = fixtureReport(3, true);
+  const ceil = r.reconstruction_ceiling.map((c) => c!.toFixed(3));
+  const withProbe = reportMarkdown({ ...r, linear_probe: [0.91, 0.875, 0.5] });
+  assert.match(
+    withProbe,
+    /\| reconstruction ceiling \| linear probe \(label ← z_m\) \| reconstruction MSE \|/,
+  );
+  assert.match(
+    withProbe,
+    new RegExp(`\\| m1 \\| [0-9.]+ \\| ${ceil[1]} \\| 0\\.875 \\| [0-9.]+ \\|`),
+  );
+  const without = reportMarkdown({ ...r, linear_probe: undefined });
+  assert.doesNotMatch(without, /linear probe/);
+  assert.match(without, new RegExp(`\\| m1 \\| [0-9.]+ \\| ${ceil[1]} \\| [0-9.]+ \\|$`, "m"));
+});

@@ -177,6 +177,11 @@ export interface Report {
   /** Classifier accuracy on reconstructions of the test set: the ceiling on coherence. */
   reconstruction_ceiling: (number | null)[];
   reconstruction_mse: number[];
+  /**
+   * Test accuracy of a logistic regression label ← z_m on the train latents (what the latent holds,
+   * without the decoder's blur); null without class labels; absent on reports before issue 15.
+   */
+  linear_probe?: (number | null)[];
   modalities: string[];
   latent_dims: number[];
   reduction: ReductionReport | null;
@@ -255,6 +260,11 @@ export function parseReport(json: unknown): Report {
   need(
     r.reconstruction_ceiling === undefined || numArray(r.reconstruction_ceiling, true),
     "reconstruction_ceiling",
+    "an array of numbers",
+  );
+  need(
+    r.linear_probe === undefined || numArray(r.linear_probe, true),
+    "linear_probe",
     "an array of numbers",
   );
   if (r.reduction !== null && r.reduction !== undefined) {
