@@ -109,5 +109,7 @@ export function buildAutoencoder(init: Init, spec: ModalitySpec, cfg: AeConfig):
     beta: cfg.beta,
     aeNoise: cfg.aeNoise,
     aeZWeight: cfg.aeZWeight,
+    resBlocks: cfg.resBlocks,
+    norm: cfg.norm,
   }, cfg.hidden);
 }

@@ -6,13 +6,18 @@
  * with output paddings computed so each stage restores the encoder's size exactly (28→14→7→4 and
  * back for PolyMNIST). The decoder returns logits; images are sigmoid(logits) in [0, 1].
  *
+ * Options (both off by default, so older checkpoints keep their parameter names): `resBlocks[i]`
+ * residual blocks x + conv(act(conv(act(x)))) at stage i's resolution, after the encoder's i-th
+ * down-sampling and before the decoder's matching up-sampling (the official SBM ResVAE's shape);
+ * `norm: "group"` a group norm (≤ 8 groups) before every activation of the conv stack.
+ *
  * Losses (per example, batch mean), as in the official SBM code (literature §1.3):
  * - "vae": recon + β·KL(q(z|x) ‖ N(0, I)), recon = Σ (sigmoid(logits) − x)² ("gaussian") or
  *   Σ BCE(logits, x) ("bernoulli", masks);
  * - "ae": recon(decode(μ + noise·ε)) + zWeight·‖μ‖² (RAE-style: decoder-input noise, latent-norm
  *   penalty).
  */
-import { Conv2d, ConvTranspose2d, Linear } from "../../engine/nn/layers.ts";
+import { Conv2d, ConvTranspose2d, GroupNorm, Linear } from "../../engine/nn/layers.ts";
 import { type Init, Module } from "../../engine/nn/module.ts";
 import * as ops from "../../engine/ops/mod.ts";
 import type { RandomStream } from "../../engine/ops/random.ts";
@@ -31,6 +36,10 @@ export interface AutoencoderConfig {
   aeNoise: number;
   /** AE: weight of the batch-mean ‖z‖² penalty. */
   aeZWeight: number;
+  /** Residual blocks per stage (aligned with the conv widths); absent or empty: none. */
+  resBlocks?: readonly number[];
+  /** Normalisation before each conv-stack activation; absent: "none". */
+  norm?: "none" | "group";
 }
 
 /** Loss terms of one batch (each shape [1]). */
@@ -65,6 +74,12 @@ export class ConvAutoencoder extends Module implements Autoencoder {
   readonly logvar: Linear | null;
   readonly fromLatent: Linear;
   readonly deconvs: ConvTranspose2d[];
+  /** Per encoder stage: its residual blocks; per decoder stage (top-down): its blocks. */
+  readonly encBlocks: ResBlock[][];
+  readonly decBlocks: ResBlock[][];
+  /** Norms before the activations: after each down-conv, after each up-conv but the last. */
+  readonly encNorms: (GroupNorm | null)[];
+  readonly decNorms: (GroupNorm | null)[];
   readonly hs: number[];
   readonly ws: number[];
 
@@ -79,8 +94,24 @@ export class ConvAutoencoder extends Module implements Autoencoder {
     this.hs = encoderSizes(h, hidden.length);
     this.ws = encoderSizes(w, hidden.length);
     const chans = [c, ...hidden];
+    const blocks = config.resBlocks ?? [];
+    if (blocks.length !== 0 && blocks.length !== hidden.length) {
+      throw new RangeError(
+        `Cannot build autoencoder: resBlocks must list one count per conv stage (${hidden.length}) or none: current value is [${blocks}]`,
+      );
+    }
+    const group = config.norm === "group";
     this.convs = hidden.map((_, i) =>
       this.child(`enc${i}`, new Conv2d(init, chans[i], chans[i + 1], 3, { stride: 2, padding: 1 }))
+    );
+    this.encNorms = hidden.map((h, i) =>
+      group ? this.child(`enc${i}_norm`, new GroupNorm(init, normGroups(h), h)) : null
+    );
+    this.encBlocks = hidden.map((h, i) =>
+      Array.from(
+        { length: blocks[i] ?? 0 },
+        (_, j) => this.child(`enc${i}_res${j}`, new ResBlock(init, h, group)),
+      )
     );
     const last = hidden.length;
     const flat = hidden[last - 1] * this.hs[last] * this.ws[last];
@@ -90,7 +121,13 @@ export class ConvAutoencoder extends Module implements Autoencoder {
       : null;
     this.fromLatent = this.child("dec_in", new Linear(init, config.latent, flat));
     this.deconvs = [];
+    this.decBlocks = [];
+    this.decNorms = [];
     for (let i = last; i > 0; i--) {
+      this.decBlocks.push(Array.from(
+        { length: blocks[i - 1] ?? 0 },
+        (_, j) => this.child(`dec${last - i}_res${j}`, new ResBlock(init, chans[i], group)),
+      ));
       const outPad = this.hs[i - 1] - 2 * this.hs[i] + 1;
       const outPadW = this.ws[i - 1] - 2 * this.ws[i] + 1;
       if (outPad !== outPadW) {
@@ -106,12 +143,26 @@ export class ConvAutoencoder extends Module implements Autoencoder {
           outputPadding: outPad,
         }),
       ));
+      // Every up-conv but the last (whose output is the logits) is normed before its ReLU.
+      if (i > 1) {
+        this.decNorms.push(
+          group
+            ? this.child(
+              `dec${last - i}_norm`,
+              new GroupNorm(init, normGroups(chans[i - 1]), chans[i - 1]),
+            )
+            : null,
+        );
+      }
     }
   }
 
   encode(x: Tensor): { mu: Tensor; logvar: Tensor | null } {
     let h = x;
-    for (const conv of this.convs) h = ops.relu(conv.forward(h));
+    this.convs.forEach((conv, i) => {
+      h = ops.relu(normed(this.encNorms[i], conv.forward(h)));
+      for (const b of this.encBlocks[i]) h = b.forward(h);
+    });
     h = ops.reshape(h, [x.shape[0], -1]);
     return { mu: this.mu.forward(h), logvar: this.logvar ? this.logvar.forward(h) : null };
   }
@@ -121,14 +172,51 @@ export class ConvAutoencoder extends Module implements Autoencoder {
     let h = ops.relu(this.fromLatent.forward(z));
     h = ops.reshape(h, [z.shape[0], this.hidden[last - 1], this.hs[last], this.ws[last]]);
     this.deconvs.forEach((d, i) => {
+      for (const b of this.decBlocks[i]) h = b.forward(h);
       h = d.forward(h);
-      if (i < this.deconvs.length - 1) h = ops.relu(h);
+      if (i < this.deconvs.length - 1) h = ops.relu(normed(this.decNorms[i], h));
     });
     return h;
   }
 
   loss(x: Tensor, noise: RandomStream): AeLoss {
     return autoencoderLoss(this, x, noise);
+  }
+}
+
+/** Groups of a group norm over c channels: the largest divisor of c that is at most 8. */
+export function normGroups(c: number): number {
+  for (let g = Math.min(8, c); g > 1; g--) if (c % g === 0) return g;
+  return 1;
+}
+
+function normed(norm: GroupNorm | null, x: Tensor): Tensor {
+  return norm ? norm.forward(x) : x;
+}
+
+/**
+ * Pre-activation residual block at constant resolution and width: x + conv(act(conv(act(x)))),
+ * act = ReLU after an optional group norm. Its output is not activated, so blocks chain.
+ */
+export class ResBlock extends Module {
+  readonly conv1: Conv2d;
+  readonly conv2: Conv2d;
+  readonly norm1: GroupNorm | null;
+  readonly norm2: GroupNorm | null;
+  constructor(init: Init, readonly channels: number, group: boolean) {
+    super();
+    this.norm1 = group
+      ? this.child("norm1", new GroupNorm(init, normGroups(channels), channels))
+      : null;
+    this.conv1 = this.child("conv1", new Conv2d(init, channels, channels, 3, { padding: 1 }));
+    this.norm2 = group
+      ? this.child("norm2", new GroupNorm(init, normGroups(channels), channels))
+      : null;
+    this.conv2 = this.child("conv2", new Conv2d(init, channels, channels, 3, { padding: 1 }));
+  }
+  forward(x: Tensor): Tensor {
+    const h = this.conv1.forward(ops.relu(normed(this.norm1, x)));
+    return ops.add(x, this.conv2.forward(ops.relu(normed(this.norm2, h))));
   }
 }
 

@@ -21,6 +21,10 @@ export interface AeConfig {
   lrFinal: number;
   /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
   maxGradNorm: number;
+  /** Residual blocks per conv stage (one count per `hidden` width), or empty: none. */
+  resBlocks: number[];
+  /** "group": group norm before every activation of the conv stack; "none". */
+  norm: "none" | "group";
 }
 
 /** Settings of the evaluation classifiers (stage 2). */
@@ -30,8 +34,15 @@ export interface ClassifierConfig {
   steps: number;
   batch: number;
   lr: number;
+  /** Final learning rate as a fraction of lr (cosine decay). */
+  lrFinal: number;
   /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
   maxGradNorm: number;
+  /**
+   * Augmentation: each training image is translated by a random whole-pixel offset in
+   * [−shift, shift]² (edges replicated); 0 = none. Test accuracy is on unshifted images.
+   */
+  shift: number;
 }
 
 /** Settings of a joint score prior (stage 3; the same for SBM-AE, SBM-SRR and the control). */
@@ -284,6 +295,8 @@ const BASE: PipelineConfig = {
     lr: 2e-3,
     lrFinal: 0.05,
     maxGradNorm: 100,
+    resBlocks: [],
+    norm: "none",
   },
   classifier: {
     hidden: [16, 32, 64],
@@ -291,7 +304,9 @@ const BASE: PipelineConfig = {
     steps: 1200,
     batch: 64,
     lr: 2e-3,
+    lrFinal: 0.05,
     maxGradNorm: 0,
+    shift: 0,
   },
   prior: {
     width: 256,
@@ -493,6 +508,7 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
 const CHOICES: Record<string, readonly string[]> = {
   backend: ["auto", "webgpu", "wasm", "reference"],
   "ae.variant": ["vae", "ae"],
+  "ae.norm": ["none", "group"],
   "prior.sampler": ["pc", "predictor", "ode"],
   "prior.observedNoise": ["fresh", "code_quirk", "clean"],
   "prior.correctorNorm": ["batch", "row"],
@@ -683,6 +699,15 @@ export function validate(cfg: PipelineConfig): void {
     atMost(`ae.hidden[${i}]`, h, MAX_WIDTH, "a layer width");
   });
   atMost("ae.latent", cfg.ae.latent, MAX_WIDTH, "a latent width");
+  if (cfg.ae.resBlocks.length !== 0 && cfg.ae.resBlocks.length !== cfg.ae.hidden.length) {
+    throw new ConfigError(
+      `Invalid config: ae.resBlocks must list one count per ae.hidden width (${cfg.ae.hidden.length}) or none: current value is [${cfg.ae.resBlocks}]`,
+    );
+  }
+  cfg.ae.resBlocks.forEach((r, i) => {
+    positiveInt(`ae.resBlocks[${i}]`, r, 0);
+    atMost(`ae.resBlocks[${i}]`, r, 8, "residual blocks per stage");
+  });
   cfg.classifier.hidden.forEach((h, i) => {
     positiveInt(`classifier.hidden[${i}]`, h);
     atMost(`classifier.hidden[${i}]`, h, MAX_WIDTH, "a layer width");
@@ -699,6 +724,9 @@ export function validate(cfg: PipelineConfig): void {
   positiveInt("classifier.batch", cfg.classifier.batch);
   positiveInt("classifier.features", cfg.classifier.features);
   positive("classifier.lr", cfg.classifier.lr);
+  positive("classifier.lrFinal", cfg.classifier.lrFinal, true);
+  positiveInt("classifier.shift", cfg.classifier.shift, 0);
+  atMost("classifier.shift", cfg.classifier.shift, 8, "a shift in pixels");
   positiveInt("prior.width", cfg.prior.width);
   positiveInt("prior.blocks", cfg.prior.blocks);
   positiveInt("prior.timeWidth", cfg.prior.timeWidth);
