@@ -114,6 +114,19 @@ export function batchTensor(
   indices: ArrayLike<number>,
   scratch?: Float32Array,
 ): Tensor {
+  return Tensor.from(backend, hostBatch(spec, data, indices, scratch), [
+    indices.length,
+    ...spec.shape,
+  ]);
+}
+
+/** The host floats of {@link batchTensor} (for augmenting before the upload). */
+export function hostBatch(
+  spec: ModalitySpec,
+  data: Uint8Array,
+  indices: ArrayLike<number>,
+  scratch?: Float32Array,
+): Float32Array {
   const n = sampleSize(spec);
   const len = indices.length * n;
   const out = scratch && scratch.length >= len ? scratch.subarray(0, len) : new Float32Array(len);
@@ -122,7 +135,7 @@ export function batchTensor(
     const src = indices[b] * n;
     for (let j = 0; j < n; j++) out[b * n + j] = data[src + j] * scale;
   }
-  return Tensor.from(backend, out, [indices.length, ...spec.shape]);
+  return out;
 }
 
 /** 0..n−1 in chunks of `size` (the last may be shorter). */

@@ -5,6 +5,7 @@
  * need none. Test accuracy is reported.
  */
 import { modalityOf } from "../modality.ts";
+import { shiftBatch } from "../data/augment.ts";
 import { type ModalitySpec, sampleSize } from "../data/dataset.ts";
 import { ConvClassifier } from "../models/classifier.ts";
 import { Init } from "../../engine/nn/module.ts";
@@ -12,7 +13,7 @@ import * as ops from "../../engine/ops/mod.ts";
 import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
-import { BatchOrder, batchTensor, chunks, type PipelineContext } from "./context.ts";
+import { BatchOrder, batchTensor, chunks, hostBatch, type PipelineContext } from "./context.ts";
 import { trainStage } from "./train_stage.ts";
 
 /** How a modality's generated samples are scored. */
@@ -61,6 +62,8 @@ export async function trainClassifiers(
     });
     const order = new BatchOrder(ctx.train.count, cfg.classifier.batch, cfg.seed, 200 + m);
     const scratch = new Float32Array(cfg.classifier.batch * sampleSize(spec));
+    const oneImage = new Float32Array(sampleSize(spec));
+    const shift = spec.shape.length === 3 ? cfg.classifier.shift : 0;
     await trainStage(ctx, {
       stage: `classifier/${spec.name}`,
       checkpoint: `classifier_${spec.name}`,
@@ -69,12 +72,14 @@ export async function trainClassifiers(
       noise: new RandomStream(0),
       steps: cfg.classifier.steps,
       metrics: ["loss"],
-      lrAt: (i) => cosineLr(i, cfg.classifier.steps, cfg.classifier.lr, 0.05),
+      lrAt: (i) => cosineLr(i, cfg.classifier.steps, cfg.classifier.lr, cfg.classifier.lrFinal),
       unit: "img",
       unitsPerStep: cfg.classifier.batch,
       step: (i) => {
         const idx = order.indices(i);
-        const x = batchTensor(ctx.backend, spec, ctx.train.data[m], idx, scratch);
+        const host = hostBatch(spec, ctx.train.data[m], idx, scratch);
+        shiftBatch(host, idx.length, spec.shape, shift, cfg.seed * 100 + m, i, oneImage);
+        const x = Tensor.from(ctx.backend, host, [idx.length, ...spec.shape]);
         const target = digits
           ? Tensor.from(ctx.backend, oneHot(Array.from(idx, (j) => ctx.train.labels[j]), classes), [
             idx.length,
