@@ -38,6 +38,8 @@ export interface ClassifierConfig {
   lrFinal: number;
   /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
   maxGradNorm: number;
+  /** "group": group norm before every conv activation; "none". */
+  norm: "none" | "group";
   /**
    * Augmentation: each training image is translated by a random whole-pixel offset in
    * [−shift, shift]² (edges replicated); 0 = none. Test accuracy is on unshifted images.
@@ -306,6 +308,7 @@ const BASE: PipelineConfig = {
     lr: 2e-3,
     lrFinal: 0.05,
     maxGradNorm: 0,
+    norm: "none",
     shift: 0,
   },
   prior: {
@@ -509,6 +512,7 @@ const CHOICES: Record<string, readonly string[]> = {
   backend: ["auto", "webgpu", "wasm", "reference"],
   "ae.variant": ["vae", "ae"],
   "ae.norm": ["none", "group"],
+  "classifier.norm": ["none", "group"],
   "prior.sampler": ["pc", "predictor", "ode"],
   "prior.observedNoise": ["fresh", "code_quirk", "clean"],
   "prior.correctorNorm": ["batch", "row"],

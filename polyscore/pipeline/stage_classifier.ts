@@ -55,6 +55,7 @@ export async function trainClassifiers(
       cfg.classifier.hidden,
       cfg.classifier.features,
       classes,
+      cfg.classifier.norm,
     );
     const opt = new Adam(clf.parameters(), {
       lr: cfg.classifier.lr,
