@@ -53,6 +53,8 @@ export class MmvaePlusModel extends Module {
       lr: 1,
       lrFinal: 1,
       maxGradNorm: 0,
+      resBlocks: [],
+      norm: "none",
     };
     this.nets = specs.map((s, m) => this.child(`m${m}`, buildAutoencoder(init, s, ae)));
     this.priorLogits = specs.map((_, m) =>
