@@ -2,8 +2,10 @@
  * The lift ceiling (science audit §3.1; issue #14): the classifiers' accuracy on
  * decode(lift(project(z_test))) — what SBM-SRR could reach with a perfect prior over y, since its
  * samples keep only y_m = U_mᵀ u_m and draw the complement from ρ. Measured with the complement
- * drawn from N(0, I) (as the method does) and set to 0 (its mean), for every ε of the sweep, beside
- * the reconstruction ceiling (eval/ceiling.ts). Cheap: no prior is trained or sampled.
+ * drawn from N(0, I) (as the method does by default) and set to 0 (its mean), and, given the
+ * whitened latents' second moment, from the Gaussian conditional given all kept y (with noise, and
+ * its mean), for every ε of the sweep, beside the reconstruction ceiling (eval/ceiling.ts). Cheap:
+ * no prior is trained or sampled.
  *
  * The round trip runs on the host in f64 (reduce.ts) and is rounded to f32 once, so at full rank
  * it returns the test latents bit for bit and the ceiling equals decode(z_test)'s exactly.
@@ -16,7 +18,12 @@ import { scoreBatch, type Scorer } from "../pipeline/stage_classifier.ts";
 import type { Latents } from "../pipeline/stage_latents.ts";
 import { Rng } from "../../engine/random.ts";
 import type { ReductionSelection } from "../reduction/diagnostic.ts";
-import { liftLatents, projectLatents, reductionMatrices } from "../reduction/reduce.ts";
+import {
+  type LiftComplement,
+  liftLatents,
+  projectLatents,
+  reductionMatrices,
+} from "../reduction/reduce.ts";
 import type { Whitening } from "../reduction/whitening.ts";
 import type { LiftCeilingEntry } from "../report/report.ts";
 
@@ -48,6 +55,7 @@ export interface LiftPoint {
  * @param z (n, D) latents.
  * @param n rows.
  * @param xi (n, D) the complement's ξ (zeros: the conditional mean under ρ).
+ * @param complement how the lift fills the complement (default: ξ from ρ).
  */
 export function liftRoundTrip(
   whitening: Whitening,
@@ -55,8 +63,9 @@ export function liftRoundTrip(
   z: ArrayLike<number>,
   n: number,
   xi: ArrayLike<number>,
+  complement: LiftComplement = { kind: "noise" },
 ): Float32Array {
-  const mats = reductionMatrices(whitening, selection);
+  const mats = reductionMatrices(whitening, selection, complement);
   return Float32Array.from(liftLatents(mats, projectLatents(mats, z, n), xi, n));
 }
 
@@ -72,6 +81,8 @@ export function liftRoundTrip(
  * @param n test tuples.
  * @param score scores latents (the decoders and classifiers in the pipeline).
  * @param seed seed of ξ.
+ * @param moment (D, D) second moment of the whitened train latents: also measures the conditional
+ *   complement (same ξ) and its mean; null: not measured.
  */
 export async function liftCeilings(
   whitening: Whitening,
@@ -80,19 +91,21 @@ export async function liftCeilings(
   n: number,
   score: LatentScorer,
   seed: number,
+  moment: Float64Array | null = null,
 ): Promise<LiftCeilingEntry[]> {
   const d = whitening.total;
   const rng = new Rng(seed);
   const xi = Float64Array.from({ length: n * d }, () => rng.normal());
   const zeros = new Float64Array(n * d);
-  const done = new Map<string, Pick<LiftCeilingEntry, "gaussian" | "zero">>();
+  type Measured = Pick<LiftCeilingEntry, "gaussian" | "zero" | "conditional" | "conditional_mean">;
+  const done = new Map<string, Measured>();
   const out: LiftCeilingEntry[] = [];
   for (const p of points) {
     const key = p.ranks.join(",");
     let acc = done.get(key);
     if (!acc) {
-      const measure = async (noise: Float64Array) => {
-        const lifted = liftRoundTrip(whitening, p, z, n, noise);
+      const measure = async (noise: Float64Array, complement?: LiftComplement) => {
+        const lifted = liftRoundTrip(whitening, p, z, n, noise, complement);
         const res: (number | null)[] = [];
         for (let m = 0; m < whitening.dims.length; m++) {
           const s = await score(m, lifted, n);
@@ -104,6 +117,11 @@ export async function liftCeilings(
       // At full rank the complement is empty: ξ does not enter, so one measurement serves both.
       const full = p.ranks.every((r, m) => r === whitening.dims[m]);
       acc = { gaussian, zero: full ? gaussian : await measure(zeros) };
+      if (moment) {
+        const cond: LiftComplement = { kind: "conditional", moment };
+        acc.conditional = full ? gaussian : await measure(xi, cond);
+        acc.conditional_mean = full ? gaussian : await measure(zeros, cond);
+      }
       done.set(key, acc);
     }
     out.push({
@@ -113,6 +131,9 @@ export async function liftCeilings(
       total_rank: p.ranks.reduce((a, b) => a + b, 0),
       gaussian: [...acc.gaussian],
       zero: [...acc.zero],
+      ...(acc.conditional
+        ? { conditional: [...acc.conditional], conditional_mean: [...acc.conditional_mean!] }
+        : {}),
     });
   }
   return out;

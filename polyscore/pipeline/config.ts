@@ -147,6 +147,24 @@ export interface ReductionConfig {
   /** Clip each step's gradients to this global L2 norm; 0 = no clipping. */
   maxGradNorm: number;
   divergence: "exact" | "hutchinson";
+  /** Gaussian Hutchinson probes per row ("hutchinson" only): the divergence estimate's variance ∝ 1/k. */
+  probes: number;
+  /**
+   * How s = ∇log π − ∇log ρ is estimated: "score-ratio" (a network trained by score-ratio matching
+   * on the whitened latents) or "prior-score" (∇log π from the SBM-AE prior's score network at
+   * time `priorScoreTime` on the raw latents, mapped through the whitening's Jacobian; the SBM-AE
+   * prior of the first seed is trained here, and the sbm-ae method restores it).
+   */
+  estimator: "score-ratio" | "prior-score";
+  /** Diffusion time at which "prior-score" reads the SBM-AE score (small: p_t ≈ π). */
+  priorScoreTime: number;
+  /**
+   * How the lift fills the discarded coordinates of each modality: "noise" (from ρ = N(0, I),
+   * independent of y: the π_r of the bound), "zero" (ρ's mean), or "conditional" (the Gaussian
+   * conditional of the complement given *all* kept coordinates y, from the whitened train latents'
+   * covariance: mean and noise). A lift setting: `polyscore eval` may change it.
+   */
+  complement: "noise" | "zero" | "conditional";
 }
 
 /**
@@ -350,6 +368,10 @@ const BASE: PipelineConfig = {
     weightDecay: 0,
     maxGradNorm: 10,
     divergence: "hutchinson",
+    probes: 1,
+    estimator: "score-ratio",
+    priorScoreTime: 0.01,
+    complement: "noise",
   },
   mmvaeplus: {
     latentShared: 32,
@@ -526,6 +548,8 @@ const CHOICES: Record<string, readonly string[]> = {
   "reduction.divergence": ["exact", "hutchinson"],
   "mmvaeplus.likelihood": ["laplace", "gaussian"],
   "joint.likelihood": ["laplace", "gaussian"],
+  "reduction.estimator": ["score-ratio", "prior-score"],
+  "reduction.complement": ["noise", "zero", "conditional"],
 };
 
 /** Thrown for any invalid configuration; the message names the key. */
@@ -797,6 +821,13 @@ export function validate(cfg: PipelineConfig): void {
   positiveInt("reduction.depth", cfg.reduction.depth);
   positiveInt("reduction.batch", cfg.reduction.batch);
   positive("reduction.lr", cfg.reduction.lr);
+  positiveInt("reduction.probes", cfg.reduction.probes);
+  const pst = cfg.reduction.priorScoreTime;
+  if (!(pst > 0 && pst < 1)) {
+    throw new ConfigError(
+      `Invalid config: reduction.priorScoreTime must be in (0, 1) (a diffusion time; small, e.g. 0.01): current value is ${pst}`,
+    );
+  }
   positiveInt("eval.conditional", cfg.eval.conditional);
   positiveInt("eval.unconditional", cfg.eval.unconditional, 2);
   positiveInt("eval.subsetsPerSize", cfg.eval.subsetsPerSize);

@@ -17,7 +17,7 @@ import { type BackendSelector, requireSelector } from "./run.ts";
 import { trainAutoencoders } from "./stage_ae.ts";
 import { loadDataset } from "./stage_data.ts";
 import { encodeLatents } from "./stage_latents.ts";
-import { runReduction } from "./stage_reduction.ts";
+import { reductionCheckpoint, runReduction } from "./stage_reduction.ts";
 
 /** A modality as the playground presents it. */
 export interface PlaygroundModality {
@@ -161,10 +161,10 @@ export async function openPlayground(
   };
   const aes = await trainAutoencoders(ctx);
   const lat = await encodeLatents(ctx, aes);
-  const reduction =
-    cfg.reduction.enabled && store.loadCheckpoint("score_ratio")?.metadata.done === "1"
-      ? await runReduction(ctx, lat)
-      : null;
+  const reduction = cfg.reduction.enabled &&
+      store.loadCheckpoint(reductionCheckpoint(cfg))?.metadata.done === "1"
+    ? await runReduction(ctx, lat)
+    : null;
   const inputs: MethodInputs = { ctx, aes, lat, reduction };
   const trained = new Map<string, TrainedMethod>();
   for (const method of methodsNamed(cfg.methods)) {

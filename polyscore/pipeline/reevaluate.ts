@@ -22,15 +22,16 @@ import { loadDataset } from "./stage_data.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
-import { runReduction } from "./stage_reduction.ts";
+import { reductionCheckpoint, runReduction } from "./stage_reduction.ts";
 import { priorNfe } from "./stage_prior.ts";
 import { evaluationReport, priorReport } from "./stage_report.ts";
 import type { MethodResult } from "./stage_eval.ts";
 
 /**
  * The keys a re-evaluation may override: the sampler (how a trained prior is sampled), every
- * evaluation key, and the reported ε sweep and lift ceiling (computed from the restored H and
- * autoencoders). Everything else changes what was trained.
+ * evaluation key, the reported ε sweep and lift ceiling (computed from the restored H and
+ * autoencoders), and how the lift fills the discarded coordinates (SBM-SRR's prior is over y, which
+ * the complement does not change). Everything else changes what was trained.
  */
 export const EVAL_ONLY_KEYS: readonly string[] = [
   "prior.sampler",
@@ -41,6 +42,7 @@ export const EVAL_ONLY_KEYS: readonly string[] = [
   "prior.finalCorrectorSteps",
   "reduction.sweep",
   "reduction.liftTuples",
+  "reduction.complement",
   "eval.*",
 ];
 
@@ -198,7 +200,7 @@ export async function reevaluateRun(
     const recon = await reconstructionStats(ctx, aes, scorers);
     const lat = await encodeLatents(ctx, aes);
     const reduction = cfg.reduction.enabled &&
-        store.loadCheckpoint("score_ratio")?.metadata.done === "1"
+        store.loadCheckpoint(reductionCheckpoint(cfg))?.metadata.done === "1"
       ? await runReduction(ctx, lat)
       : null;
     lap("restore");
@@ -262,7 +264,12 @@ export async function reevaluateRun(
       reconstruction_ceiling: recon.ceiling,
       reconstruction_mse: recon.mse,
       reduction: original.reduction && reduction
-        ? { ...original.reduction, sweep: reduction.sweep, lift_ceiling: lift ?? undefined }
+        ? {
+          ...original.reduction,
+          sweep: reduction.sweep,
+          complement: cfg.reduction.complement,
+          lift_ceiling: lift ?? undefined,
+        }
         : original.reduction,
       ...evaluation,
       time_split: split,

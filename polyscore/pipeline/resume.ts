@@ -32,6 +32,8 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "prior.observedNoise",
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
+  // The lift's complement: SBM-SRR's prior is over y, so it changes sampling only.
+  "reduction.complement",
 ]);
 
 /** Every evaluation setting (`eval.*`) may change too: evaluation trains nothing. */

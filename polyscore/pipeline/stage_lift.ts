@@ -11,6 +11,8 @@ import type { Scorer } from "./stage_classifier.ts";
 import type { Latents } from "./stage_latents.ts";
 import { liftPoints, type ReductionResult } from "./stage_reduction.ts";
 
+const fmtRow = (v: (number | null)[]) => v.map((c) => c?.toFixed(3) ?? "–").join(" ");
+
 /** ε as a fraction of ½ tr H for the chosen ranks; null when ranks or an absolute ε were given. */
 export function fractionOfChosen(ctx: PipelineContext): number | null {
   const r = ctx.cfg.reduction;
@@ -34,13 +36,14 @@ export async function liftCeilingOf(
     n,
     decoderScorer(ctx, aes, lat, scorers),
     ctx.cfg.seed * 7919 + 13,
+    red.moment,
   );
   const chosen = points.find((p) => p.label === "chosen");
   if (chosen) {
     ctx.log(
       "reduction",
-      `lift ceiling (chosen ranks, ξ ~ N(0, I)) ${
-        chosen.gaussian.map((c) => c?.toFixed(3) ?? "–").join(" ")
+      `lift ceiling (chosen ranks) ξ ~ N(0, I) ${fmtRow(chosen.gaussian)}; conditional ${
+        fmtRow(chosen.conditional ?? [])
       }`,
     );
   }

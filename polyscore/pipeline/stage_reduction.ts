@@ -8,6 +8,7 @@
 import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import {
+  diagnosticMatrix,
   epsilonSweep,
   estimateDiagnostic,
   type ReductionSelection,
@@ -21,11 +22,25 @@ import {
   type GaussianComparison,
   gaussianPartOfH,
 } from "../reduction/h_diagnostics.ts";
-import { fullRankSelection, ReductionMaps, reductionMatrices } from "../reduction/reduce.ts";
+import {
+  fullRankSelection,
+  type LiftComplement,
+  ReductionMaps,
+  reductionMatrices,
+} from "../reduction/reduce.ts";
+import { priorScoreRatio } from "../reduction/prior_score.ts";
+import { sbmAeSpace } from "../methods/sbm_ae.ts";
+import type { PipelineConfig, ReductionConfig } from "./config.ts";
+import { toModelSpace, trainPrior } from "./stage_prior.ts";
 import type { LiftPoint } from "../eval/lift_ceiling.ts";
-import { gaussianLinearInit, scoreRatioLoss, ScoreRatioNet } from "../reduction/score_ratio.ts";
+import {
+  gaussianLinearInit,
+  scoreRatioLoss,
+  ScoreRatioNet,
+  secondMoment,
+} from "../reduction/score_ratio.ts";
 import { fitWhitening, whiten, type Whitening } from "../reduction/whitening.ts";
-import { backward, Tensor } from "../../engine/tensor.ts";
+import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import { BatchOrder, type PipelineContext } from "./context.ts";
 import type { Latents } from "./stage_latents.ts";
 import { checkReduction, DivergedStageError } from "./stage_checks.ts";
@@ -38,6 +53,8 @@ export interface ReductionResult {
   sweep: SweepPoint[];
   /** The diagnostic matrix H (D×D, row-major) in whitened coordinates. */
   h: Float64Array;
+  /** (D, D) second moment of the whitened train latents (the conditional complement's model). */
+  moment: Float64Array;
   /** z ↔ y maps of SBM-SRR and of the whitened full-rank control. */
   reduced: ReductionMaps;
   control: ReductionMaps;
@@ -56,6 +73,110 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
   const n = ctx.train.count, d = lat.total;
   const whitening = fitWhitening(lat.train, n, lat.dims, { ridge: 1e-6 });
   const u = Float32Array.from(whiten(whitening, lat.train, n));
+  const nTest = ctx.test.count;
+  const { h, hTest } = r.estimator === "prior-score"
+    ? await priorScoreH(ctx, lat, whitening)
+    : await scoreRatioH(ctx, lat, whitening, u);
+  const selection = r.ranks.length
+    ? selectReduction(h, lat.dims, { ranks: r.ranks })
+    : r.epsilonAbsolute > 0
+    ? selectReduction(h, lat.dims, { epsilon: r.epsilonAbsolute, epsilonMode: "absolute" })
+    : selectReduction(h, lat.dims, { epsilon: r.epsilonFraction, epsilonMode: "fraction" });
+  const hGaussian = gaussianPartOfH(u, n, d);
+  let gaussianTrace = 0;
+  for (let i = 0; i < d; i++) gaussianTrace += hGaussian[i * d + i];
+  const stage = r.estimator === "prior-score" ? "reduction/prior_score" : "reduction/score_ratio";
+  const losses = r.estimator === "prior-score" ? [] : ctx.run.metrics({ stage })
+    .filter((m) => m.name === "loss").sort((a, b) => a.step - b.step).map((m) => m.value);
+  try {
+    checkReduction(stage, {
+      h,
+      d,
+      trace: selection.trace,
+      bound: selection.bound,
+      epsilon: selection.epsilon,
+      gaussianTrace,
+      // The last fifth of the logged values (at least 3): the loss where training ended.
+      finalLosses: losses.slice(-Math.max(3, Math.ceil(losses.length / 5))),
+    });
+  } catch (e) {
+    if (!(e instanceof DivergedStageError) || ctx.restoreOnly || r.estimator !== "score-ratio") {
+      throw e;
+    }
+    // Set the diverged network aside: a resumed run (with a lower lr) trains the stage again.
+    ctx.run.renameCheckpoint("score_ratio", "diverged_score_ratio");
+    e.message += "; its checkpoint was set aside as diverged_score_ratio, so --resume retrains it";
+    throw e;
+  }
+  const sweep = r.sweep.length ? epsilonSweep(h, lat.dims, r.sweep) : [];
+  // The whitened train latents' second moment: the conditional complement's Gaussian model.
+  const moment = secondMoment(u, n, d);
+  const reduced = new ReductionMaps(
+    ctx.backend,
+    reductionMatrices(whitening, selection, liftComplement(r.complement, moment)),
+  );
+  const control = new ReductionMaps(
+    ctx.backend,
+    reductionMatrices(whitening, fullRankSelection(lat.dims)),
+  );
+  const heldOut = { tuples: nTest, ...boundUnderH(hTest, lat.dims, selection.bases) };
+  const gaussian = compareWithGaussianPart(h, hGaussian, lat.dims, selection.ranks);
+  const deg = (a: number) => (a * 180 / Math.PI).toFixed(1);
+  ctx.log(
+    "reduction",
+    `${r.estimator} estimator, ${r.complement} complement: tr H = ${
+      selection.trace.toPrecision(4)
+    }, ε = ${selection.epsilon.toPrecision(3)}, ranks [${selection.ranks}] ` +
+      `(${selection.ranks.reduce((a, b) => a + b, 0)} of ${d}), estimated bound ${
+        selection.bound.toPrecision(4)
+      } (held-out ${heldOut.bound.toPrecision(4)}); ‖H − H_G‖/‖H‖ = ${
+        gaussian.relativeFrobenius.toPrecision(3)
+      }, largest angle per block [${gaussian.angles.map((a) => deg(Math.max(0, ...a)))}]°`,
+  );
+  return {
+    whitening,
+    selection,
+    sweep,
+    h,
+    moment,
+    reduced,
+    control,
+    heldOut,
+    gaussian,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * The checkpoint the reduction restores from: the score-ratio network, or (estimator "prior-score")
+ * the first seed's SBM-AE prior (named as trainPrior names it).
+ */
+export function reductionCheckpoint(cfg: PipelineConfig): string {
+  if (cfg.reduction.estimator !== "prior-score") return "score_ratio";
+  return cfg.seeds > 1 ? `prior_sbm-ae_s${cfg.seed}` : "prior_sbm-ae";
+}
+
+/** The lift's complement of `reduction.complement`, with the moment the conditional one needs. */
+export function liftComplement(
+  kind: ReductionConfig["complement"],
+  moment: Float64Array,
+): LiftComplement {
+  return kind === "conditional" ? { kind, moment } : { kind };
+}
+
+/**
+ * H from a score-ratio network trained on the whitened latents (estimator "score-ratio"), in-sample
+ * and on the test latents.
+ */
+async function scoreRatioH(
+  ctx: PipelineContext,
+  lat: Latents,
+  whitening: Whitening,
+  u: Float32Array,
+): Promise<{ h: Float64Array; hTest: Float64Array }> {
+  const { cfg } = ctx;
+  const r = cfg.reduction;
+  const n = ctx.train.count, d = lat.total;
   const net = new ScoreRatioNet(ctx.backend, {
     dim: d,
     hidden: Array.from({ length: r.depth }, () => r.width),
@@ -90,13 +211,13 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
       const idx = order.indices(i);
       for (let b = 0; b < batch; b++) rows.set(u.subarray(idx[b] * d, (idx[b] + 1) * d), b * d);
       const ub = Tensor.from(ctx.backend, rows, [batch, d]);
-      // Gaussian probes: E[v vᵀ] = I, so vᵀJv is an unbiased divergence estimate.
+      // Gaussian probes: E[v vᵀ] = I, so vᵀJv is an unbiased divergence estimate (K per row).
       const loss = r.divergence === "exact"
         ? scoreRatioLoss(net, ub, { kind: "exact" })
         : scoreRatioLoss(net, ub, {
           kind: "hutchinson",
-          probes: noise.normal(ctx.backend, [batch, d]),
-          k: 1,
+          probes: noise.normal(ctx.backend, [batch * r.probes, d]),
+          k: r.probes,
         });
       backward(loss, opt.params);
       opt.update();
@@ -110,65 +231,58 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
   const nTest = ctx.test.count;
   const hTest = await estimateDiagnostic(net, whiten(whitening, lat.test, nTest), nTest);
   net.dispose();
-  const selection = r.ranks.length
-    ? selectReduction(h, lat.dims, { ranks: r.ranks })
-    : r.epsilonAbsolute > 0
-    ? selectReduction(h, lat.dims, { epsilon: r.epsilonAbsolute, epsilonMode: "absolute" })
-    : selectReduction(h, lat.dims, { epsilon: r.epsilonFraction, epsilonMode: "fraction" });
-  const hGaussian = gaussianPartOfH(u, n, d);
-  let gaussianTrace = 0;
-  for (let i = 0; i < d; i++) gaussianTrace += hGaussian[i * d + i];
-  const losses = ctx.run.metrics({ stage: "reduction/score_ratio" })
-    .filter((m) => m.name === "loss").sort((a, b) => a.step - b.step).map((m) => m.value);
+  return { h, hTest };
+}
+
+/**
+ * H from the SBM-AE prior's score at time `reduction.priorScoreTime` (estimator "prior-score"):
+ * the prior of the first seed is trained here (or restored) under the checkpoint the sbm-ae method
+ * uses, so it is trained once; its score in model space is mapped to raw latents (÷σ under
+ * `prior.standardize`) and then to whitened coordinates (polyscore/reduction/prior_score.ts).
+ */
+async function priorScoreH(
+  ctx: PipelineContext,
+  lat: Latents,
+  whitening: Whitening,
+): Promise<{ h: Float64Array; hTest: Float64Array }> {
+  const n = ctx.train.count, nTest = ctx.test.count, d = lat.total;
+  const t = ctx.cfg.reduction.priorScoreTime;
+  const { space, standardize } = sbmAeSpace({ ctx, lat });
   try {
-    checkReduction("reduction/score_ratio", {
-      h,
+    const data = ctx.restoreOnly
+      ? new Float32Array(0)
+      : await toModelSpace(ctx.backend, space, lat.train, n, d);
+    const prior = await trainPrior(ctx, space, data, n, ctx.cfg.seed);
+    const std = standardize?.stats.std;
+    const score = async (z: Float32Array, rows: number) => {
+      const out = tidy(() =>
+        noGrad(() => {
+          const zt = Tensor.from(ctx.backend, z, [rows, d]);
+          const x = standardize ? standardize.project(zt) : zt;
+          return prior.model.score(x, Tensor.full(ctx.backend, [rows], t));
+        })
+      );
+      const g = Float64Array.from(await out.data());
+      out.dispose();
+      // x = (z − μ)/σ per dimension: ∇_z = ∇_x / σ.
+      if (std) { for (let i = 0; i < g.length; i++) g[i] /= std[i % d]; }
+      return g;
+    };
+    ctx.log(
+      "reduction/prior_score",
+      `score ratio from the SBM-AE prior's score at t = ${t} (whitened by the chain rule)`,
+    );
+    const h = diagnosticMatrix(await priorScoreRatio(whitening, lat.train, n, score), n, d);
+    const hTest = diagnosticMatrix(
+      await priorScoreRatio(whitening, lat.test, nTest, score),
+      nTest,
       d,
-      trace: selection.trace,
-      bound: selection.bound,
-      epsilon: selection.epsilon,
-      gaussianTrace,
-      // The last fifth of the logged values (at least 3): the loss where training ended.
-      finalLosses: losses.slice(-Math.max(3, Math.ceil(losses.length / 5))),
-    });
-  } catch (e) {
-    if (!(e instanceof DivergedStageError) || ctx.restoreOnly) throw e;
-    // Set the diverged network aside: a resumed run (with a lower lr) trains the stage again.
-    ctx.run.renameCheckpoint("score_ratio", "diverged_score_ratio");
-    e.message += "; its checkpoint was set aside as diverged_score_ratio, so --resume retrains it";
-    throw e;
+    );
+    prior.model.dispose();
+    return { h, hTest };
+  } finally {
+    standardize?.dispose();
   }
-  const sweep = r.sweep.length ? epsilonSweep(h, lat.dims, r.sweep) : [];
-  const reduced = new ReductionMaps(ctx.backend, reductionMatrices(whitening, selection));
-  const control = new ReductionMaps(
-    ctx.backend,
-    reductionMatrices(whitening, fullRankSelection(lat.dims)),
-  );
-  const heldOut = { tuples: nTest, ...boundUnderH(hTest, lat.dims, selection.bases) };
-  const gaussian = compareWithGaussianPart(h, hGaussian, lat.dims, selection.ranks);
-  const deg = (a: number) => (a * 180 / Math.PI).toFixed(1);
-  ctx.log(
-    "reduction",
-    `tr H = ${selection.trace.toPrecision(4)}, ε = ${
-      selection.epsilon.toPrecision(3)
-    }, ranks [${selection.ranks}] ` +
-      `(${selection.ranks.reduce((a, b) => a + b, 0)} of ${d}), estimated bound ${
-        selection.bound.toPrecision(4)
-      } (held-out ${heldOut.bound.toPrecision(4)}); ‖H − H_G‖/‖H‖ = ${
-        gaussian.relativeFrobenius.toPrecision(3)
-      }, largest angle per block [${gaussian.angles.map((a) => deg(Math.max(0, ...a)))}]°`,
-  );
-  return {
-    whitening,
-    selection,
-    sweep,
-    h,
-    reduced,
-    control,
-    heldOut,
-    gaussian,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
 }
 
 /**

@@ -84,6 +84,8 @@ export function reductionReport(
   lift: ReductionReport["lift_ceiling"] | null,
 ): ReductionReport {
   return {
+    estimator: ctx.cfg.reduction.estimator,
+    complement: ctx.cfg.reduction.complement,
     epsilon: red.selection.epsilon,
     epsilon_fraction: fractionOfChosen(ctx),
     ranks: red.selection.ranks,

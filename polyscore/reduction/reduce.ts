@@ -1,7 +1,8 @@
 /**
  * Reduce and lift (DESIGN stages 6–7): y = Wᵀu with W = diag(U_1..U_M) on whitened latents, and
  * the lift u_m = U_m y_m + (I − U_m U_mᵀ) ξ_m, ξ ~ N(0, I), followed by un-whitening
- * z_m = μ_m + L_m⁻ᵀ u_m. The block matrices are composed once on the host (f64) and uploaded once;
+ * z_m = μ_m + L_m⁻ᵀ u_m. The complement may instead be 0 (ρ's mean) or the Gaussian conditional
+ * of Qu, Q = I − WWᵀ, given all of y (`LiftComplement`): u = W y + K y + G ξ. The block matrices are composed once on the host (f64) and uploaded once;
  * `ReductionMaps` then applies them to batches on any backend with two GEMMs. Host versions
  * (`projectLatents`, `liftLatents`) serve tests and small jobs.
  *
@@ -12,8 +13,25 @@ import { add, linear } from "../../engine/ops/mod.ts";
 import { keep, Tensor } from "../../engine/tensor.ts";
 import type { ReductionSelection } from "./diagnostic.ts";
 import { checkRows, type Whitening } from "./whitening.ts";
+import { eigh, spdInverse } from "../../wasm/linalg/mod.ts";
 
-/** The dense block-diagonal matrices of a reduction. */
+/**
+ * How the lift fills the discarded coordinates Qu (Q = I − WWᵀ):
+ * - "noise": Q ξ, ξ ~ N(0, I) — ρ's conditional, independent of y (the π_r of the bound);
+ * - "zero": 0 — its mean;
+ * - "conditional": the Gaussian conditional of Qu given y = Wᵀu under the whitened latents'
+ *   second moment M: mean K y with K = QMW (WᵀMW)⁻¹, plus G ξ with G G ᵀ = QMQ − K WᵀMQ. It uses
+ *   the other modalities' kept coordinates too (the joint lift is no longer block-diagonal).
+ */
+export type LiftComplement =
+  | { kind: "noise" }
+  | { kind: "zero" }
+  | {
+    kind: "conditional"; /** (D, D) second moment M of the whitened train latents. */
+    moment: Float64Array;
+  };
+
+/** The dense matrices of a reduction (block-diagonal, except the conditional complement's lift). */
 export interface ReductionMatrices {
   /** d_m per modality. */
   dims: number[];
@@ -29,10 +47,12 @@ export interface ReductionMatrices {
   project: Float64Array;
   /** (R) −C μ. */
   projectBias: Float64Array;
-  /** (D, R) diag(L_m⁻ᵀ U_m): the mean part of the lift. */
+  /** (D, R) diag(L_m⁻ᵀ U_m): the mean part of the lift (diag(L_m⁻ᵀ)(W + K) when conditional). */
   liftMean: Float64Array;
-  /** (D, D) diag(L_m⁻ᵀ (I − U_m U_mᵀ)): the noise part of the lift. */
+  /** (D, D) diag(L_m⁻ᵀ (I − U_m U_mᵀ)): the noise part of the lift (0; diag(L_m⁻ᵀ) G). */
   liftNoise: Float64Array;
+  /** How the complement is filled. */
+  complement: LiftComplement["kind"];
   /** (D) μ. */
   mean: Float64Array;
   /** (D, R) W = diag(U_m), for whitened coordinates. */
@@ -44,10 +64,12 @@ export interface ReductionMatrices {
  *
  * @param whitening the fitted per-modality whitening.
  * @param selection ranks and bases U_m (d_m, r_m), e.g. from `selectReduction`.
+ * @param complement how the lift fills the discarded coordinates (default ξ from ρ).
  */
 export function reductionMatrices(
   whitening: Whitening,
   selection: Pick<ReductionSelection, "ranks" | "bases">,
+  complement: LiftComplement = { kind: "noise" },
 ): ReductionMatrices {
   const dims = [...whitening.dims];
   const { ranks, bases } = selection;
@@ -113,7 +135,7 @@ export function reductionMatrices(
     }
     ro += r;
   });
-  return {
+  const out: ReductionMatrices = {
     dims,
     ranks: [...ranks],
     total,
@@ -123,9 +145,104 @@ export function reductionMatrices(
     projectBias,
     liftMean,
     liftNoise,
+    complement: complement.kind,
     mean,
     basis,
   };
+  if (complement.kind === "zero") liftNoise.fill(0);
+  if (complement.kind === "conditional") conditionalLift(whitening, out, complement.moment);
+  return out;
+}
+
+/**
+ * Replaces the lift of `mats` by the Gaussian conditional one: u = (W + K) y + G ξ, with
+ * K = QMW (WᵀMW)⁻¹ and G the symmetric square root of QMQ − K WᵀMQ (clamped at 0), then
+ * z = μ + diag(L_m⁻ᵀ) u. With M the covariance of u this is E[u | y] and Cov[u | y] exactly.
+ */
+function conditionalLift(w: Whitening, mats: ReductionMatrices, moment: Float64Array): void {
+  const d = mats.total, r = mats.reduced, wb = mats.basis;
+  if (moment.length !== d * d) {
+    throw new TypeError(
+      `Cannot build the conditional lift: the second moment must be (${d}, ${d}): current length is ${moment.length}`,
+    );
+  }
+  // Q M (D, D), with Q = I − W Wᵀ applied on the left.
+  const wtm = matMulHost(transpose(wb, d, r), moment, r, d, d); // (R, D) WᵀM
+  const qm = Float64Array.from(moment);
+  const wwtm = matMulHost(wb, wtm, d, r, d);
+  for (let i = 0; i < qm.length; i++) qm[i] -= wwtm[i];
+  const qmw = matMulHost(qm, wb, d, d, r); // (D, R) cross-moment of Qu and y
+  const syy = matMulHost(wtm, wb, r, d, r); // (R, R) WᵀMW
+  const k = r ? matMulHost(qmw, spdInverse(symmetrized(syy, r), r), d, r, r) : new Float64Array(0);
+  // QMQ − K (QMW)ᵀ, symmetrised, then its symmetric square root.
+  const qmq = Float64Array.from(qm);
+  const qmwwt = matMulHost(qmw, transpose(wb, d, r), d, r, d); // (QMW) Wᵀ = QM W Wᵀ
+  for (let i = 0; i < qmq.length; i++) qmq[i] -= qmwwt[i];
+  const kc = r ? matMulHost(k, transpose(qmw, d, r), d, r, d) : new Float64Array(d * d);
+  for (let i = 0; i < qmq.length; i++) qmq[i] -= kc[i];
+  const { values, vectors } = eigh(symmetrized(qmq, d), d, { symmetryTolerance: Infinity });
+  const g = new Float64Array(d * d);
+  for (let c = 0; c < d; c++) {
+    const sv = Math.sqrt(Math.max(0, values[c]));
+    if (sv === 0) continue;
+    for (let i = 0; i < d; i++) {
+      const vi = vectors[i * d + c] * sv;
+      for (let j = 0; j < d; j++) g[i * d + j] += vi * vectors[j * d + c];
+    }
+  }
+  // Rounding leaves eigenvalues ≈ 1e-16 on the kept directions, whose square roots (1e-8) would
+  // move y: G ← Q G keeps the noise in the complement, so projecting the lift returns y.
+  const wtg = matMulHost(transpose(wb, d, r), g, r, d, d);
+  const wwtg = matMulHost(wb, wtg, d, r, d);
+  for (let i = 0; i < g.length; i++) g[i] -= wwtg[i];
+  // Un-whiten: diag(L_m⁻ᵀ) (W + K) and diag(L_m⁻ᵀ) G.
+  const mean = Float64Array.from(wb);
+  for (let i = 0; i < k.length; i++) mean[i] += k[i];
+  mats.liftMean.fill(0);
+  mats.liftNoise.fill(0);
+  for (const b of w.blocks) {
+    const o = b.offset, bd = b.dim;
+    for (let i = 0; i < bd; i++) {
+      for (let j = 0; j < bd; j++) {
+        const l = b.lInvT[i * bd + j];
+        if (l === 0) continue;
+        for (let c = 0; c < r; c++) mats.liftMean[(o + i) * r + c] += l * mean[(o + j) * r + c];
+        for (let c = 0; c < d; c++) mats.liftNoise[(o + i) * d + c] += l * g[(o + j) * d + c];
+      }
+    }
+  }
+}
+
+function matMulHost(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const v = a[i * k + p];
+      if (v === 0) continue;
+      for (let j = 0; j < n; j++) out[i * n + j] += v * b[p * n + j];
+    }
+  }
+  return out;
+}
+
+function transpose(a: Float64Array, m: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = a[i * n + j];
+  return out;
+}
+
+function symmetrized(a: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) out[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+  }
+  return out;
 }
 
 /** y = C z + c for every row: latents z (n, D) → reduced (n, R), on the host. */

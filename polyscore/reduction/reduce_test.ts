@@ -21,6 +21,7 @@ import {
   reductionMatrices,
 } from "./reduce.ts";
 import { fitWhitening, whiten } from "./whitening.ts";
+import { spdInverse } from "../../wasm/linalg/mod.ts";
 
 const be = new ReferenceBackend();
 const dims = [3, 2, 4];
@@ -112,4 +113,53 @@ Deno.test("reductionMatrices() validates ranks and bases", () => {
   );
   assert.throws(() => reductionMatrices(w, { ranks: [4, 1, 1], bases: sel.bases }), RangeError);
   assert.throws(() => reductionMatrices(w, { ranks: [2, 1, 1], bases: sel.bases }), TypeError);
+});
+
+Deno.test("conditional complement: the lift is the Gaussian conditional of z given y (mean and covariance)", () => {
+  const { w, sel } = setup(400, [1, 1, 2]);
+  const { sigma } = crossModalCase(dims, [2, 1], 21);
+  // z ~ N(μ̂, Σ) with μ̂ the whitening's mean: u is N(0, C), C = T Σ Tᵀ, the lift's reference law.
+  const mats = reductionMatrices(w, sel, {
+    kind: "conditional",
+    moment: whitenedCovariance(w, sigma),
+  });
+  const r = mats.reduced;
+  // Known answer in z-space, independent of the whitened algebra: y = P(z − μ̂), so
+  // E[z | y] = μ̂ + Σ Pᵀ (P Σ Pᵀ)⁻¹ y and Cov[z | y] = Σ − Σ Pᵀ (P Σ Pᵀ)⁻¹ P Σ.
+  const p = mats.project, pt = transposeOf(p, r, D);
+  const sp = matMul(sigma, pt, D, D, r);
+  const gain = matMul(sp, spdInverse(matMul(p, sp, r, D, r), r), D, r, r);
+  const ys = normals(5 * r, 3);
+  const lifted = liftLatents(mats, ys, new Float64Array(5 * D), 5);
+  const expected = new Float64Array(5 * D);
+  for (let i = 0; i < 5; i++) {
+    for (let j = 0; j < D; j++) {
+      let s = mats.mean[j];
+      for (let c = 0; c < r; c++) s += gain[j * r + c] * ys[i * r + c];
+      expected[i * D + j] = s;
+    }
+  }
+  assertAllClose(lifted, expected, { atol: 1e-7, rtol: 1e-7 });
+  const cov = Float64Array.from(sigma);
+  const gsp = matMul(gain, transposeOf(sp, D, r), D, r, D);
+  for (let i = 0; i < cov.length; i++) cov[i] -= gsp[i];
+  const noise = mats.liftNoise;
+  assertAllClose(matMul(noise, transposeOf(noise, D, D), D, D, D), cov, { atol: 1e-7, rtol: 1e-7 });
+  // The projection is unchanged: lift then project returns y, whatever ξ.
+  const back = projectLatents(mats, liftLatents(mats, ys, normals(5 * D, 4), 5), 5);
+  assertAllClose(back, ys, { atol: 1e-9, rtol: 1e-9 });
+});
+
+Deno.test("zero and full-rank conditional complements: no noise enters the lift", () => {
+  const { w, sel, c } = setup(200, [2, 1, 2]);
+  const zero = reductionMatrices(w, sel, { kind: "zero" });
+  const noisy = reductionMatrices(w, sel);
+  assert.ok(zero.liftNoise.every((v) => v === 0));
+  assert.deepEqual(zero.liftMean, noisy.liftMean);
+  const full = reductionMatrices(w, fullRankSelection(dims), { kind: "conditional", moment: c });
+  assert.ok(full.liftNoise.every((v) => Math.abs(v) < 1e-6), "full rank: nothing to fill in");
+  assertAllClose(full.liftMean, reductionMatrices(w, fullRankSelection(dims)).liftMean, {
+    atol: 1e-9,
+    rtol: 1e-9,
+  });
 });

@@ -203,7 +203,12 @@ export function reportMarkdown(r: Report): string {
       }), ` +
         `ranks [${red.ranks}] of [${red.latent_dims}] → total ${red.total_rank} of ${red.total_dim}, ` +
         `estimated bound D_KL(π‖π_r) ≤ ${fmt(red.bound, 4)} (½ Σ of the discarded eigenvalues ` +
-        `of the *learned* H: an estimate, not a certificate).`,
+        `of the *learned* H: an estimate, not a certificate).` +
+        (red.estimator
+          ? ` H from the \`${red.estimator}\` estimator; the lift's complement is \`${
+            red.complement ?? "noise"
+          }\`.`
+          : ""),
     );
     const sweep = red.sweep;
     if (sweep?.length) {
@@ -279,7 +284,10 @@ function diagnosticsMarkdown(r: Report): string[] {
       "",
       `### Lift ceiling: accuracy on decode(lift(project(z_test))), ${lc.tuples} test tuples`,
       "",
-      "Each cell: complement from N(0, I) (as SBM-SRR samples it) / complement 0.",
+      lc.points[0].conditional
+        ? "Each cell: complement from N(0, I) / complement 0 / Gaussian conditional given all kept y (mean + noise) / its mean. SBM-SRR samples with the complement " +
+          `\`${red.complement ?? "noise"}\`.`
+        : "Each cell: complement from N(0, I) (as SBM-SRR samples it) / complement 0.",
       "",
       `| reduction | total rank | ${names.join(" | ")} |`,
       `|---|---|${names.map(() => "---").join("|")}|`,
@@ -290,7 +298,10 @@ function diagnosticsMarkdown(r: Report): string[] {
     for (const p of lc.points) {
       lines.push(
         `| ${p.label} | ${p.total_rank} | ${
-          p.gaussian.map((g, m) => `${fmt(g)} / ${fmt(p.zero[m])}`).join(" | ")
+          p.gaussian.map((g, m) =>
+            [g, p.zero[m], ...(p.conditional ? [p.conditional[m], p.conditional_mean?.[m]] : [])]
+              .map((v) => fmt(v ?? null)).join(" / ")
+          ).join(" | ")
         } |`,
       );
     }

@@ -125,10 +125,20 @@ export interface LiftCeilingEntry {
   gaussian: (number | null)[];
   /** The complement set to 0 (its mean). */
   zero: (number | null)[];
+  /**
+   * The complement from its Gaussian conditional given all kept coordinates y (mean + noise, as
+   * SBM-SRR samples it under `reduction.complement` "conditional"), and that conditional's mean.
+   */
+  conditional?: (number | null)[];
+  conditional_mean?: (number | null)[];
 }
 
 /** The score-ratio reduction. */
 export interface ReductionReport {
+  /** How H was estimated ("score-ratio" network or "prior-score"); absent in older reports. */
+  estimator?: string;
+  /** How SBM-SRR's lift fills the discarded coordinates ("noise", "zero", "conditional"). */
+  complement?: string;
   epsilon: number;
   /** ε as a fraction of ½ tr H; null when ranks or an absolute ε were given. */
   epsilon_fraction: number | null;
