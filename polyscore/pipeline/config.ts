@@ -165,6 +165,15 @@ export interface ReductionConfig {
    * covariance: mean and noise). A lift setting: `polyscore eval` may change it.
    */
   complement: "noise" | "zero" | "conditional";
+  /**
+   * How the ranks are chosen: "epsilon" (½ Σ discarded eigenvalues ≤ ε; or `ranks`) or
+   * "lift-ceiling": the smallest total rank (global greedy order of H's block eigenvalues) whose
+   * lift ceiling on `liftTuples` *train* tuples, with `complement`, is within `liftGap` of full
+   * rank's (mean over modalities; polyscore/pipeline/stage_rank_select.ts).
+   */
+  select: "epsilon" | "lift-ceiling";
+  /** The accuracy the lift may lose against full rank under "lift-ceiling" (mean over modalities). */
+  liftGap: number;
 }
 
 /**
@@ -372,6 +381,8 @@ const BASE: PipelineConfig = {
     estimator: "score-ratio",
     priorScoreTime: 0.01,
     complement: "noise",
+    select: "epsilon",
+    liftGap: 0.02,
   },
   mmvaeplus: {
     latentShared: 32,
@@ -550,6 +561,7 @@ const CHOICES: Record<string, readonly string[]> = {
   "joint.likelihood": ["laplace", "gaussian"],
   "reduction.estimator": ["score-ratio", "prior-score"],
   "reduction.complement": ["noise", "zero", "conditional"],
+  "reduction.select": ["epsilon", "lift-ceiling"],
 };
 
 /** Thrown for any invalid configuration; the message names the key. */
@@ -822,6 +834,17 @@ export function validate(cfg: PipelineConfig): void {
   positiveInt("reduction.batch", cfg.reduction.batch);
   positive("reduction.lr", cfg.reduction.lr);
   positiveInt("reduction.probes", cfg.reduction.probes);
+  const gap = cfg.reduction.liftGap;
+  if (!(gap >= 0 && gap < 1)) {
+    throw new ConfigError(
+      `Invalid config: reduction.liftGap must be in [0, 1) (an accuracy difference, e.g. 0.02): current value is ${gap}`,
+    );
+  }
+  if (cfg.reduction.select === "lift-ceiling" && cfg.reduction.ranks.length) {
+    throw new ConfigError(
+      `Invalid config: reduction.ranks fixes the ranks, so reduction.select must be "epsilon": current value is "lift-ceiling" with ranks [${cfg.reduction.ranks}]`,
+    );
+  }
   const pst = cfg.reduction.priorScoreTime;
   if (!(pst > 0 && pst < 1)) {
     throw new ConfigError(

@@ -22,7 +22,7 @@ import { conditionalGrid } from "./stage_eval.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { probeLatents } from "./stage_probe.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
-import { liftCeilingOf } from "./stage_lift.ts";
+import { liftCeilingOf, trainLiftScorer } from "./stage_lift.ts";
 import { runReduction } from "./stage_reduction.ts";
 import { evaluationReport, priorReport, reductionReport } from "./stage_report.ts";
 import { openRun } from "./open_run.ts";
@@ -154,7 +154,9 @@ export async function runPipeline(
     const probe = probeLatents(ctx, lat);
     lap("linear probe");
     if (stop("latents")) return finish(null);
-    const red = cfg.reduction.enabled ? await runReduction(ctx, lat) : null;
+    const red = cfg.reduction.enabled
+      ? await runReduction(ctx, lat, trainLiftScorer(ctx, aes, lat, scorers))
+      : null;
     lap("reduction");
     const lift = red ? await liftCeilingOf(ctx, red, aes, lat, scorers) : null;
     lap("lift ceiling");

@@ -54,7 +54,9 @@ export const MAX_TRACE_RATIO = 1000;
  */
 export function checkReduction(stage: string, o: ReductionOutputs): void {
   checkFinite(stage, "the diagnostic matrix H", o.h);
-  checkFinite(stage, "the bound, ε and tr H", [o.bound, o.epsilon, o.trace, o.gaussianTrace]);
+  // ε is NaN when the ranks were fixed (reduction.ranks, or chosen by the lift ceiling): no ε then.
+  const eps = Number.isNaN(o.epsilon) ? [] : [o.epsilon];
+  checkFinite(stage, "the bound, ε and tr H", [o.bound, o.trace, o.gaussianTrace, ...eps]);
   const hint = "lower reduction.lr or set reduction.maxGradNorm, then resume the run";
   const n = o.finalLosses.length;
   if (n > 0) {

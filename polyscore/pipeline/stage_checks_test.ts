@@ -20,6 +20,13 @@ Deno.test("gh-19: checkReduction() passes a sane reduction", () => {
   checkReduction("reduction/score_ratio", sane());
   // Minibatch noise around a loss near 0 is not divergence.
   checkReduction("reduction/score_ratio", { ...sane(), finalLosses: [0.02, -0.05, 0.03, -0.01] });
+  // Fixed ranks (reduction.ranks or the lift-ceiling selection) have no ε: NaN is not divergence,
+  // and the prior-score estimator has no loss.
+  checkReduction("reduction/prior_score", { ...sane(), epsilon: NaN, finalLosses: [] });
+  assert.throws(
+    () => checkReduction("reduction/score_ratio", { ...sane(), epsilon: NaN, bound: NaN }),
+    /the bound, ε and tr H is not finite \(entry 0 is NaN\)/,
+  );
 });
 
 Deno.test("gh-19: checkReduction() fails a diverged reduction with a clear message", () => {

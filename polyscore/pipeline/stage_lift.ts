@@ -3,7 +3,7 @@
  * the chosen ranks and full rank: shared by the pipeline and `polyscore eval`, which recomputes it
  * with overridden `reduction.sweep` / `reduction.liftTuples` (nothing is trained for it).
  */
-import { decoderScorer, liftCeilings } from "../eval/lift_ceiling.ts";
+import { decoderScorer, type LatentScorer, liftCeilings } from "../eval/lift_ceiling.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
 import type { ReductionReport } from "../report/report.ts";
 import type { PipelineContext } from "./context.ts";
@@ -16,7 +16,22 @@ const fmtRow = (v: (number | null)[]) => v.map((c) => c?.toFixed(3) ?? "–").jo
 /** ε as a fraction of ½ tr H for the chosen ranks; null when ranks or an absolute ε were given. */
 export function fractionOfChosen(ctx: PipelineContext): number | null {
   const r = ctx.cfg.reduction;
-  return r.ranks.length || r.epsilonAbsolute > 0 ? null : r.epsilonFraction;
+  return r.ranks.length || r.epsilonAbsolute > 0 || r.select === "lift-ceiling"
+    ? null
+    : r.epsilonFraction;
+}
+
+/**
+ * Scores latents of the first n *train* tuples (the lift-ceiling rank search: the test tuples that
+ * evaluation uses choose nothing): the pipeline's decoder scorer with train standing in for test.
+ */
+export function trainLiftScorer(
+  ctx: PipelineContext,
+  aes: Autoencoder[],
+  lat: Latents,
+  scorers: Scorer[],
+): LatentScorer {
+  return decoderScorer({ ...ctx, test: ctx.train }, aes, { ...lat, test: lat.train }, scorers);
 }
 
 /** The lift ceilings on the first `reduction.liftTuples` test tuples (0 or absent: all). */

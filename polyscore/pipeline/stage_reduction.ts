@@ -32,7 +32,8 @@ import { priorScoreRatio } from "../reduction/prior_score.ts";
 import { sbmAeSpace } from "../methods/sbm_ae.ts";
 import type { PipelineConfig, ReductionConfig } from "./config.ts";
 import { toModelSpace, trainPrior } from "./stage_prior.ts";
-import type { LiftPoint } from "../eval/lift_ceiling.ts";
+import type { LatentScorer, LiftPoint } from "../eval/lift_ceiling.ts";
+import { type LiftSearch, liftSelectedRanks } from "./stage_rank_select.ts";
 import {
   gaussianLinearInit,
   scoreRatioLoss,
@@ -55,6 +56,8 @@ export interface ReductionResult {
   h: Float64Array;
   /** (D, D) second moment of the whitened train latents (the conditional complement's model). */
   moment: Float64Array;
+  /** The lift-ceiling rank search (`reduction.select` "lift-ceiling"), when it ran or was saved. */
+  liftSearch: LiftSearch | null;
   /** z ↔ y maps of SBM-SRR and of the whitened full-rank control. */
   reduced: ReductionMaps;
   control: ReductionMaps;
@@ -65,8 +68,15 @@ export interface ReductionResult {
   wallSeconds: number;
 }
 
-/** Runs (or restores) the reduction on the training latents. */
-export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<ReductionResult> {
+/**
+ * Runs (or restores) the reduction on the training latents. `trainScore` scores latents of the
+ * *train* tuples (`trainLiftScorer`): needed the first time `reduction.select` is "lift-ceiling".
+ */
+export async function runReduction(
+  ctx: PipelineContext,
+  lat: Latents,
+  trainScore?: LatentScorer,
+): Promise<ReductionResult> {
   const t0 = performance.now();
   const { cfg } = ctx;
   const r = cfg.reduction;
@@ -77,7 +87,15 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
   const { h, hTest } = r.estimator === "prior-score"
     ? await priorScoreH(ctx, lat, whitening)
     : await scoreRatioH(ctx, lat, whitening, u);
-  const selection = r.ranks.length
+  // The whitened train latents' second moment: the conditional complement's Gaussian model.
+  const moment = secondMoment(u, n, d);
+  const complement = liftComplement(r.complement, moment);
+  const lifted = r.select === "lift-ceiling"
+    ? await liftSelectedRanks(ctx, h, whitening, lat, complement, trainScore)
+    : null;
+  const selection = lifted
+    ? selectReduction(h, lat.dims, { ranks: lifted.ranks })
+    : r.ranks.length
     ? selectReduction(h, lat.dims, { ranks: r.ranks })
     : r.epsilonAbsolute > 0
     ? selectReduction(h, lat.dims, { epsilon: r.epsilonAbsolute, epsilonMode: "absolute" })
@@ -109,11 +127,9 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
     throw e;
   }
   const sweep = r.sweep.length ? epsilonSweep(h, lat.dims, r.sweep) : [];
-  // The whitened train latents' second moment: the conditional complement's Gaussian model.
-  const moment = secondMoment(u, n, d);
   const reduced = new ReductionMaps(
     ctx.backend,
-    reductionMatrices(whitening, selection, liftComplement(r.complement, moment)),
+    reductionMatrices(whitening, selection, complement),
   );
   const control = new ReductionMaps(
     ctx.backend,
@@ -139,6 +155,7 @@ export async function runReduction(ctx: PipelineContext, lat: Latents): Promise<
     sweep,
     h,
     moment,
+    liftSearch: lifted?.search ?? null,
     reduced,
     control,
     heldOut,

@@ -86,6 +86,7 @@ export function reductionReport(
   return {
     estimator: ctx.cfg.reduction.estimator,
     complement: ctx.cfg.reduction.complement,
+    ...(red.liftSearch ? { lift_selection: red.liftSearch } : {}),
     epsilon: red.selection.epsilon,
     epsilon_fraction: fractionOfChosen(ctx),
     ranks: red.selection.ranks,

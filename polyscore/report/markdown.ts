@@ -198,9 +198,9 @@ export function reportMarkdown(r: Report): string {
   if (red) {
     lines.push("", "## Score-ratio reduction (SBM-SRR)", "");
     lines.push(
-      `ε = ${fmt(red.epsilon, 4)} (${red.epsilon_fraction ?? "absolute"} of ½ tr H = ${
-        fmt(0.5 * red.trace, 4)
-      }), ` +
+      `ε = ${fmt(red.epsilon, 4)} (${
+        red.epsilon_fraction ?? (Number.isFinite(red.epsilon) ? "absolute" : "none: ranks fixed")
+      } of ½ tr H = ${fmt(0.5 * red.trace, 4)}), ` +
         `ranks [${red.ranks}] of [${red.latent_dims}] → total ${red.total_rank} of ${red.total_dim}, ` +
         `estimated bound D_KL(π‖π_r) ≤ ${fmt(red.bound, 4)} (½ Σ of the discarded eigenvalues ` +
         `of the *learned* H: an estimate, not a certificate).` +
@@ -210,6 +210,15 @@ export function reportMarkdown(r: Report): string {
           }\`.`
           : ""),
     );
+    const ls = red.lift_selection;
+    if (ls) {
+      lines.push(
+        "",
+        `Ranks chosen by the lift ceiling on ${ls.tuples} train tuples: the smallest total rank whose mean lift ceiling is within ${ls.gap} of full rank's (${
+          fmt(ls.full)
+        }); tried: ${ls.points.map((p) => `${p.total_rank} → ${fmt(p.lift)}`).join(", ")}.`,
+      );
+    }
     const sweep = red.sweep;
     if (sweep?.length) {
       const withCoh = sweep.some((p) => p.coherence_by_given);

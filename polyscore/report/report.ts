@@ -139,6 +139,16 @@ export interface ReductionReport {
   estimator?: string;
   /** How SBM-SRR's lift fills the discarded coordinates ("noise", "zero", "conditional"). */
   complement?: string;
+  /**
+   * `reduction.select` "lift-ceiling": the search on train tuples (mean lift ceiling over modalities
+   * per total rank tried, and full rank's).
+   */
+  lift_selection?: {
+    gap: number;
+    tuples: number;
+    full: number;
+    points: { total_rank: number; ranks: number[]; lift: number }[];
+  };
   epsilon: number;
   /** ε as a fraction of ½ tr H; null when ranks or an absolute ε were given. */
   epsilon_fraction: number | null;
