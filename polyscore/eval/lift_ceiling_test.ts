@@ -11,7 +11,9 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../engine/random.ts";
 import { fullRankSelection } from "../reduction/reduce.ts";
-import { fitWhitening } from "../reduction/whitening.ts";
+import { fitWhitening, whiten } from "../reduction/whitening.ts";
+import { secondMoment } from "../reduction/score_ratio.ts";
+import { spdInverse } from "../../wasm/linalg/mod.ts";
 import { type LatentScorer, liftCeilings, liftRoundTrip } from "./lift_ceiling.ts";
 
 const DIMS = [3, 2], D = 5, K = 3, N = 600;
@@ -109,4 +111,51 @@ Deno.test("liftCeilings(): full rank equals the latents' own accuracy; rank 0 is
   assert.equal(got[2].fraction, 0.9);
   // The latents themselves carry the class: far above chance.
   own.forEach((s) => assert.ok(mean(s!) > 0.6, `own accuracy ${mean(s!)}`));
+});
+
+Deno.test("liftCeilings(): the conditional complement's mean is the regression of the dropped block on the kept one", async () => {
+  // Block 0 kept whole, block 1 dropped: the conditional mean fills block 1 with
+  // μ̂₁ + Σ̂₁₀ Σ̂₀₀⁻¹ (z₀ − μ̂₀) (sample moments), computed here in z-space without the whitening.
+  const u = whiten(whitening, z, N);
+  const moment = secondMoment(u, N, D);
+  const eye3 = Float64Array.from({ length: 9 }, (_, k) => (k % 4 === 0 ? 1 : 0));
+  const point = {
+    label: "block 0",
+    fraction: null,
+    ranks: [3, 0],
+    bases: [eye3, new Float64Array(0)],
+  };
+  const [got] = await liftCeilings(whitening, [point], z, N, score, 3, moment);
+  const mu = new Float64Array(D), cov = new Float64Array(D * D);
+  for (let r = 0; r < N; r++) for (let j = 0; j < D; j++) mu[j] += z[r * D + j] / N;
+  for (let r = 0; r < N; r++) {
+    for (let i = 0; i < D; i++) {
+      for (let j = 0; j < D; j++) cov[i * D + j] += (z[r * D + i] - mu[i]) * (z[r * D + j] - mu[j]);
+    }
+  }
+  const c00 = Float64Array.from({ length: 9 }, (_, k) => cov[Math.floor(k / 3) * D + (k % 3)]);
+  const inv = spdInverse(c00, 3);
+  const pred = Float32Array.from(z);
+  for (let r = 0; r < N; r++) {
+    for (let i = 3; i < D; i++) {
+      let s = mu[i];
+      for (let a = 0; a < 3; a++) {
+        for (let b = 0; b < 3; b++) s += cov[i * D + a] * inv[a * 3 + b] * (z[r * D + b] - mu[b]);
+      }
+      pred[r * D + i] = s;
+    }
+  }
+  const expected = mean((await score(1, pred, N))!);
+  // Rounding to f32 may move a row on a class boundary: allow 2 rows.
+  assert.ok(
+    Math.abs(got.conditional_mean![1]! - expected) <= 2 / N,
+    `${got.conditional_mean![1]} vs ${expected}`,
+  );
+  // The dropped block now carries the class through block 0: far above ρ's noise (chance).
+  assert.ok(
+    got.conditional_mean![1]! > got.gaussian[1]! + 0.1,
+    `${got.conditional_mean} vs ${got.gaussian}`,
+  );
+  // The kept block is returned as it is by every complement.
+  assert.equal(got.conditional![0], got.gaussian[0]);
 });
