@@ -101,7 +101,10 @@ function DiagnosticsTable({ red }: { red: ReductionReport }) {
   );
 }
 
-/** Accuracy on decode(lift(project(z_test))): complement N(0, I) / 0, per reduction. */
+/**
+ * Accuracy on decode(lift(project(z_test))): complement N(0, I) / 0 (/ Gaussian conditional given
+ * all kept y / its mean, when measured), per reduction.
+ */
 function LiftTable(
   { red, names, ceiling }: {
     red: ReductionReport;
@@ -114,7 +117,10 @@ function LiftTable(
   return (
     <table id="lift-ceiling">
       <caption>
-        Lift ceiling, {lc.tuples} test tuples (complement N(0, I) / 0)
+        Lift ceiling, {lc.tuples} test tuples (complement N(0, I) / 0
+        {lc.points[0].conditional ? " / conditional / conditional mean" : ""}; SBM-SRR samples with
+        {" "}
+        {red.complement ?? "noise"})
       </caption>
       <tr>
         <th>reduction</th>
@@ -130,7 +136,15 @@ function LiftTable(
         <tr key={p.label}>
           <td>{p.label}</td>
           <td>{p.total_rank}</td>
-          {names.map((n, m) => <td key={n}>{f(p.gaussian[m])} / {f(p.zero[m])}</td>)}
+          {names.map((n, m) => (
+            <td key={n}>
+              {[
+                p.gaussian[m],
+                p.zero[m],
+                ...(p.conditional ? [p.conditional[m], p.conditional_mean?.[m] ?? null] : []),
+              ].map((v) => f(v)).join(" / ")}
+            </td>
+          ))}
         </tr>
       ))}
     </table>
