@@ -162,9 +162,10 @@ export interface ReductionConfig {
    * How the lift fills the discarded coordinates of each modality: "noise" (from ρ = N(0, I),
    * independent of y: the π_r of the bound), "zero" (ρ's mean), or "conditional" (the Gaussian
    * conditional of the complement given *all* kept coordinates y, from the whitened train latents'
-   * covariance: mean and noise). A lift setting: `polyscore eval` may change it.
+   * covariance: mean and noise), or "conditional-mean" (its mean alone). A lift setting:
+   * `polyscore eval` may change it.
    */
-  complement: "noise" | "zero" | "conditional";
+  complement: "noise" | "zero" | "conditional" | "conditional-mean";
   /**
    * How the ranks are chosen: "epsilon" (½ Σ discarded eigenvalues ≤ ε; or `ranks`) or
    * "lift-ceiling": the smallest total rank (global greedy order of H's block eigenvalues) whose
@@ -560,7 +561,7 @@ const CHOICES: Record<string, readonly string[]> = {
   "mmvaeplus.likelihood": ["laplace", "gaussian"],
   "joint.likelihood": ["laplace", "gaussian"],
   "reduction.estimator": ["score-ratio", "prior-score"],
-  "reduction.complement": ["noise", "zero", "conditional"],
+  "reduction.complement": ["noise", "zero", "conditional", "conditional-mean"],
   "reduction.select": ["epsilon", "lift-ceiling"],
 };
 

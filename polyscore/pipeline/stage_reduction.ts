@@ -178,7 +178,7 @@ export function liftComplement(
   kind: ReductionConfig["complement"],
   moment: Float64Array,
 ): LiftComplement {
-  return kind === "conditional" ? { kind, moment } : { kind };
+  return kind === "conditional" || kind === "conditional-mean" ? { kind, moment } : { kind };
 }
 
 /**

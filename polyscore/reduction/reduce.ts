@@ -21,13 +21,15 @@ import { eigh, spdInverse } from "../../wasm/linalg/mod.ts";
  * - "zero": 0 — its mean;
  * - "conditional": the Gaussian conditional of Qu given y = Wᵀu under the whitened latents'
  *   second moment M: mean K y with K = QMW (WᵀMW)⁻¹, plus G ξ with G G ᵀ = QMQ − K WᵀMQ. It uses
- *   the other modalities' kept coordinates too (the joint lift is no longer block-diagonal).
+ *   the other modalities' kept coordinates too (the joint lift is no longer block-diagonal);
+ * - "conditional-mean": K y alone, without the noise.
  */
 export type LiftComplement =
   | { kind: "noise" }
   | { kind: "zero" }
   | {
-    kind: "conditional"; /** (D, D) second moment M of the whitened train latents. */
+    kind: "conditional" | "conditional-mean";
+    /** (D, D) second moment M of the whitened train latents. */
     moment: Float64Array;
   };
 
@@ -150,7 +152,10 @@ export function reductionMatrices(
     basis,
   };
   if (complement.kind === "zero") liftNoise.fill(0);
-  if (complement.kind === "conditional") conditionalLift(whitening, out, complement.moment);
+  if (complement.kind === "conditional" || complement.kind === "conditional-mean") {
+    conditionalLift(whitening, out, complement.moment);
+    if (complement.kind === "conditional-mean") liftNoise.fill(0);
+  }
   return out;
 }
 

@@ -156,6 +156,11 @@ Deno.test("zero and full-rank conditional complements: no noise enters the lift"
   const noisy = reductionMatrices(w, sel);
   assert.ok(zero.liftNoise.every((v) => v === 0));
   assert.deepEqual(zero.liftMean, noisy.liftMean);
+  const cond = reductionMatrices(w, sel, { kind: "conditional", moment: c });
+  const condMean = reductionMatrices(w, sel, { kind: "conditional-mean", moment: c });
+  assert.ok(condMean.liftNoise.every((v) => v === 0));
+  assert.ok(cond.liftNoise.some((v) => v !== 0));
+  assert.deepEqual(condMean.liftMean, cond.liftMean);
   const full = reductionMatrices(w, fullRankSelection(dims), { kind: "conditional", moment: c });
   assert.ok(full.liftNoise.every((v) => Math.abs(v) < 1e-6), "full rank: nothing to fill in");
   assertAllClose(full.liftMean, reductionMatrices(w, fullRankSelection(dims)).liftMean, {
