@@ -140,14 +140,16 @@ export async function runReduction(
   const deg = (a: number) => (a * 180 / Math.PI).toFixed(1);
   ctx.log(
     "reduction",
-    `${r.estimator} estimator, ${r.complement} complement: tr H = ${
-      selection.trace.toPrecision(4)
-    }, ε = ${selection.epsilon.toPrecision(3)}, ranks [${selection.ranks}] ` +
+    `tr H = ${selection.trace.toPrecision(4)}, ε = ${
+      selection.epsilon.toPrecision(3)
+    }, ranks [${selection.ranks}] ` +
       `(${selection.ranks.reduce((a, b) => a + b, 0)} of ${d}), estimated bound ${
         selection.bound.toPrecision(4)
       } (held-out ${heldOut.bound.toPrecision(4)}); ‖H − H_G‖/‖H‖ = ${
         gaussian.relativeFrobenius.toPrecision(3)
-      }, largest angle per block [${gaussian.angles.map((a) => deg(Math.max(0, ...a)))}]°`,
+      }, largest angle per block [${
+        gaussian.angles.map((a) => deg(Math.max(0, ...a)))
+      }]° (${r.estimator} estimator, ${r.complement} complement)`,
   );
   return {
     whitening,
