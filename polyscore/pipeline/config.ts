@@ -436,11 +436,11 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
       // −0.007 / −0.007 / +0.001 given 1–4, every paired 95% CI containing 0; N = 35–40 loses
       // 0.02–0.03 at 2–3 given (README, "Sampler cost against coherence").
       prior: { sampleSteps: 50, finalCorrectorSteps: 10 },
-      // Measured on 2 modalities of the quick data with the same classifiers (README, "Autoencoder
-      // and classifier options"): reconstruction ceilings 0.724 / 0.546 (β-VAE, latent 32) →
-      // 0.788 / 0.620 (deterministic AE, latent 64) → 0.888 / 0.734 (+ group norm, about +20–30%
-      // per AE step); latent 32 with the norm gives 0.830 / 0.589.
-      ae: { variant: "ae", latent: 64, norm: "group" },
+      // The autoencoder stays the β-VAE with latent 32. The deterministic AE with latent 64 and
+      // group norm raises the reconstruction ceilings (0.749 / 0.584 / 0.732 / 0.559 / 0.779 →
+      // 0.907 / 0.795 / 0.782 / 0.626 / 0.873) but SBM-AE's prior on its 320 raw latents collapses:
+      // 0.143 / 0.150 / 0.184 / 0.194 given 1–4 (0.132 / 0.162 / 0.182 / 0.200 standardised),
+      // against 0.259 / 0.374 / 0.456 / 0.491 (README, "Autoencoder and classifier options").
     },
   },
   tiny: {
