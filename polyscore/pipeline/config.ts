@@ -429,7 +429,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T
 export const PRESETS: Record<string, { about: string; overrides: DeepPartial<PipelineConfig> }> = {
   quick: {
     about:
-      "the whole pipeline on generated PolyMNIST (5 modalities, 20k/2k tuples) in ≤ 10 min on 2 cores",
+      "the whole pipeline on generated PolyMNIST (5 modalities, 20k/2k tuples); aims at ≤ 10 min on 2 cores (measured: README)",
     overrides: {
       // Half the sampler (110 network calls per row, not 220): on the final quick run's SBM-AE
       // prior, pc N = 50 + 10 final corrector steps minus the official N = 100 + 20 is +0.001 /

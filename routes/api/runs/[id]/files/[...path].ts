@@ -4,12 +4,11 @@
  * is its real path: a symbolic link to anywhere outside is refused (403).
  */
 
-import { realPathInside, resolveInside } from "../../../../../polyscore/runs/files.ts";
 import { define } from "../../../../../server/define.ts";
-import { HttpError } from "../../../../../server/http.ts";
+import { serveFolderFile } from "../../../../../server/folder_file.ts";
 import { runDir } from "../../../../../server/runs.ts";
 
-const TYPES: Record<string, string> = {
+const TYPES = {
   png: "image/png",
   json: "application/json; charset=utf-8",
   md: "text/plain; charset=utf-8",
@@ -20,30 +19,6 @@ const TYPES: Record<string, string> = {
 export const handler = define.handlers({
   GET(ctx) {
     const dir = runDir(ctx.state, ctx.params.id);
-    const rel = ctx.params.path ?? "";
-    let full: string;
-    try {
-      full = resolveInside(dir, rel, "file path");
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
-    }
-    const ext = /\.([a-z]+)$/.exec(rel)?.[1] ?? "";
-    const type = TYPES[ext];
-    if (!type) {
-      throw new HttpError(
-        400,
-        `Cannot serve ${rel.slice(0, 100)}: only ${Object.keys(TYPES).join(", ")} files are served`,
-      );
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = Deno.readFileSync(realPathInside(dir, full, `file ${rel}`));
-    } catch (e) {
-      if (e instanceof RangeError) throw new HttpError(403, `Cannot serve ${e.message.slice(11)}`);
-      throw new HttpError(404, `Cannot find file ${rel} in run ${ctx.params.id}`);
-    }
-    return new Response(bytes as Uint8Array<ArrayBuffer>, {
-      headers: { "content-type": type, "cache-control": "no-cache" },
-    });
+    return serveFolderFile(dir, ctx.params.path ?? "", TYPES, `run ${ctx.params.id}`);
   },
 });
