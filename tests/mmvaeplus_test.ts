@@ -14,6 +14,7 @@ import { assertAllClose } from "../engine/testing.ts";
 import { gpuTest, tryCreateGpu } from "../gpu/_test_utils.ts";
 import { objectiveOn, tinyProblem } from "../polyscore/methods/joint/_mixture_iwae_fixture.ts";
 import { createWasmCpuBackend } from "../wasm/cpu/mod.ts";
+import { finish, meta } from "./_cli_run.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const env = {
@@ -28,27 +29,6 @@ function cli(args: string[]): Deno.ChildProcess {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-}
-
-async function finish(p: Deno.ChildProcess, label: string): Promise<void> {
-  const out = await p.output();
-  if (!out.success) {
-    throw new Error(`${label} failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
-  }
-}
-
-function meta(dir: string): Record<string, string> {
-  try {
-    const db = new DatabaseSync(`${dir}/run.sqlite`, { readOnly: true });
-    const rows = db.prepare("SELECT key, value FROM meta").all() as {
-      key: string;
-      value: string;
-    }[];
-    db.close();
-    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  } catch {
-    return {};
-  }
 }
 
 function lossSteps(dir: string, stage: string): { step: number; c: number }[] {

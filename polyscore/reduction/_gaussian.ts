@@ -6,6 +6,7 @@
 import { cholesky, eigh, spdInverse } from "../../wasm/linalg/mod.ts";
 import { Rng } from "../../engine/random.ts";
 import type { Whitening } from "./whitening.ts";
+import { matMulHost } from "./reduce.ts";
 
 /** n rows of N(mean, sigma) (row-major (n, D)), from a seeded generator. */
 export function sampleGaussian(
@@ -30,23 +31,8 @@ export function sampleGaussian(
   return out;
 }
 
-/** a·b for row-major (m, k)·(k, n). */
-export function matMul(
-  a: Float64Array,
-  b: Float64Array,
-  m: number,
-  k: number,
-  n: number,
-): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      const av = a[i * k + p];
-      for (let j = 0; j < n; j++) out[i * n + j] += av * b[p * n + j];
-    }
-  }
-  return out;
-}
+/** a·b for row-major (m, k)·(k, n): the reduction's own host product. */
+export const matMul = matMulHost;
 
 /** Transpose of row-major (m, n). */
 export function transposeOf(a: Float64Array, m: number, n: number): Float64Array {

@@ -218,7 +218,8 @@ function conditionalLift(w: Whitening, mats: ReductionMatrices, moment: Float64A
   }
 }
 
-function matMulHost(
+/** a·b for row-major (m, k)·(k, n) on the host, skipping zero entries of a (W is block-sparse). */
+export function matMulHost(
   a: Float64Array,
   b: Float64Array,
   m: number,
