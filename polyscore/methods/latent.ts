@@ -9,6 +9,7 @@ import type { Autoencoder } from "../models/conv_vae.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { Latents } from "../pipeline/stage_latents.ts";
 import type { Generated, MethodInputs, Observations, TrainedMethod } from "./method.ts";
+import { checkExample } from "./observed.ts";
 
 /**
  * Fills in latents: given per-row modality masks (B, M; 1 = observed) and the observed latents
@@ -59,14 +60,7 @@ async function encodeExample(
   data: Float32Array,
 ): Promise<Float32Array> {
   const spec = ctx.dataset.modalities[m];
-  const n = spec.shape.reduce((a, b) => a * b, 1);
-  if (data.length !== n) {
-    throw new TypeError(
-      `Cannot encode modality ${spec.name}: expected ${n} values (${
-        spec.shape.join("×")
-      }), got ${data.length}`,
-    );
-  }
+  checkExample(spec, data);
   const mu = tidy(() =>
     noGrad(() => ae.encode(Tensor.from(ctx.backend, data, [1, ...spec.shape])).mu)
   );

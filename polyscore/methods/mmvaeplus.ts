@@ -16,8 +16,9 @@ import { Adam, cosineLr } from "../../engine/optim.ts";
 import { hash32, Rng } from "../../engine/random.ts";
 import * as ops from "../../engine/ops/mod.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
-import { sampleSize } from "../data/dataset.ts";
 import { BatchOrder, batchTensor, chunks, type PipelineContext } from "../pipeline/context.ts";
+import { sampleSize } from "../data/dataset.ts";
+import { observedBatch } from "./observed.ts";
 import { trainStage } from "../pipeline/train_stage.ts";
 import { laplaceNoiseFrom, mixtureIwae } from "./joint/mixture_iwae.ts";
 import { MmvaePlusModel } from "./joint/mmvaeplus_model.ts";
@@ -75,31 +76,6 @@ async function trainModel(ctx: PipelineContext, seed: number): Promise<MmvaePlus
 /** A Laplace(0, 1) draw on the host. */
 function laplace(rng: Rng): number {
   return Math.log(1 - rng.uniform()) - Math.log(1 - rng.uniform());
-}
-
-/** Modality m of the given rows as a (n, …shape) tensor: the caller's example or the test tuple. */
-function observedBatch(
-  ctx: PipelineContext,
-  obs: Observations,
-  m: number,
-  rows: readonly number[],
-): Tensor {
-  const spec = ctx.dataset.modalities[m];
-  const given = obs.data?.get(m);
-  if (!given) {
-    return batchTensor(ctx.backend, spec, ctx.test.data[m], rows.map((r) => obs.tuples[r]));
-  }
-  const n = sampleSize(spec);
-  if (given.length !== n) {
-    throw new TypeError(
-      `Cannot encode modality ${spec.name}: expected ${n} values (${
-        spec.shape.join("×")
-      }), got ${given.length}`,
-    );
-  }
-  const out = new Float32Array(rows.length * n);
-  for (let k = 0; k < rows.length; k++) out.set(given, k * n);
-  return Tensor.from(ctx.backend, out, [rows.length, ...spec.shape]);
 }
 
 /**

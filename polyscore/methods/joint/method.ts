@@ -12,11 +12,12 @@ import { RandomStream } from "../../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../../engine/optim.ts";
 import { hash32, Rng } from "../../../engine/random.ts";
 import { backward, noGrad, Tensor, tidy } from "../../../engine/tensor.ts";
-import { sampleSize } from "../../data/dataset.ts";
 import type { JointConfig } from "../../pipeline/config.ts";
 import { BatchOrder, batchTensor, type PipelineContext } from "../../pipeline/context.ts";
+import { sampleSize } from "../../data/dataset.ts";
+import { observedBatch } from "../observed.ts";
 import { trainStage } from "../../pipeline/train_stage.ts";
-import type { Generated, Method, Observations, TrainedMethod } from "../method.ts";
+import type { Generated, Method, TrainedMethod } from "../method.ts";
 import { type Gaussian, productOfExperts, standardExpert } from "./experts.ts";
 import { reparameterize } from "./likelihood.ts";
 import { type JointModel, JointNetworks } from "./networks.ts";
@@ -77,26 +78,6 @@ export function subsetPosterior(
 /** Rows per generation chunk (encoders and the product run on this many rows at once). */
 const GEN_CHUNK = 256;
 
-/** The networks' input of modality m for the given rows: the row's test tuple or caller data. */
-function observedInput(ctx: PipelineContext, obs: Observations, m: number, rows: number[]): Tensor {
-  const spec = ctx.dataset.modalities[m];
-  const given = obs.data?.get(m);
-  if (!given) {
-    return batchTensor(ctx.backend, spec, ctx.test.data[m], rows.map((r) => obs.tuples[r]));
-  }
-  const n = sampleSize(spec);
-  if (given.length !== n) {
-    throw new TypeError(
-      `Cannot encode modality ${spec.name}: expected ${n} values (${
-        spec.shape.join("×")
-      }), got ${given.length}`,
-    );
-  }
-  const out = new Float32Array(rows.length * n);
-  for (let i = 0; i < rows.length; i++) out.set(given, i * n);
-  return Tensor.from(ctx.backend, out, [rows.length, ...spec.shape]);
-}
-
 /** A trained joint model as a {@link TrainedMethod}. */
 export function trainedJoint(
   ctx: PipelineContext,
@@ -117,7 +98,7 @@ export function trainedJoint(
           noGrad(() => {
             const experts = Array.from({ length: mods }, (_, m) => {
               const any = rows.some((_, i) => mask[i * mods + m]);
-              return any ? nets.encode(m, observedInput(ctx, obs, m, rows)) : null;
+              return any ? nets.encode(m, observedBatch(ctx, obs, m, rows)) : null;
             });
             const q = subsetPosterior(
               experts,
