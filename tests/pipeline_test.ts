@@ -227,6 +227,9 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
       "same:prior.sampler=pc",
       "--variant",
       "ode5:prior.sampler=ode;prior.sampleSteps=5",
+      // Only reduction keys, and sbm-ae does not use the reduction: skipped, not evaluated again.
+      "--variant",
+      "zero:reduction.complement=zero",
     ]);
     if (!self.success) throw new Error(new TextDecoder().decode(self.stderr).slice(-2000));
     const r3 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval3.json`));
@@ -247,7 +250,8 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
     const variants = JSON.stringify(r3.reevaluation.variants);
     if (
       !same || same.diff !== 0 || same.lo !== 0 || same.hi !== 0 ||
-      !r3.methods["sbm-ae@ode5"] || r3.prior.nfe !== 60 || variants !== JSON.stringify({
+      !r3.methods["sbm-ae@ode5"] || r3.methods["sbm-ae@zero"] || r3.prior.nfe !== 60 ||
+      variants !== JSON.stringify({
           same: { overrides: { "prior.sampler": "pc" }, nfe: 60 },
           ode5: { overrides: { "prior.sampler": "ode", "prior.sampleSteps": "5" }, nfe: 30 },
         })

@@ -69,7 +69,8 @@ export interface ReevaluateOptions {
    * Label → more overrides (on top of `overrides`, eval-only keys too): the same restored priors
    * are evaluated again under each, on the same tuples with the same call seeds, and reported as
    * "<method>@<label>" (so `paired` holds each variant's paired difference, e.g. sampler settings
-   * against the default), with the time split's "eval/<method>@<label>" its wall time.
+   * against the default), with the time split's "eval/<method>@<label>" its wall time. A variant
+   * that sets only reduction.* keys is evaluated for the methods that use the reduction alone.
    */
   variants?: Record<string, Record<string, string>>;
 }
@@ -217,10 +218,21 @@ export async function reevaluateRun(
     for (const t of firstSeed) t.dispose();
     const variants: Record<string, { overrides: Record<string, string>; nfe: number }> = {};
     for (const { label, more, cfg: vcfg } of variantCfgs) {
+      // A variant of reduction.* keys only changes the methods that use the reduction: the others
+      // would be evaluated again for bitwise the same numbers.
+      const onlyReduction = Object.keys(more).every((k) => k.startsWith("reduction."));
+      const affected = onlyReduction ? methods.filter((m) => m.needsReduction) : methods;
+      if (affected.length === 0) {
+        log(
+          "eval",
+          `variant ${label} sets only reduction.* keys and no listed method uses the reduction: skipped`,
+        );
+        continue;
+      }
       const v = await trainAndEvaluate(
         { ctx: { ...ctx, cfg: vcfg }, aes, lat, reduction },
         {
-          methods,
+          methods: affected,
           ref: { plan, scorers, recon },
           lap: (stage) => lap(`${stage}@${label}`),
           trainOnly: false,
