@@ -31,6 +31,8 @@ FILE (JSON):
 Options:
   --runs DIR          runs folder (default: runs, or POLYSCORE_RUNS)
   --out DIR           experiments folder (default: experiments, or POLYSCORE_EXPERIMENTS)
+  --set KEY=VALUE     add to (or replace in) the file's "set" (repeatable), e.g. --set data=DIR
+                      for a released PolyMNIST folder; a key that is also an axis is refused
   --dry-run           list the grid points and exit
   --quiet             no progress bars (the per-point lines stay)
   --help              this help`;
@@ -43,6 +45,7 @@ export async function experimentCommand(args: string[]): Promise<number> {
       runs: { type: "string" },
       out: { type: "string" },
       "dry-run": { type: "boolean", default: false },
+      set: { type: "string", multiple: true, default: [] },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -73,6 +76,26 @@ export async function experimentCommand(args: string[]): Promise<number> {
     json = JSON.parse(text);
   } catch (e) {
     throw new InputError(`Cannot read experiment file ${file}: not JSON (${(e as Error).message})`);
+  }
+  // --set adds to the file's fixed overrides (e.g. a data folder that differs per machine); the
+  // file's checks apply to the merged set, so a key that is also an axis is refused.
+  const sets: Record<string, string> = {};
+  for (const kv of values.set) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) {
+      console.error(`polyscore experiment: --set expects KEY=VALUE: current value is "${kv}"`);
+      return 2;
+    }
+    sets[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  if (
+    Object.keys(sets).length && json !== null && typeof json === "object" && !Array.isArray(json)
+  ) {
+    const o = json as Record<string, unknown>;
+    const fileSet = o.set !== null && typeof o.set === "object" && !Array.isArray(o.set)
+      ? o.set
+      : {};
+    json = { ...o, set: { ...fileSet, ...sets } };
   }
   const spec = parseExperiment(json, file);
   if (values["dry-run"]) {

@@ -196,6 +196,23 @@ Deno.test("experiment CLI: --dry-run lists the points; a missing file, bad JSON 
       throw new Error(`${file}: exit ${r.code}, stderr ${r.err}`);
     }
   }
+  // --set joins the file's "set": an axis key is refused, a bad value fails the grid's check, a
+  // value without "=" is a usage error.
+  const sets: [string[], number, RegExp][] = [
+    [
+      ["reduction.epsilonFraction=0.1"],
+      1,
+      /"reduction\.epsilonFraction" is both in set and in grid/,
+    ],
+    [["ae.latent=0"], 1, /^polyscore experiment: Cannot expand experiment tiny: grid point 0/],
+    [["seeds"], 2, /--set expects KEY=VALUE: current value is "seeds"/],
+  ];
+  for (const [kvs, code, re] of sets) {
+    const r = await run(FILE, ...kvs.flatMap((kv) => ["--set", kv]), "--dry-run");
+    if (r.code !== code || !re.test(r.err)) {
+      throw new Error(`--set ${kvs}: exit ${r.code}, stderr ${r.err}`);
+    }
+  }
   // Nothing was created for the refused files.
   try {
     Deno.statSync(`${root}/r`);
