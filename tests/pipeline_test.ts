@@ -258,6 +258,41 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
     ) {
       throw new Error(`--variant: ${JSON.stringify(same)} ${variants} nfe ${r3.prior.nfe}`);
     }
+    // A reduction.complement variant rebuilds SBM-SRR's lift: bitwise what `--set` gives (eval5
+    // against eval4), and not the default's numbers (the tiny ranks discard dimensions).
+    const setZero = await evalRun(root, [
+      "--methods",
+      "sbm-srr",
+      "--set",
+      "reduction.complement=zero",
+    ]);
+    const varZero = await evalRun(root, [
+      "--methods",
+      "sbm-srr",
+      "--variant",
+      "zero:reduction.complement=zero",
+    ]);
+    if (!setZero.success || !varZero.success) {
+      throw new Error(
+        [setZero, varZero].map((o) => new TextDecoder().decode(o.stderr)).join("").slice(-2000),
+      );
+    }
+    const r4 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval4.json`));
+    const r5 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval5.json`));
+    const bySubset = (
+      r: { methods: Record<string, { coherence_by_subset: unknown }> },
+      m: string,
+    ) => JSON.stringify(r.methods[m]?.coherence_by_subset);
+    if (
+      bySubset(r5, "sbm-srr@zero") !== bySubset(r4, "sbm-srr") ||
+      bySubset(r5, "sbm-srr@zero") === bySubset(r5, "sbm-srr")
+    ) {
+      throw new Error(
+        `complement variant: @zero ${bySubset(r5, "sbm-srr@zero")}, --set ${
+          bySubset(r4, "sbm-srr")
+        }, default ${bySubset(r5, "sbm-srr")}`,
+      );
+    }
     const badVariant = await evalRun(root, ["--variant", "x:prior.width=8"]);
     const why = new TextDecoder().decode(badVariant.stderr);
     if (badVariant.code !== 1 || !why.includes('"prior.width"')) {

@@ -22,7 +22,8 @@ import { loadDataset } from "./stage_data.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
-import { reductionCheckpoint, runReduction } from "./stage_reduction.ts";
+import { liftComplement, reductionCheckpoint, runReduction } from "./stage_reduction.ts";
+import { ReductionMaps, reductionMatrices } from "../reduction/reduce.ts";
 import { priorNfe } from "./stage_prior.ts";
 import { evaluationReport, priorReport } from "./stage_report.ts";
 import type { MethodResult } from "./stage_eval.ts";
@@ -229,8 +230,23 @@ export async function reevaluateRun(
         );
         continue;
       }
+      // The reduction's lift was built with the run's complement: a variant that changes
+      // reduction.complement gets SBM-SRR's maps rebuilt with its own (same bases and ranks).
+      const vreduction = reduction && vcfg.reduction.complement !== cfg.reduction.complement
+        ? {
+          ...reduction,
+          reduced: new ReductionMaps(
+            backend,
+            reductionMatrices(
+              reduction.whitening,
+              reduction.selection,
+              liftComplement(vcfg.reduction.complement, reduction.moment),
+            ),
+          ),
+        }
+        : reduction;
       const v = await trainAndEvaluate(
-        { ctx: { ...ctx, cfg: vcfg }, aes, lat, reduction },
+        { ctx: { ...ctx, cfg: vcfg }, aes, lat, reduction: vreduction },
         {
           methods: affected,
           ref: { plan, scorers, recon },
