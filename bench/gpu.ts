@@ -18,7 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Backend } from "../engine/backend.ts";
-import { resolveConfig } from "../polyscore/pipeline/config.ts";
+import { resolveConfig } from "../polyscore/pipeline/config/mod.ts";
 import { ConvAutoencoder } from "../polyscore/models/conv_vae.ts";
 import { ConvClassifier } from "../polyscore/models/classifier.ts";
 import { ScoreMlp } from "../polyscore/models/score_mlp.ts";

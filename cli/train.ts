@@ -3,7 +3,7 @@
  * Prints a progress bar per stage and a summary table at the end.
  */
 import { parseArgs } from "node:util";
-import { listKeys, PRESETS, resolveConfig } from "../polyscore/pipeline/config.ts";
+import { listKeys, PRESETS, resolveConfig } from "../polyscore/pipeline/config/mod.ts";
 import type { Report } from "../polyscore/report/report.ts";
 import { selectBackend } from "./backends.ts";
 import { runPipeline, type Stage, STAGES } from "../polyscore/pipeline/run.ts";

@@ -6,7 +6,7 @@
 import type { Init } from "../engine/nn/module.ts";
 import { type Autoencoder, type AutoencoderConfig, ConvAutoencoder } from "./models/conv_vae.ts";
 import { MlpAutoencoder } from "./models/mlp_vae.ts";
-import type { AeConfig } from "./pipeline/config.ts";
+import type { AeConfig } from "./pipeline/config/mod.ts";
 
 /** The kinds of modality polyscore handles. */
 export const MODALITY_KINDS = ["image", "mask", "attributes"] as const;

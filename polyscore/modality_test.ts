@@ -9,7 +9,7 @@ import {
   modalityOf,
   type ModalitySpec,
 } from "./modality.ts";
-import { resolveConfig } from "./pipeline/config.ts";
+import { resolveConfig } from "./pipeline/config/mod.ts";
 
 const SPECS: Record<string, ModalitySpec> = {
   image: { name: "i", kind: "image", shape: [3, 12, 12] },

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Rng } from "../../engine/random.ts";
-import { resolveConfig } from "../pipeline/config.ts";
+import { resolveConfig } from "../pipeline/config/mod.ts";
 import type { MethodResult } from "../pipeline/stage_eval.ts";
 import type { ReconstructionStats } from "./ceiling.ts";
 import { ceilingOnPlan, methodStats, pairedTable, tupleScores } from "./compare.ts";

@@ -5,7 +5,7 @@
  * the same tuples, with the same rows in the same sampler calls: the comparisons are paired.
  */
 import { hash32, Rng } from "../../engine/random.ts";
-import type { EvalConfig } from "../pipeline/config.ts";
+import type { EvalConfig } from "../pipeline/config/mod.ts";
 import { conditioningSubsets } from "./subsets.ts";
 
 /** The rule behind the default tuple counts, as the report states it. */

@@ -4,7 +4,7 @@
  * and rows), nested tuple sets, and the incremental protocol's subsets.
  */
 import assert from "node:assert/strict";
-import { resolveConfig } from "../pipeline/config.ts";
+import { resolveConfig } from "../pipeline/config/mod.ts";
 import { callSeed } from "../pipeline/stage_eval.ts";
 import { evalPlan, pairsOfSize, tuplesPerSize } from "./protocol.ts";
 import { conditioningSubsets } from "./subsets.ts";

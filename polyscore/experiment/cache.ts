@@ -7,7 +7,7 @@
  * metric curves copied; the pipeline then restores the stage instead of training it, as on
  * `--resume`. Nothing here decides what a stage computes: it only names what it depends on.
  */
-import type { PipelineConfig } from "../pipeline/config.ts";
+import type { PipelineConfig } from "../pipeline/config/mod.ts";
 import type { RunStore } from "../runs/store.ts";
 import { join } from "node:path";
 

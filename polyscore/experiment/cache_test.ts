@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../pipeline/config.ts";
+import { resolveConfig } from "../pipeline/config/mod.ts";
 import { RunStore } from "../runs/store.ts";
 import { CACHE_GROUPS, cacheKeys, canonical, seedGroup } from "./cache.ts";
 

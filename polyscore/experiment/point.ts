@@ -4,7 +4,7 @@
  * CIs, the paired difference against SBM-AE, the incremental curve, the reduction and its lift
  * ceilings, the wall time). It copies numbers; it computes no new statistics.
  */
-import type { PipelineConfig } from "../pipeline/config.ts";
+import type { PipelineConfig } from "../pipeline/config/mod.ts";
 import type { Report } from "../report/report.ts";
 
 /** One grid point's state and (when finished) its run's report. */

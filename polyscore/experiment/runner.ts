@@ -16,7 +16,7 @@ import {
   finishedCheckpoints,
   seedGroup,
 } from "./cache.ts";
-import { ConfigError } from "../pipeline/config.ts";
+import { ConfigError } from "../pipeline/config/mod.ts";
 import { expandGrid, type ExperimentSpec, type GridPoint } from "./spec.ts";
 import type { PointOutcome } from "./point.ts";
 import { writeExperimentReport } from "./summary.ts";

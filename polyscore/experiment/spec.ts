@@ -10,7 +10,7 @@
  * Values are written as `--set` takes them (numbers, booleans, strings; a list value such as
  * `methods` as an array or a comma-separated string). It parses and expands; it runs nothing.
  */
-import { ConfigError, type PipelineConfig, resolveConfig } from "../pipeline/config.ts";
+import { ConfigError, type PipelineConfig, resolveConfig } from "../pipeline/config/mod.ts";
 
 /** A grid value as written in the file. */
 export type GridValue = string | number | boolean | (string | number)[];

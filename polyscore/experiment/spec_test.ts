@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../pipeline/config.ts";
+import { ConfigError } from "../pipeline/config/mod.ts";
 import { expandGrid, parseExperiment } from "./spec.ts";
 
 const throwsConfig = (f: () => unknown, re: RegExp) =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../pipeline/config.ts";
+import { resolveConfig } from "../pipeline/config/mod.ts";
 import { methodsNamed } from "./mod.ts";
 
 Deno.test("mmvaeplus is selectable by name and its config section is validated, naming the key", () => {

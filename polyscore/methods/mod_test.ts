@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveConfig } from "../pipeline/config.ts";
+import { resolveConfig } from "../pipeline/config/mod.ts";
 import { METHOD_NAMES, methodsNamed } from "./mod.ts";
 
 Deno.test("methodsNamed() keeps registry order, rejects unknown names, and defaults to all", () => {

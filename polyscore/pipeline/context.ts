@@ -12,7 +12,7 @@ import {
 import { modalityOf } from "../modality.ts";
 import { hash32, Rng } from "../../engine/random.ts";
 import { Tensor } from "../../engine/tensor.ts";
-import type { PipelineConfig } from "./config.ts";
+import type { PipelineConfig } from "./config/mod.ts";
 import type { HostTensor } from "./checkpoint.ts";
 
 /** The subset of the run store the pipeline writes through (polyscore/runs/store.ts implements it). */

@@ -4,7 +4,7 @@
  * events). Either way the trainer lock is taken first, so two trainers never share a run.
  */
 import { RunStore } from "../runs/store.ts";
-import type { PipelineConfig } from "./config.ts";
+import type { PipelineConfig } from "./config/mod.ts";
 import { resumeConfig } from "./resume.ts";
 import type { RunOptions } from "./run.ts";
 

@@ -11,7 +11,7 @@ import { modalityOf } from "../modality.ts";
 import type { MethodInputs, TrainedMethod } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
 import { RunStore } from "../runs/store.ts";
-import type { PipelineConfig } from "./config.ts";
+import type { PipelineConfig } from "./config/mod.ts";
 import { densify, type PipelineContext } from "./context.ts";
 import { type BackendSelector, requireSelector } from "./run.ts";
 import { trainAutoencoders } from "./stage_ae.ts";

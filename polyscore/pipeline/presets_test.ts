@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { evalPlan } from "../eval/protocol.ts";
-import { resolveConfig } from "./config.ts";
+import { resolveConfig } from "./config/mod.ts";
 
 Deno.test("extended-quick: 10 modalities, and the evaluation it was sized for (7,350 rows, ≥ 100 tuples per given count)", () => {
   const cfg = resolveConfig("extended-quick");

@@ -13,7 +13,7 @@ import { methodsNamed } from "../methods/mod.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import { parseReport, type Report } from "../report/report.ts";
 import { RunStore } from "../runs/store.ts";
-import { ConfigError, type PipelineConfig, setKey, validate, withDefaults } from "./config.ts";
+import { ConfigError, type PipelineConfig, setKey, validate, withDefaults } from "./config/mod.ts";
 import { densify, type PipelineContext, type RunSink } from "./context.ts";
 import { type BackendSelector, requireSelector } from "./run.ts";
 import { trainAutoencoders } from "./stage_ae.ts";

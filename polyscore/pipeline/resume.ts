@@ -7,7 +7,7 @@
  * the key: changing it would mix two configs in one run.
  */
 
-import { ConfigError, type PipelineConfig, setKey, validate, withDefaults } from "./config.ts";
+import { ConfigError, type PipelineConfig, setKey, validate, withDefaults } from "./config/mod.ts";
 
 /** Keys that are safe to change whenever a run resumes. */
 const ALWAYS: ReadonlySet<string> = new Set([

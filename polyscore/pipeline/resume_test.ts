@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, listKeys, resolveConfig } from "./config.ts";
+import { ConfigError, listKeys, resolveConfig } from "./config/mod.ts";
 import { resumeConfig } from "./resume.ts";
 
 const saved = () => resolveConfig("tiny");

@@ -12,7 +12,7 @@ import type { MethodInputs } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
 import { reportMarkdown } from "../report/markdown.ts";
 import type { Report } from "../report/report.ts";
-import type { PipelineConfig } from "./config.ts";
+import type { PipelineConfig } from "./config/mod.ts";
 import { densify, type PipelineContext } from "./context.ts";
 import { writeReconstructionGrid } from "./grids.ts";
 import { trainAutoencoders } from "./stage_ae.ts";

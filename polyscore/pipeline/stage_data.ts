@@ -6,7 +6,7 @@ import { openDataset } from "../data/mod.ts";
 import { type MultimodalDataset, subsetSplit } from "../data/dataset.ts";
 import { polyMnistDataset } from "../data/polymnist.ts";
 import { flatBackgrounds, loadBackgrounds, proceduralBackgrounds } from "../data/backgrounds.ts";
-import type { PipelineConfig } from "./config.ts";
+import type { PipelineConfig } from "./config/mod.ts";
 
 /** Loads the dataset the config names, with its train/test limits. */
 export async function loadDataset(cfg: PipelineConfig): Promise<MultimodalDataset> {

@@ -10,7 +10,7 @@ import type { Backend } from "../../engine/backend.ts";
 import { createWasmCpuBackend } from "../../wasm/cpu/mod.ts";
 import { Rng } from "../../engine/random.ts";
 import type { HostTensor } from "./checkpoint.ts";
-import { resolveConfig } from "./config.ts";
+import { resolveConfig } from "./config/mod.ts";
 import type { PipelineContext, RunSink } from "./context.ts";
 import { type PriorSpace, trainPrior } from "./stage_prior.ts";
 

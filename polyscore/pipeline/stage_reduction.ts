@@ -30,7 +30,7 @@ import {
 } from "../reduction/reduce.ts";
 import { priorScoreRatio } from "../reduction/prior_score.ts";
 import { sbmAeSpace } from "../methods/sbm_ae.ts";
-import type { PipelineConfig, ReductionConfig } from "./config.ts";
+import type { PipelineConfig, ReductionConfig } from "./config/mod.ts";
 import { toModelSpace, trainPrior } from "./stage_prior.ts";
 import type { LatentScorer, LiftPoint } from "../eval/lift_ceiling.ts";
 import { type LiftSearch, liftSelectedRanks } from "./stage_rank_select.ts";

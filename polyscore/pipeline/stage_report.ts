@@ -18,7 +18,7 @@ import type { PipelineContext } from "./context.ts";
 import type { Latents } from "./stage_latents.ts";
 import { fractionOfChosen } from "./stage_lift.ts";
 import type { ReductionResult } from "./stage_reduction.ts";
-import type { EvalConfig, PriorConfig } from "./config.ts";
+import type { EvalConfig, PriorConfig } from "./config/mod.ts";
 import type { MethodResult } from "./stage_eval.ts";
 import { priorNfe } from "./stage_prior.ts";
 

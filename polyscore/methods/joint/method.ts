@@ -12,7 +12,7 @@ import { RandomStream } from "../../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../../engine/optim.ts";
 import { hash32, Rng } from "../../../engine/random.ts";
 import { backward, noGrad, Tensor, tidy } from "../../../engine/tensor.ts";
-import type { JointConfig } from "../../pipeline/config.ts";
+import type { JointConfig } from "../../pipeline/config/mod.ts";
 import { BatchOrder, batchTensor, type PipelineContext } from "../../pipeline/context.ts";
 import { sampleSize } from "../../data/dataset.ts";
 import { observedBatch } from "../observed.ts";

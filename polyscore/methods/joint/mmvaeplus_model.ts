@@ -11,7 +11,7 @@
 import type { ModalitySpec } from "../../data/dataset.ts";
 import { buildAutoencoder, modalityOf } from "../../modality.ts";
 import type { Autoencoder } from "../../models/conv_vae.ts";
-import type { AeConfig } from "../../pipeline/config.ts";
+import type { AeConfig } from "../../pipeline/config/mod.ts";
 import { type Init, Module } from "../../../engine/nn/module.ts";
 import * as ops from "../../../engine/ops/mod.ts";
 import type { Tensor } from "../../../engine/tensor.ts";
