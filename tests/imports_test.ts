@@ -14,6 +14,10 @@
  * Two more rules: polyscore/ never imports a backend (gpu/, wasm/cpu/): the composition root
  * chooses it; islands run in the browser, so they import only app/ and npm packages, never node:.
  * Unit tests beside their code (`*_test.ts`, `_test_utils.ts`) may import anything.
+ *
+ * Inside polyscore/pipeline/config/ the files have layers of their own (CONFIG_LAYERS): the
+ * sections never import one another, the presets or `--set`, and the rest of the code imports the
+ * config through its mod.ts.
  */
 
 import assert from "node:assert/strict";
@@ -125,6 +129,67 @@ Deno.test("imports follow the layers: engine < gpu, wasm < polyscore < app < ser
   assert.ok(files.length > 20, "found the sources");
   const violations = files.flatMap((file) =>
     layerViolations(relative(ROOT, file), specifiers(Deno.readTextFileSync(file)))
+  );
+  assert.deepEqual(violations, []);
+});
+
+const CONFIG_DIR = "polyscore/pipeline/config";
+
+/** The files of polyscore/pipeline/config/, lowest first: a file imports lower layers only. */
+export const CONFIG_LAYERS: readonly (readonly string[])[] = [
+  ["checks"],
+  ["ae", "classifier", "eval", "joint", "mmvaeplus", "prior", "reduction"],
+  ["pipeline"],
+  ["keys", "presets"],
+  ["mod"],
+];
+
+function configRank(rel: string): number {
+  const name = rel.slice(CONFIG_DIR.length + 1).replace(/\.ts$/, "");
+  return CONFIG_LAYERS.findIndex((l) => l.includes(name));
+}
+
+/** Violations of config/'s inner order, and imports of config/ that go around its mod.ts. */
+export function configViolations(rel: string, specs: string[]): string[] {
+  const out: string[] = [];
+  if (/_test\.ts$/.test(rel)) return out;
+  const inside = rel.startsWith(`${CONFIG_DIR}/`);
+  const fromRank = inside ? configRank(rel) : -1;
+  if (inside && fromRank < 0) out.push(`${rel} is not in CONFIG_LAYERS (add it)`);
+  for (const spec of specs) {
+    if (!spec.startsWith(".")) continue;
+    const target = relative(ROOT, resolve(ROOT, dirname(rel), spec));
+    if (!target.startsWith(`${CONFIG_DIR}/`)) continue;
+    if (!inside) {
+      if (target !== `${CONFIG_DIR}/mod.ts`) {
+        out.push(`${rel} imports ${target} (outside config/, import config/mod.ts)`);
+      }
+    } else if (fromRank >= 0 && configRank(target) >= fromRank) {
+      out.push(`${rel} imports ${target} (config/ files import only lower CONFIG_LAYERS)`);
+    }
+  }
+  return out;
+}
+
+Deno.test("configViolations() flags a section importing presets, keys or a sibling, and imports around mod.ts", () => {
+  const cfg = (f: string) => `${CONFIG_DIR}/${f}`;
+  assert.deepEqual(configViolations(cfg("ae.ts"), ["./checks.ts"]), []);
+  assert.deepEqual(configViolations(cfg("keys.ts"), ["./pipeline.ts", "./checks.ts"]), []);
+  assert.deepEqual(configViolations("polyscore/modality.ts", ["./pipeline/config/mod.ts"]), []);
+  assert.equal(configViolations(cfg("ae.ts"), ["./presets.ts"]).length, 1);
+  assert.equal(configViolations(cfg("prior.ts"), ["./keys.ts"]).length, 1);
+  assert.equal(configViolations(cfg("prior.ts"), ["./ae.ts"]).length, 1);
+  assert.equal(configViolations(cfg("pipeline.ts"), ["./mod.ts"]).length, 1);
+  assert.equal(configViolations(cfg("presets.ts"), ["./keys.ts"]).length, 1);
+  assert.equal(configViolations(cfg("new.ts"), []).length, 1);
+  assert.equal(configViolations("cli/train.ts", ["../polyscore/pipeline/config/ae.ts"]).length, 1);
+  assert.deepEqual(configViolations(cfg("sections_test.ts"), ["./ae.ts"]), []);
+});
+
+Deno.test("polyscore/pipeline/config/ keeps its inner order and is imported through mod.ts", () => {
+  const files = sourceFiles(ROOT);
+  const violations = files.flatMap((file) =>
+    configViolations(relative(ROOT, file), specifiers(Deno.readTextFileSync(file)))
   );
   assert.deepEqual(violations, []);
 });
