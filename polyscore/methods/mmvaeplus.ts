@@ -11,17 +11,14 @@
  * decoders saw in training.
  */
 import { Init } from "../../engine/nn/module.ts";
-import { RandomStream } from "../../engine/ops/random.ts";
-import { Adam, cosineLr } from "../../engine/optim.ts";
 import { hash32, Rng } from "../../engine/random.ts";
 import * as ops from "../../engine/ops/mod.ts";
-import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
-import { BatchOrder, batchTensor, chunks, type PipelineContext } from "../pipeline/context.ts";
-import { sampleSize } from "../data/dataset.ts";
+import { noGrad, Tensor, tidy } from "../../engine/tensor.ts";
+import { chunks, type PipelineContext } from "../pipeline/context.ts";
 import { observedBatch } from "./observed.ts";
-import { trainStage } from "../pipeline/train_stage.ts";
 import { laplaceNoiseFrom, mixtureIwae } from "./joint/mixture_iwae.ts";
 import { MmvaePlusModel } from "./joint/mmvaeplus_model.ts";
+import { trainOnTuples } from "./joint/train_on_tuples.ts";
 import type { Generated, Method, Observations, TrainedMethod } from "./method.ts";
 
 /** Rows encoded or decoded per call while generating. */
@@ -39,37 +36,25 @@ async function trainModel(ctx: PipelineContext, seed: number): Promise<MmvaePlus
     likelihood: c.likelihood,
     likelihoodScale: c.likelihoodScale,
   });
-  const opt = new Adam(model.parameters(), { lr: c.lr, maxGradNorm: c.maxGradNorm });
-  const noise = new RandomStream((seed * 977 + 23) >>> 0);
-  const order = new BatchOrder(ctx.train.count, Math.min(c.batch, ctx.train.count), seed, 500);
-  const scratch = specs.map((s) => new Float32Array(order.batch * sampleSize(s)));
   const tag = ctx.cfg.seeds > 1 ? `mmvaeplus/s${seed}` : "mmvaeplus";
-  await trainStage(ctx, {
+  await trainOnTuples(ctx, {
     stage: tag,
     checkpoint: tag.replace("/", "_"),
     module: model,
-    opt,
-    noise,
-    steps: c.steps,
+    settings: c,
+    seed,
+    noiseSeed: (seed * 977 + 23) >>> 0,
     metrics: ["loss", "loglik", "kl"],
-    lrAt: (i) => cosineLr(i, c.steps, c.lr, c.lrFinal),
-    unit: "tuples",
-    unitsPerStep: order.batch,
-    step: (i) => {
-      const idx = order.indices(i);
-      const xs = specs.map((s, m) => batchTensor(be, s, ctx.train.data[m], idx, scratch[m]));
+    loss: (xs, _i, noise) => {
       const t = mixtureIwae({
         posteriors: xs.map((x, m) => model.encode(m, x)),
         priorWScale: specs.map((_, m) => model.priorWScale(m)),
         logLikelihood: (d, u) => model.logLikelihood(d, u, xs[d]),
         noise: (shape) => laplaceNoiseFrom(noise.uniform(be, shape), noise.uniform(be, shape)),
       }, { w: c.latentPrivate, z: c.latentShared, k: c.k, beta: c.beta });
-      backward(t.loss, opt.params);
-      opt.update();
       return { loss: t.loss, loglik: t.logLik, kl: t.kl };
     },
   });
-  opt.dispose();
   return model;
 }
 

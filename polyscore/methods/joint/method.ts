@@ -9,18 +9,16 @@
 import * as ops from "../../../engine/ops/mod.ts";
 import { Init } from "../../../engine/nn/module.ts";
 import { RandomStream } from "../../../engine/ops/random.ts";
-import { Adam, cosineLr } from "../../../engine/optim.ts";
 import { hash32, Rng } from "../../../engine/random.ts";
-import { backward, noGrad, Tensor, tidy } from "../../../engine/tensor.ts";
+import { noGrad, Tensor, tidy } from "../../../engine/tensor.ts";
 import type { JointConfig } from "../../pipeline/config/mod.ts";
-import { BatchOrder, batchTensor, type PipelineContext } from "../../pipeline/context.ts";
-import { sampleSize } from "../../data/dataset.ts";
+import type { PipelineContext } from "../../pipeline/context.ts";
 import { observedBatch } from "../observed.ts";
-import { trainStage } from "../../pipeline/train_stage.ts";
 import type { Generated, Method, TrainedMethod } from "../method.ts";
 import { type Gaussian, productOfExperts, standardExpert } from "./experts.ts";
 import { reparameterize } from "./likelihood.ts";
 import { type JointModel, JointNetworks } from "./networks.ts";
+import { trainOnTuples } from "./train_on_tuples.ts";
 
 /** The loss of one batch and its named terms (each one element). */
 export interface JointLoss {
@@ -138,44 +136,29 @@ export async function trainJoint(
   seed: number,
 ): Promise<JointNetworks> {
   const j = ctx.cfg.joint;
-  const specs = ctx.dataset.modalities;
-  const nets = new JointNetworks(new Init(ctx.backend, seed * 1009 + 5), specs, {
+  const nets = new JointNetworks(new Init(ctx.backend, seed * 1009 + 5), ctx.dataset.modalities, {
     latent: j.latent,
     hidden: j.hidden,
     likelihood: j.likelihood,
     scale: j.scale,
   });
-  const opt = new Adam(nets.parameters(), { lr: j.lr, maxGradNorm: j.maxGradNorm });
-  const noise = new RandomStream((seed * 613 + 29) >>> 0);
-  const order = new BatchOrder(ctx.train.count, Math.min(j.batch, ctx.train.count), seed, 500);
-  const scratch = specs.map((s) => new Float32Array(order.batch * sampleSize(s)));
   const tag = ctx.cfg.seeds > 1 ? `${obj.name}/s${seed}` : obj.name;
-  await trainStage(ctx, {
+  await trainOnTuples(ctx, {
     stage: `joint/${tag}`,
     checkpoint: `joint_${tag.replace("/", "_")}`,
     module: nets,
-    opt,
-    noise,
-    steps: j.steps,
+    settings: j,
+    seed,
+    noiseSeed: (seed * 613 + 29) >>> 0,
     metrics: ["loss", ...obj.terms],
-    lrAt: (i) => cosineLr(i, j.steps, j.lr, j.lrFinal),
-    unit: "tuples",
-    unitsPerStep: order.batch,
-    step: (i) => {
-      const idx = order.indices(i);
-      const xs = specs.map((s, m) =>
-        batchTensor(ctx.backend, s, ctx.train.data[m], idx, scratch[m])
-      );
-      const eps = noise.normal(ctx.backend, [order.batch, j.latent]);
+    loss: (xs, i, noise) => {
+      const eps = noise.normal(ctx.backend, [xs[0].shape[0], j.latent]);
       // Discrete choices (MoPoE's mixture components) from (seed, step): a resumed run repeats them.
       const rng = new Rng(hash32((seed * 7919 + i * 31 + 7) >>> 0));
       const { loss, terms } = obj.objective(nets, xs, eps, rng, j);
-      backward(loss, opt.params);
-      opt.update();
       return { loss, ...terms };
     },
   });
-  opt.dispose();
   return nets;
 }
 
