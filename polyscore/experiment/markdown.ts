@@ -65,6 +65,31 @@ export function experimentMarkdown(rep: ExperimentReport): string {
         } | |`,
       );
     }
+    const fdRows = Object.entries(p.methods).filter(([, m]) => m.fd_by_given);
+    if (fdRows.length) {
+      const spread = (p.seeds ?? 1) > 1;
+      const cell = (v: number | null | undefined, sd: number | null | undefined) =>
+        v === null || v === undefined
+          ? "–"
+          : `${v.toFixed(2)}${
+            spread && sd !== null && sd !== undefined ? ` ± ${sd.toFixed(2)}` : ""
+          }`;
+      L.push(
+        "",
+        `Fréchet distance of the conditional samples (classifier features, mean over targets, against ` +
+          `real test images${spread ? "; ± std over seeds" : "; one seed"}):`,
+        "",
+        `| method | ${givens.map((g) => `given ${g}`).join(" | ")} | uncond. |`,
+        `|---|${givens.map(() => "---").join("|")}|---|`,
+      );
+      for (const [name, m] of fdRows) {
+        L.push(
+          `| ${name} | ${
+            givens.map((g) => cell(m.fd_by_given![g], m.fd_by_given_std?.[g])).join(" | ")
+          } | ${cell(m.fd_unconditional, m.fd_unconditional_std)} |`,
+        );
+      }
+    }
     L.push("", "Incremental protocol (target m0 given m1 … mi):", "");
     for (const [name, m] of Object.entries(p.methods)) {
       if (!m.incremental) continue;

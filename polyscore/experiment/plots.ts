@@ -1,7 +1,8 @@
 /**
  * The experiment's PNG plots: coherence against the number of given modalities with 95% CI bars,
  * one line per method and one panel per (M, latent); the paired difference against SBM-AE
- * likewise; the Fréchet distance per modality; total rank and estimated bound against ε.
+ * likewise; the Fréchet distance against the number of given modalities (0: unconditional); total
+ * rank and estimated bound against ε.
  */
 import { type Panel, plotPanels, type Series } from "../report/plot.ts";
 import { BASELINE, type ExperimentMethodRow, type ExperimentPoint } from "./point.ts";
@@ -95,27 +96,22 @@ export function experimentPlots(points: ExperimentPoint[]): Record<string, Uint8
     }),
   })).filter((p) => p.series.length > 0);
   if (paired.length) out["paired.png"] = plotPanels(paired, { colorOrder });
-  const fd: Panel[] = groups.map((g) => {
-    const series = methodSeries(g.points, (m) => {
-      if (m.fd_by_modality.every((v) => v === null)) return null;
-      return {
-        x: m.fd_by_modality.map((_, i) => i),
-        y: m.fd_by_modality,
-        lo: m.fd_by_modality.map((v, i) =>
-          v === null || m.fd_by_modality_std[i] === null ? null : v - m.fd_by_modality_std[i]!
-        ),
-        hi: m.fd_by_modality.map((v, i) =>
-          v === null || m.fd_by_modality_std[i] === null ? null : v + m.fd_by_modality_std[i]!
-        ),
-      };
-    });
-    return {
-      title: g.title,
-      xLabel: "MODALITY",
-      yLabel: "FRECHET DIST. (UNCOND., +-STD)",
-      series,
-    };
-  }).filter((p) => p.series.length > 0);
+  // Given count 0 is the unconditional samples; bars are ± one std over seeds (none with one).
+  const fd: Panel[] = groups.map((g) => ({
+    title: g.title,
+    xLabel: "GIVEN MODALITIES (0 = UNCOND.)",
+    yLabel: "FRECHET DIST. (+-STD OVER SEEDS)",
+    series: methodSeries(g.points, (m) => {
+      if (!m.fd_by_given) return null;
+      const ks = Object.keys(m.fd_by_given).sort((a, b) => Number(a) - Number(b));
+      const y = [m.fd_unconditional, ...ks.map((k) => m.fd_by_given![k])];
+      if (y.every((v) => v === null)) return null;
+      const sd = [m.fd_unconditional_std, ...ks.map((k) => m.fd_by_given_std?.[k] ?? null)];
+      const bar = (sign: number) =>
+        y.map((v, i) => v === null || sd[i] === null ? null : v + sign * sd[i]!);
+      return { x: [0, ...ks.map(Number)], y, lo: bar(-1), hi: bar(1) };
+    }),
+  })).filter((p) => p.series.length > 0);
   if (fd.length) out["frechet.png"] = plotPanels(fd, { colorOrder });
   // One line per (M, latent), or per point where the sweeps differ (another network or seed).
   const rank: Series[] = [], bound: Series[] = [];

@@ -33,6 +33,15 @@ export interface ExperimentMethodRow {
   unconditional_coherence: number | null;
   fd_by_modality: (number | null)[];
   fd_by_modality_std: (number | null)[];
+  /**
+   * Conditional Fréchet distance by given count (mean over targets, against real images) and its
+   * std over seeds; the unconditional one (mean over modalities) and its std. Null on reports
+   * before it was measured.
+   */
+  fd_by_given: Record<string, number | null> | null;
+  fd_by_given_std: Record<string, number | null> | null;
+  fd_unconditional: number | null;
+  fd_unconditional_std: number | null;
   /** `method − sbm-ae` by given count with its 95% CI (null for the baseline itself). */
   paired_vs_baseline:
     | Record<string, { diff: number; lo: number; hi: number; significant: boolean }>
@@ -107,6 +116,10 @@ export function pointOf(o: PointOutcome): ExperimentPoint {
       unconditional_coherence: m.unconditional_coherence,
       fd_by_modality: m.fd_by_modality,
       fd_by_modality_std: m.fd_by_modality_std,
+      fd_by_given: m.fd_by_given ?? null,
+      fd_by_given_std: m.fd_by_given_std ?? null,
+      fd_unconditional: m.fd_unconditional ?? null,
+      fd_unconditional_std: m.fd_unconditional_std ?? null,
       paired_vs_baseline: pairedOf(r!, name),
     };
   }

@@ -141,26 +141,50 @@ export async function scoreBatch(
   idx: ArrayLike<number>,
   m?: number,
 ): Promise<number[]> {
-  if (scorer.kind === "digit") {
-    const logits = tidy(() => noGrad(() => scorer.clf.forward(samples(ctx.backend))));
-    const v = await logits.data();
-    logits.dispose();
-    const k = scorer.clf.classes;
-    return Array.from(idx, (t, b) => {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (v[b * k + j] > v[b * k + best]) best = j;
-      return best === ctx.test.labels[t] ? 1 : 0;
-    });
-  }
-  if (scorer.kind === "attributes-from-image") {
-    const logits = tidy(() => noGrad(() => scorer.clf.forward(samples(ctx.backend))));
-    const v = await logits.data();
-    logits.dispose();
-    const a = scorer.clf.classes, truth = ctx.test.data[scorer.attrModality];
-    return Array.from(
-      idx,
-      (t, b) => f1(Array.from({ length: a }, (_, j) => v[b * a + j] > 0), truth, t * a, a),
+  return (await scoreBatchWithFeatures(ctx, scorer, spec, samples, idx, m, false)).scores;
+}
+
+/**
+ * {@link scoreBatch}, and with `features` the classifier's penultimate features (B, F) of the
+ * same forward pass — logits = out(features), the very ops `clf.forward` runs, so the scores are
+ * bitwise those of {@link scoreBatch} and nothing is classified twice (null for directly scored
+ * modalities, which have no classifier).
+ */
+export async function scoreBatchWithFeatures(
+  ctx: PipelineContext,
+  scorer: Scorer,
+  spec: ModalitySpec,
+  samples: (be: PipelineContext["backend"]) => Tensor,
+  idx: ArrayLike<number>,
+  m: number | undefined,
+  features: boolean,
+): Promise<{ scores: number[]; features: Float32Array | Float64Array | null }> {
+  if (scorer.kind !== "direct") {
+    const t = tidy(() =>
+      noGrad(() => {
+        const f = scorer.clf.featuresOf(samples(ctx.backend));
+        return { f, logits: scorer.clf.out.forward(f) };
+      })
     );
+    const v = await t.logits.data();
+    const feats = features ? await t.f.data() : null;
+    t.f.dispose();
+    t.logits.dispose();
+    const k = scorer.clf.classes;
+    if (scorer.kind === "digit") {
+      const scores = Array.from(idx, (t, b) => {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (v[b * k + j] > v[b * k + best]) best = j;
+        return best === ctx.test.labels[t] ? 1 : 0;
+      });
+      return { scores, features: feats };
+    }
+    const truth = ctx.test.data[scorer.attrModality];
+    const scores = Array.from(
+      idx,
+      (t, b) => f1(Array.from({ length: k }, (_, j) => v[b * k + j] > 0), truth, t * k, k),
+    );
+    return { scores, features: feats };
   }
   const x = tidy(() => samples(ctx.backend));
   const v = await x.data();
@@ -168,7 +192,7 @@ export async function scoreBatch(
   const n = spec.shape.reduce((p, q) => p * q, 1);
   const truth = ctx.test.data[m!];
   const thr = modalityOf(spec).threshold;
-  return Array.from(
+  const scores = Array.from(
     idx,
     (t, b) =>
       f1(
@@ -179,6 +203,7 @@ export async function scoreBatch(
         modalityOf(spec).threshold / modalityOf(spec).scale,
       ),
   );
+  return { scores, features: null };
 }
 
 /** F1 of `pred` against the stored truth values above `truthOn` (stored units). */

@@ -14,8 +14,19 @@ import type { TrainedMethod } from "../methods/method.ts";
 import type { PipelineContext } from "./context.ts";
 import { agreementCounts, atLeastAgree, type ReconstructionStats } from "../eval/ceiling.ts";
 import { frechetDistance, meanCov } from "../eval/frechet.ts";
+import {
+  FeatureBank,
+  type FrechetByGiven,
+  frechetByGiven,
+  frechetPlan,
+} from "../eval/frechet_given.ts";
 import { type EvalPlan, pairKey } from "../eval/protocol.ts";
-import { classifierFeatures, predictDigits, scoreBatch, type Scorer } from "./stage_classifier.ts";
+import {
+  classifierFeatures,
+  predictDigits,
+  scoreBatchWithFeatures,
+  type Scorer,
+} from "./stage_classifier.ts";
 
 /** The results of one method with one seed (means; the report adds stds and CIs across seeds). */
 export interface MethodResult {
@@ -28,6 +39,13 @@ export interface MethodResult {
   fd_by_modality: (number | null)[];
   /** Fréchet distance against the autoencoders' reconstructions of the same test images. */
   fd_vs_reconstruction: (number | null)[];
+  /**
+   * Fréchet distance of the conditional samples of each target modality by number of given
+   * modalities ("k" → per target; null: no classifier features), against the real test images and
+   * against their reconstructions: polyscore/eval/frechet_given.ts.
+   */
+  fd_by_given: FrechetByGiven;
+  fd_by_given_vs_reconstruction: FrechetByGiven;
   wall_seconds: number;
   /** pairKey(S, m) → outcome of each of the plan's tuples for |S| (in the plan's order). */
   outcomes: Map<string, Float64Array>;
@@ -49,14 +67,19 @@ export function callSeed(seed: number, call: number, stream: "conditional" | "un
   return hash32((seed * 7919 + call * 104729 + (stream === "conditional" ? 1 : 2)) >>> 0);
 }
 
-/** Per-tuple outcomes of a method's conditional generations, for every (subset, target) pair. */
+/**
+ * Per-tuple outcomes of a method's conditional generations, for every (subset, target) pair, and
+ * the classifier features of the rows the conditional Fréchet distances use (taken from the same
+ * forward pass that scores them).
+ */
 async function conditional(
   ctx: PipelineContext,
   method: TrainedMethod,
   ref: EvalReference,
   seed: number,
-): Promise<Map<string, Float64Array>> {
+): Promise<{ outcomes: Map<string, Float64Array>; bank: FeatureBank }> {
   const { plan, scorers } = ref;
+  const bank = new FeatureBank(frechetPlan(plan, ref.recon.featureRows));
   const mods = plan.modalities, total = plan.rows.subset.length;
   const first = new Uint32Array(plan.subsets.length);
   for (let r = total - 1; r >= 0; r--) first[plan.rows.subset[r]] = r;
@@ -80,24 +103,27 @@ async function conditional(
       for (let i = 0; i < rows; i++) if (!mask[i * mods + m]) which.push(i);
       for (let c = 0; c < which.length; c += DECODE_CHUNK) {
         const part = which.slice(c, c + DECODE_CHUNK);
-        const scores = await scoreBatch(
+        const rowsOf = part.map((i) => c0 + i);
+        const { scores, features } = await scoreBatchWithFeatures(
           ctx,
           scorers[m],
           ctx.dataset.modalities[m],
           () => gen.decoded(m, part),
           part.map((i) => tuples[i]),
           m,
+          bank.wants(m, rowsOf),
         );
         part.forEach((i, b) => {
           const r = c0 + i, si = plan.rows.subset[r];
           out.get(pairKey(plan.subsets[si], m))![r - first[si]] = scores[b];
         });
+        if (features) bank.add(m, rowsOf, features);
       }
     }
     gen.dispose();
     ctx.run.setStage(`eval/${method.name}`, Math.min(1, (c0 + rows) / total));
   }
-  return out;
+  return { outcomes: out, bank };
 }
 
 /** Unconditional coherence ("all agree" and "≥ k agree") and Fréchet distances. */
@@ -160,7 +186,8 @@ export async function evaluateMethod(
   const t0 = performance.now();
   const { plan } = ref;
   const mods = plan.modalities;
-  const outcomes = await conditional(ctx, method, ref, seed);
+  const { outcomes, bank } = await conditional(ctx, method, ref, seed);
+  const fdGiven = frechetByGiven(bank, ref.recon);
   const bySubset: Record<string, number> = {};
   for (const [k, v] of outcomes) bySubset[k] = mean(v);
   const byGiven: Record<string, number> = {};
@@ -185,6 +212,8 @@ export async function evaluateMethod(
     unconditional_at_least: unc.atLeast,
     fd_by_modality: unc.fd,
     fd_vs_reconstruction: unc.fdRecon,
+    fd_by_given: fdGiven.real,
+    fd_by_given_vs_reconstruction: fdGiven.reconstructed,
     wall_seconds: (performance.now() - t0) / 1000,
     outcomes,
   };

@@ -5,6 +5,7 @@
  */
 import { reconstructionFrechet, type ReconstructionStats } from "../eval/ceiling.ts";
 import { ceilingOnPlan, methodStats, pairedTable, unconditionalCeiling } from "../eval/compare.ts";
+import { frechetPlan } from "../eval/frechet_given.ts";
 import { type EvalPlan, TUPLE_RULE } from "../eval/protocol.ts";
 import { aggregate } from "../report/markdown.ts";
 import type {
@@ -66,6 +67,8 @@ export function evaluationReport(
       incremental_target: plan.incremental.target,
       incremental_given: plan.incremental.subsets,
       bootstrap_reps: cfg.bootstrap,
+      fd_rows_by_target: frechetPlan(plan, recon.featureRows).rows,
+      fd_reference_rows: recon.featureRows,
     },
     ceiling_by_given: ceiling.byGiven,
     incremental_ceiling: ceiling.incremental,

@@ -4,6 +4,7 @@
  * ceiling, the reduction with the diagnostics of H and the lift ceiling, the time split. Also the
  * aggregation of per-seed results.
  */
+import type { FrechetByGiven } from "../eval/frechet_given.ts";
 import type { MethodResult } from "../pipeline/stage_eval.ts";
 import { type MethodReport, modalityNames, type Report } from "./report.ts";
 
@@ -13,6 +14,12 @@ export function meanStd(xs: readonly number[]): [number, number] {
   if (xs.length < 2) return [m, 0];
   const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
   return [m, Math.sqrt(v)];
+}
+
+/** The mean over target modalities with a value; null when none has one. */
+export function meanOverTargets(fd: readonly (number | null)[]): number | null {
+  const v = fd.filter((x): x is number => x !== null);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
 
 /** A method's results across seeds: means under the plain names, stds beside them. */
@@ -54,6 +61,8 @@ export function aggregate(runs: MethodResult[]): MethodReport {
     : null;
   const unc = runs.map((r) => r.unconditional_coherence);
   const [u, uStd] = unc.some((v) => v === null) ? [null, null] : meanStd(unc as number[]);
+  const fdUnc = runs.map((r) => meanOverTargets(r.fd_by_modality));
+  const [fu, fuStd] = fdUnc.some((v) => v === null) ? [null, null] : meanStd(fdUnc as number[]);
   const subsetKeys = Object.keys(runs[0].coherence_by_subset);
   const bySubset: Record<string, number> = {};
   for (const k of subsetKeys) bySubset[k] = meanStd(runs.map((r) => r.coherence_by_subset[k]))[0];
@@ -72,11 +81,99 @@ export function aggregate(runs: MethodResult[]): MethodReport {
     unconditional_at_least: atLeast,
     fd_vs_reconstruction: fdRec,
     fd_vs_reconstruction_std: fdRecStd,
+    ...givenFrechet(runs.map((r) => r.fd_by_given), ""),
+    ...givenFrechet(runs.map((r) => r.fd_by_given_vs_reconstruction), "_vs_reconstruction"),
+    fd_unconditional: fu,
+    fd_unconditional_std: fuStd,
   };
+}
+
+/** Mean ± std over seeds of one conditional Fréchet distance (field names end in `suffix`). */
+function givenFrechet(runs: FrechetByGiven[], suffix: "" | "_vs_reconstruction") {
+  const mean: Record<string, number | null> = {}, std: Record<string, number | null> = {};
+  const byTarget: Record<string, (number | null)[]> = {};
+  for (const k of Object.keys(runs[0])) {
+    const perSeed = runs.map((r) => meanOverTargets(r[k]));
+    [mean[k], std[k]] = perSeed.some((v) => v === null)
+      ? [null, null]
+      : meanStd(perSeed as number[]);
+    byTarget[k] = runs[0][k].map((_, m) => {
+      const v = runs.map((r) => r[k][m]);
+      return v.some((x) => x === null) ? null : meanStd(v as number[])[0];
+    });
+  }
+  return {
+    [`fd_by_given${suffix}`]: mean,
+    [`fd_by_given${suffix}_std`]: std,
+    [`fd_by_given${suffix}_by_target`]: byTarget,
+  } as Pick<MethodReport, "fd_by_given" | "fd_by_given_std" | "fd_by_given_by_target">;
 }
 
 function fmt(v: unknown, digits = 3): string {
   return typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "–";
+}
+
+/**
+ * The conditional Fréchet distance by number of given modalities (mean over targets), against real
+ * images and against reconstructions, with the unconditional one beside it; empty on older reports.
+ */
+export function givenFrechetSections(r: Report): string[] {
+  const names = Object.keys(r.methods).filter((n) => r.methods[n].fd_by_given);
+  if (!names.length) return [];
+  const givens = Object.keys(r.methods[names[0]].fd_by_given!);
+  const spread = r.seeds > 1;
+  const pm = (v: number | null | undefined, sd: number | null | undefined) =>
+    spread ? `${fmt(v, 2)} ± ${fmt(sd, 2)}` : fmt(v, 2);
+  const rows = r.protocol?.fd_rows_by_target;
+  const lines = [
+    "",
+    `## Fréchet distance by number of given modalities (classifier features — not Inception FID; ${
+      spread ? `mean ± std over ${r.seeds} seeds` : "one seed, no CI"
+    })`,
+    "",
+    `Conditional samples of each target modality, scored against the real test images; mean over ` +
+    `the target modalities (per target in report.json). ${
+      rows ? `Samples per target at every given count: ${rows.join(", ")}` : ""
+    }${
+      r.protocol?.fd_reference_rows ? ` (references: ${r.protocol.fd_reference_rows} images)` : ""
+    }; the unconditional column uses eval.unconditional samples. A small sample biases the ` +
+    `distance upwards, so columns with equal sample counts compare like with like.`,
+    "",
+    `| method | ${givens.map((g) => `given ${g}`).join(" | ")} | unconditional |`,
+    `|---|${givens.map(() => "---").join("|")}|---|`,
+  ];
+  for (const n of names) {
+    const m = r.methods[n];
+    lines.push(
+      `| ${n} | ${
+        givens.map((g) => pm(m.fd_by_given?.[g], m.fd_by_given_std?.[g])).join(" | ")
+      } | ${pm(m.fd_unconditional, m.fd_unconditional_std)} |`,
+    );
+  }
+  const floor = r.fd_reconstruction_vs_real && meanOverTargets(r.fd_reconstruction_vs_real);
+  if (floor !== null && floor !== undefined) {
+    lines.push(
+      `| *reconstructions* | ${givens.map(() => fmt(floor, 2)).join(" | ")} | ${fmt(floor, 2)} |`,
+    );
+  }
+  lines.push(
+    "",
+    "Against the autoencoders' reconstructions of the same test images (what the prior decides):",
+    "",
+    `| method | ${givens.map((g) => `given ${g}`).join(" | ")} |`,
+    `|---|${givens.map(() => "---").join("|")}|`,
+  );
+  for (const n of names) {
+    const m = r.methods[n];
+    lines.push(
+      `| ${n} | ${
+        givens.map((g) =>
+          pm(m.fd_by_given_vs_reconstruction?.[g], m.fd_by_given_vs_reconstruction_std?.[g])
+        ).join(" | ")
+      } |`,
+    );
+  }
+  return lines;
 }
 
 /** The Markdown summary of a report. */
@@ -152,6 +249,7 @@ export function reportMarkdown(r: Report): string {
     );
   }
   lines.push(...evaluationSections(r));
+  lines.push(...givenFrechetSections(r));
   lines.push("", "## Fréchet distance per modality (classifier features — not Inception FID)", "");
   const mods = methods[names[0]].fd_by_modality.length;
   lines.push(`| method | ${Array.from({ length: mods }, (_, m) => `m${m}`).join(" | ")} |`);

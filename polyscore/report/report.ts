@@ -35,6 +35,23 @@ export interface MethodReport {
   /** Fréchet distance against the autoencoders' reconstructions of the same test images. */
   fd_vs_reconstruction?: (number | null)[];
   fd_vs_reconstruction_std?: (number | null)[];
+  /**
+   * Fréchet distance of the *conditional* samples by number of given modalities ("k"), mean over
+   * the target modalities with a classifier (polyscore/eval/frechet_given.ts; protocol
+   * `fd_rows_by_target` samples per target at every k), against real test images; mean over seeds,
+   * `_std` the std over seeds of the per-seed value (0 with one seed), `_by_target` per target
+   * modality (mean over seeds). Absent on reports before it was measured.
+   */
+  fd_by_given?: Record<string, number | null>;
+  fd_by_given_std?: Record<string, number | null>;
+  fd_by_given_by_target?: Record<string, (number | null)[]>;
+  /** The same against the autoencoders' reconstructions of the test images. */
+  fd_by_given_vs_reconstruction?: Record<string, number | null>;
+  fd_by_given_vs_reconstruction_std?: Record<string, number | null>;
+  fd_by_given_vs_reconstruction_by_target?: Record<string, (number | null)[]>;
+  /** The unconditional Fréchet distance against real images, mean over modalities, and its std. */
+  fd_unconditional?: number | null;
+  fd_unconditional_std?: number | null;
 }
 
 /** The paired difference a − b of two methods at one number of given modalities. */
@@ -62,6 +79,13 @@ export interface ProtocolReport {
   incremental_target: number;
   incremental_given: number[][];
   bootstrap_reps: number;
+  /**
+   * Conditional samples per target modality in each conditional Fréchet distance (the same at every
+   * given count: min(reference rows, rows of the smallest given count)); 0: none.
+   */
+  fd_rows_by_target?: number[];
+  /** Real test images (and their reconstructions) in each Fréchet reference. */
+  fd_reference_rows?: number;
 }
 
 /** A re-evaluation of a finished run (`polyscore eval`): what was changed, and what was reused. */
@@ -270,6 +294,14 @@ export function parseReport(json: unknown): Report {
       `methods.${name}.coherence_by_given_std`,
       "numbers by key",
     );
+    for (const k of ["fd_by_given", "fd_by_given_vs_reconstruction"]) {
+      const v = mm[k];
+      need(
+        v === undefined || (isRecord(v) && Object.values(v).every(isNumOrNull)),
+        `methods.${name}.${k}`,
+        "numbers (or null) by given count",
+      );
+    }
     need(
       isNumOrNull(mm.unconditional_coherence ?? null),
       `methods.${name}.unconditional_coherence`,
