@@ -82,6 +82,18 @@ export function fixtureReport(modalities: number, withReduction: boolean): Repor
     unconditional_coherence_std: 0.01,
     fd_by_modality: perModality(() => 10 + rnd() * 10),
     fd_by_modality_std: perModality(() => 1),
+    // Conditional FD by given count: 40 − 20·base at given 1, one less per extra given modality.
+    fd_by_given: Object.fromEntries(
+      Array.from({ length: modalities - 1 }, (_, k) => [String(k + 1), 40 - 20 * base - k]),
+    ),
+    fd_by_given_std: Object.fromEntries(
+      Array.from({ length: modalities - 1 }, (_, k) => [String(k + 1), 0.5]),
+    ),
+    fd_by_given_vs_reconstruction: Object.fromEntries(
+      Array.from({ length: modalities - 1 }, (_, k) => [String(k + 1), 20 - 20 * base - k]),
+    ),
+    fd_unconditional: 50 - 20 * base,
+    fd_unconditional_std: 0.25,
     seeds: 1,
     eval_seconds: 1,
   });

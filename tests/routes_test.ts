@@ -100,6 +100,11 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
     assert.match(r.body, /id="lift-ceiling"/);
     assert.match(r.body, /<td>chosen<\/td><td>12<\/td><td>0.700 \/ 0.800<\/td>/);
     assert.match(r.body, /id="per-modality"/);
+    assert.match(
+      r.body,
+      /<th>sbm-srr<\/th><td>34\.0<\/td><td>33\.0<\/td><td>44\.0<\/td>/,
+      "the conditional FD by given count, then the unconditional one",
+    );
     // gh-19 #11: results lead, curves follow; n and intervals; legends; report.md's numbers.
     assert.ok(r.body.indexOf('id="results"') < r.body.indexOf('data-island="LiveRun"'));
     assert.match(r.body, /n = 100 test tuples per subset/);

@@ -1,7 +1,7 @@
 /**
  * The numbers report.md has, as tables: per modality the classifiers' accuracy, the reconstruction
  * ceiling and error, and each method's Fréchet distance (in our classifiers' feature space — not
- * Inception FID); the ε sweep of the reduction; the time split and the run's totals. Read through
+ * Inception FID), unconditional per modality and conditional by number of given modalities; the ε sweep of the reduction; the time split and the run's totals. Read through
  * the typed {@link Report}.
  */
 
@@ -18,6 +18,10 @@ export function ReportTables({ report }: { report: Report | null }) {
   const methods = Object.entries(report.methods);
   const sweep = report.reduction?.sweep ?? [];
   const total = Object.values(report.time_split).reduce((a, b) => a + b, 0);
+  const fdGiven = methods.filter(([, m]) => m.fd_by_given);
+  const givens = Object.keys(fdGiven[0]?.[1].fd_by_given ?? {});
+  const pm = (v: number | null | undefined, sd: number | null | undefined) =>
+    report.seeds > 1 ? `${f(v, 1)} ± ${f(sd, 1)}` : f(v, 1);
   return (
     <div class="report-tables">
       <table class="numbers" id="per-modality">
@@ -58,6 +62,32 @@ export function ReportTables({ report }: { report: Report | null }) {
           ))}
         </tbody>
       </table>
+      {fdGiven.length > 0 && (
+        <table class="numbers" id="fd-by-given">
+          <caption>
+            FD of conditional samples by number of given modalities (mean over targets, against real
+            test images{report.seeds > 1 ? `; ± std over ${report.seeds} seeds` : ""})
+          </caption>
+          <thead>
+            <tr>
+              <th>method</th>
+              {givens.map((k) => <th key={k}>given {k}</th>)}
+              <th>unconditional</th>
+            </tr>
+          </thead>
+          <tbody>
+            {fdGiven.map(([name, m]) => (
+              <tr key={name}>
+                <th>{name}</th>
+                {givens.map((k) => (
+                  <td key={k}>{pm(m.fd_by_given?.[k], m.fd_by_given_std?.[k])}</td>
+                ))}
+                <td>{pm(m.fd_unconditional, m.fd_unconditional_std)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {sweep.length > 0
         ? (
           <table class="numbers" id="epsilon-sweep">

@@ -69,6 +69,30 @@ function givenSeries(
   });
 }
 
+/**
+ * The panels of frechet.png: per (M, latent) the Fréchet distance against the number of given
+ * modalities, one line per method, given count 0 being the unconditional samples; bars are ± one
+ * std over seeds (of zero length with one seed). Methods without the conditional distance (reports
+ * from before it) are left out.
+ */
+export function frechetPanels(points: ExperimentPoint[]): Panel[] {
+  return panelsOf(points).map((g) => ({
+    title: g.title,
+    xLabel: "GIVEN MODALITIES (0 = UNCOND.)",
+    yLabel: "FRECHET DIST. (+-STD OVER SEEDS)",
+    series: methodSeries(g.points, (m) => {
+      if (!m.fd_by_given) return null;
+      const ks = Object.keys(m.fd_by_given).sort((a, b) => Number(a) - Number(b));
+      const y = [m.fd_unconditional, ...ks.map((k) => m.fd_by_given![k])];
+      if (y.every((v) => v === null)) return null;
+      const sd = [m.fd_unconditional_std, ...ks.map((k) => m.fd_by_given_std?.[k] ?? null)];
+      const bar = (sign: number) =>
+        y.map((v, i) => v === null || sd[i] === null ? null : v + sign * sd[i]!);
+      return { x: [0, ...ks.map(Number)], y, lo: bar(-1), hi: bar(1) };
+    }),
+  })).filter((p) => p.series.length > 0);
+}
+
 /** The plots of the finished points: file name → PNG bytes. */
 export function experimentPlots(points: ExperimentPoint[]): Record<string, Uint8Array> {
   const groups = panelsOf(points);
@@ -96,22 +120,7 @@ export function experimentPlots(points: ExperimentPoint[]): Record<string, Uint8
     }),
   })).filter((p) => p.series.length > 0);
   if (paired.length) out["paired.png"] = plotPanels(paired, { colorOrder });
-  // Given count 0 is the unconditional samples; bars are ± one std over seeds (none with one).
-  const fd: Panel[] = groups.map((g) => ({
-    title: g.title,
-    xLabel: "GIVEN MODALITIES (0 = UNCOND.)",
-    yLabel: "FRECHET DIST. (+-STD OVER SEEDS)",
-    series: methodSeries(g.points, (m) => {
-      if (!m.fd_by_given) return null;
-      const ks = Object.keys(m.fd_by_given).sort((a, b) => Number(a) - Number(b));
-      const y = [m.fd_unconditional, ...ks.map((k) => m.fd_by_given![k])];
-      if (y.every((v) => v === null)) return null;
-      const sd = [m.fd_unconditional_std, ...ks.map((k) => m.fd_by_given_std?.[k] ?? null)];
-      const bar = (sign: number) =>
-        y.map((v, i) => v === null || sd[i] === null ? null : v + sign * sd[i]!);
-      return { x: [0, ...ks.map(Number)], y, lo: bar(-1), hi: bar(1) };
-    }),
-  })).filter((p) => p.series.length > 0);
+  const fd = frechetPanels(points);
   if (fd.length) out["frechet.png"] = plotPanels(fd, { colorOrder });
   // One line per (M, latent), or per point where the sweeps differ (another network or seed).
   const rank: Series[] = [], bound: Series[] = [];
