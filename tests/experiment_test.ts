@@ -134,7 +134,14 @@ Deno.test("experiment: the second grid point reuses the first's autoencoders; a 
     throw new Error(`no paired SBM-SRR − SBM-AE with its CI: ${JSON.stringify(d)}`);
   }
   const md = Deno.readTextFileSync(`${out}/tiny/experiment.md`);
-  for (const want of ["2 of 2 grid points finished", "Δ sbm-srr − sbm-ae", "Lift ceiling"]) {
+  for (
+    const want of [
+      "2 of 2 grid points finished",
+      "Δ sbm-srr − sbm-ae",
+      "Lift ceiling",
+      "Fréchet distance of the conditional samples",
+    ]
+  ) {
     if (!md.includes(want)) throw new Error(`experiment.md lacks "${want}"`);
   }
   for (const f of ["coherence.png", "paired.png", "frechet.png", "epsilon.png"]) {
