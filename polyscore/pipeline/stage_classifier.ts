@@ -223,9 +223,33 @@ export async function predictDigits(scorer: Scorer, x: Tensor): Promise<Int32Arr
   if (scorer.kind !== "digit") {
     throw new TypeError("Cannot predict digits: the modality has no digit classifier");
   }
-  const logits = tidy(() => noGrad(() => scorer.clf.forward(x)));
-  const v = await logits.data();
-  logits.dispose();
+  return (await predictWithFeatures(scorer, x)).digits!;
+}
+
+/**
+ * The predicted digits (null unless a digit scorer) and the penultimate features (null for
+ * directly scored modalities) of samples (B, …shape) from one forward pass: the unconditional
+ * evaluation needs both, and classifying twice would double its classifier cost.
+ */
+export async function predictWithFeatures(
+  scorer: Scorer,
+  x: Tensor,
+  features = false,
+): Promise<{ digits: Int32Array | null; features: Float32Array | Float64Array | null }> {
+  if (scorer.kind === "direct") return { digits: null, features: null };
+  if (scorer.kind !== "digit") {
+    return { digits: null, features: features ? await classifierFeatures(scorer, x) : null };
+  }
+  const t = tidy(() =>
+    noGrad(() => {
+      const f = scorer.clf.featuresOf(x);
+      return { f, logits: scorer.clf.out.forward(f) };
+    })
+  );
+  const v = await t.logits.data();
+  const feats = features ? await t.f.data() : null;
+  t.f.dispose();
+  t.logits.dispose();
   const k = scorer.clf.classes, rows = x.shape[0];
   const out = new Int32Array(rows);
   for (let b = 0; b < rows; b++) {
@@ -233,7 +257,7 @@ export async function predictDigits(scorer: Scorer, x: Tensor): Promise<Int32Arr
     for (let j = 1; j < k; j++) if (v[b * k + j] > v[b * k + best]) best = j;
     out[b] = best;
   }
-  return out;
+  return { digits: out, features: feats };
 }
 
 /** The classifier's penultimate features of samples (B, F); null for directly scored modalities. */

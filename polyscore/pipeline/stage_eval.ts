@@ -21,12 +21,7 @@ import {
   frechetPlan,
 } from "../eval/frechet_given.ts";
 import { type EvalPlan, pairKey } from "../eval/protocol.ts";
-import {
-  classifierFeatures,
-  predictDigits,
-  scoreBatchWithFeatures,
-  type Scorer,
-} from "./stage_classifier.ts";
+import { predictWithFeatures, scoreBatchWithFeatures, type Scorer } from "./stage_classifier.ts";
 
 /** The results of one method with one seed (means; the report adds stds and CIs across seeds). */
 export interface MethodResult {
@@ -150,8 +145,8 @@ async function unconditional(
     for (let c = 0; c < rows; c += DECODE_CHUNK) {
       const which = Array.from({ length: Math.min(DECODE_CHUNK, rows - c) }, (_, i) => c + i);
       const xi = gen.decoded(m, which);
-      if (digits) mPreds.set(await predictDigits(scorers[m], xi), c);
-      const f = await classifierFeatures(scorers[m], xi);
+      const { digits: p, features: f } = await predictWithFeatures(scorers[m], xi, true);
+      if (digits) mPreds.set(p!, c);
       if (f) {
         fdim = f.length / which.length;
         genFeat.push(...f);
