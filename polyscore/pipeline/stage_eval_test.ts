@@ -4,8 +4,8 @@
  * asked for has distance ≈ 0 to the real test images at every given count (its samples are exactly
  * the reference images: every target uses all test tuples once); one whose samples are a constant
  * image has distance ‖f(c) − μ‖² + tr C (its features have no spread). The features are gathered
- * from the coherence pass: scoreBatchWithFeatures returns bitwise the scores and features of two
- * separate passes.
+ * from the coherence pass: scoreBatchWithFeatures (and predictWithFeatures, for the unconditional
+ * samples) return bitwise the scores, digits and features of separate passes.
  */
 import assert from "node:assert/strict";
 import { Init } from "../../engine/nn/module.ts";
@@ -22,6 +22,7 @@ import { resolveConfig } from "./config.ts";
 import { batchTensor, type PipelineContext } from "./context.ts";
 import {
   classifierFeatures,
+  predictWithFeatures,
   scoreBatch,
   scoreBatchWithFeatures,
   type Scorer,
@@ -158,7 +159,7 @@ Deno.test("conditional Fréchet distance: the real test images as samples are at
   }
 });
 
-Deno.test("scoreBatchWithFeatures: bitwise the scores of scoreBatch and the features of classifierFeatures", async () => {
+Deno.test("scoreBatchWithFeatures and predictWithFeatures: bitwise the scores, digits and features of separate passes", async () => {
   const ctx = context();
   const [s] = scorers();
   const idx = Array.from({ length: 17 }, (_, i) => i * 2);
@@ -174,4 +175,15 @@ Deno.test("scoreBatchWithFeatures: bitwise the scores of scoreBatch and the feat
   assert.equal(none.features, null);
   assert.deepEqual(Array.from(b.features!), Array.from(f));
   assert.ok(a.some((v) => v === 1) || a.some((v) => v === 0));
+  // The unconditional path: digits = argmax of clf.forward, features of the same pass.
+  const y = make();
+  const both = await predictWithFeatures(s, y, true);
+  const logits = await (s as Extract<Scorer, { kind: "digit" }>).clf.forward(y).data();
+  y.dispose();
+  const argmax = Array.from(idx, (_, b) => {
+    const row: number[] = Array.from(logits.subarray(b * 10, b * 10 + 10));
+    return row.indexOf(Math.max(...row));
+  });
+  assert.deepEqual(Array.from(both.digits!), argmax);
+  assert.deepEqual(Array.from(both.features!), Array.from(f));
 });
