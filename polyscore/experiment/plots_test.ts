@@ -20,6 +20,7 @@ function point(index: number, report: ReturnType<typeof fixtureReport>) {
 
 Deno.test("frechet.png: the Fréchet distance against the number of given modalities, 0 the unconditional, ± std over seeds", () => {
   const p = point(0, fixtureReport(3, true));
+  assert.deepEqual(p.methods["sbm-srr"].fd_by_given_vs_reconstruction, { "1": 14, "2": 13 });
   const panels = frechetPanels([p]);
   assert.equal(panels.length, 1);
   assert.equal(panels[0].title, "M=3 LATENT=8");

@@ -40,6 +40,8 @@ export interface ExperimentMethodRow {
    */
   fd_by_given: Record<string, number | null> | null;
   fd_by_given_std: Record<string, number | null> | null;
+  /** The same against the autoencoders' reconstructions (mean over targets and seeds). */
+  fd_by_given_vs_reconstruction: Record<string, number | null> | null;
   fd_unconditional: number | null;
   fd_unconditional_std: number | null;
   /** `method − sbm-ae` by given count with its 95% CI (null for the baseline itself). */
@@ -118,6 +120,7 @@ export function pointOf(o: PointOutcome): ExperimentPoint {
       fd_by_modality_std: m.fd_by_modality_std,
       fd_by_given: m.fd_by_given ?? null,
       fd_by_given_std: m.fd_by_given_std ?? null,
+      fd_by_given_vs_reconstruction: m.fd_by_given_vs_reconstruction ?? null,
       fd_unconditional: m.fd_unconditional ?? null,
       fd_unconditional_std: m.fd_unconditional_std ?? null,
       paired_vs_baseline: pairedOf(r!, name),
