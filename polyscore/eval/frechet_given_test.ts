@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../engine/random.ts";
-import { resolveConfig } from "../pipeline/config.ts";
+import { resolveConfig } from "../pipeline/config/mod.ts";
 import { meanCov } from "./frechet.ts";
 import { FeatureBank, frechetByGiven, frechetPlan } from "./frechet_given.ts";
 import { evalPlan } from "./protocol.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fixtureReport } from "../../tests/_fixtures.ts";
-import { resolveConfig } from "../pipeline/config.ts";
+import { resolveConfig } from "../pipeline/config/mod.ts";
 import { experimentMarkdown } from "./markdown.ts";
 import { experimentPlots, frechetPanels } from "./plots.ts";
 import { type ExperimentReport, pointOf } from "./point.ts";

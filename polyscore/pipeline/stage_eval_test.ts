@@ -18,7 +18,7 @@ import { evalPlan } from "../eval/protocol.ts";
 import type { ModalitySpec } from "../data/dataset.ts";
 import type { TrainedMethod } from "../methods/method.ts";
 import { ConvClassifier } from "../models/classifier.ts";
-import { resolveConfig } from "./config.ts";
+import { resolveConfig } from "./config/mod.ts";
 import { batchTensor, type PipelineContext } from "./context.ts";
 import {
   classifierFeatures,
