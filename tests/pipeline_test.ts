@@ -229,7 +229,7 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
       "ode5:prior.sampler=ode;prior.sampleSteps=5",
       // Only reduction keys, and sbm-ae does not use the reduction: skipped, not evaluated again.
       "--variant",
-      "zero:reduction.complement=zero",
+      "noise:reduction.complement=noise",
     ]);
     if (!self.success) throw new Error(new TextDecoder().decode(self.stderr).slice(-2000));
     const r3 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval3.json`));
@@ -250,7 +250,7 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
     const variants = JSON.stringify(r3.reevaluation.variants);
     if (
       !same || same.diff !== 0 || same.lo !== 0 || same.hi !== 0 ||
-      !r3.methods["sbm-ae@ode5"] || r3.methods["sbm-ae@zero"] || r3.prior.nfe !== 60 ||
+      !r3.methods["sbm-ae@ode5"] || r3.methods["sbm-ae@noise"] || r3.prior.nfe !== 60 ||
       variants !== JSON.stringify({
           same: { overrides: { "prior.sampler": "pc" }, nfe: 60 },
           ode5: { overrides: { "prior.sampler": "ode", "prior.sampleSteps": "5" }, nfe: 30 },
@@ -259,18 +259,18 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
       throw new Error(`--variant: ${JSON.stringify(same)} ${variants} nfe ${r3.prior.nfe}`);
     }
     // A reduction.complement variant rebuilds SBM-SRR's lift: bitwise what `--set` gives (eval5
-    // against eval4), and not the default's numbers (the tiny ranks discard dimensions).
+    // against eval4), and not the default's (zero) numbers (the tiny ranks discard dimensions).
     const setZero = await evalRun(root, [
       "--methods",
       "sbm-srr",
       "--set",
-      "reduction.complement=zero",
+      "reduction.complement=noise",
     ]);
     const varZero = await evalRun(root, [
       "--methods",
       "sbm-srr",
       "--variant",
-      "zero:reduction.complement=zero",
+      "noise:reduction.complement=noise",
     ]);
     if (!setZero.success || !varZero.success) {
       throw new Error(
@@ -284,11 +284,11 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
       m: string,
     ) => JSON.stringify(r.methods[m]?.coherence_by_subset);
     if (
-      bySubset(r5, "sbm-srr@zero") !== bySubset(r4, "sbm-srr") ||
-      bySubset(r5, "sbm-srr@zero") === bySubset(r5, "sbm-srr")
+      bySubset(r5, "sbm-srr@noise") !== bySubset(r4, "sbm-srr") ||
+      bySubset(r5, "sbm-srr@noise") === bySubset(r5, "sbm-srr")
     ) {
       throw new Error(
-        `complement variant: @zero ${bySubset(r5, "sbm-srr@zero")}, --set ${
+        `complement variant: @noise ${bySubset(r5, "sbm-srr@noise")}, --set ${
           bySubset(r4, "sbm-srr")
         }, default ${bySubset(r5, "sbm-srr")}`,
       );

@@ -1,7 +1,8 @@
 /**
  * SBM-SRR, the proposed method: the joint score prior on y = Wᵀu, the per-modality whitened
  * latents reduced by the block-diagonal basis W = diag(U₁..U_M) of the joint score ratio's
- * diagnostic matrix; generated y are lifted back with the complement drawn from ρ = N(0, I).
+ * diagnostic matrix; generated y are lifted back with the complement set by `reduction.complement`
+ * (default ρ's mean 0; a draw from ρ = N(0, I) with "noise").
  */
 import type { Method } from "./method.ts";
 import { requireReduction, trainScorePrior } from "./score_prior.ts";

@@ -56,7 +56,10 @@ export interface ReductionConfig {
    * independent of y: the π_r of the bound), "zero" (ρ's mean), or "conditional" (the Gaussian
    * conditional of the complement given *all* kept coordinates y, from the whitened train latents'
    * covariance: mean and noise), or "conditional-mean" (its mean alone). A lift setting:
-   * `polyscore eval` may change it.
+   * `polyscore eval` may change it. Default "zero": on the quick preset's three seeds it raised
+   * SBM-SRR's coherence by +0.034 / +0.065 / +0.068 / +0.070 given 1–4 over "noise", every paired
+   * 95% CI excluding 0 (README, "Reduction options"): the drawn complement carries no class
+   * information and blurs the digit. "noise" is the lift whose distribution π_r the bound is about.
    */
   complement: "noise" | "zero" | "conditional" | "conditional-mean";
   /**
@@ -90,7 +93,7 @@ export const REDUCTION_BASE: ReductionConfig = {
   probes: 1,
   estimator: "score-ratio",
   priorScoreTime: 0.01,
-  complement: "noise",
+  complement: "zero",
   select: "epsilon",
   liftGap: 0.02,
 };
