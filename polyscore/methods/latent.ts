@@ -23,6 +23,8 @@ export interface LatentGenerator {
     rows: number,
     seed: number,
     steps?: number,
+    /** Rows generated so far, as GenerateOptions.onProgress (method.ts). */
+    onProgress?: (rowsDone: number) => void,
   ): Promise<Float32Array>;
 }
 
@@ -118,7 +120,14 @@ export function latentMethod(
     name: gen.name,
     async generate(obs, opts) {
       const zObs = await observedLatents(ctx, aes, lat, obs);
-      const z = await gen.generate(obs.mask, zObs, obs.rows, opts.seed, opts.steps);
+      const z = await gen.generate(
+        obs.mask,
+        zObs,
+        obs.rows,
+        opts.seed,
+        opts.steps,
+        opts.onProgress,
+      );
       return decodedLatents(ctx, aes, lat, z);
     },
     dispose,

@@ -42,6 +42,13 @@ export interface GenerateOptions {
   seed: number;
   /** Sampler steps, where the method has a sampler (default: the run's configuration). */
   steps?: number;
+  /**
+   * Called while the call runs with the number of rows generated so far (a sampler chunk's rows
+   * count in proportion to its finished time steps), for progress displays. It only observes:
+   * with or without it the samples are bitwise the same. Methods without a long sampler may not
+   * call it (the caller counts the rows done when the call returns).
+   */
+  onProgress?: (rowsDone: number) => void;
 }
 
 /** Generated rows, decoded on demand (a modality at a time, in chunks of rows). */

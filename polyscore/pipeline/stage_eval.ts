@@ -10,6 +10,7 @@
 import { modalityOf } from "../modality.ts";
 import { encodePng } from "../data/png.ts";
 import { hash32 } from "../../engine/random.ts";
+import { Progress } from "../../engine/progress.ts";
 import type { TrainedMethod } from "../methods/method.ts";
 import type { PipelineContext } from "./context.ts";
 import { agreementCounts, atLeastAgree, type ReconstructionStats } from "../eval/ceiling.ts";
@@ -57,6 +58,45 @@ const DECODE_CHUNK = 512;
 /** Rows per generate call: one call per method for the quick preset (10k rows). */
 const CALL_ROWS = 16384;
 
+/** Seconds between the run store's progress updates during an evaluation (the dashboard's view). */
+const STAGE_EVERY_S = 2;
+
+/**
+ * Progress of one method's evaluation in generated rows (the conditional rows of the plan, then
+ * the unconditional ones): the progress line as the training stages' (silenced by --quiet), and
+ * the stage's progress in the run store for the dashboard, which also keeps the heartbeat fresh
+ * while a long sampler call blocks the event loop. Only observes: no number depends on it.
+ */
+export class EvalProgress {
+  readonly #bar: Progress;
+  #lastStage = -Infinity;
+
+  constructor(
+    readonly ctx: PipelineContext,
+    readonly stage: string,
+    readonly total: number,
+    readonly note: string,
+  ) {
+    this.#bar = new Progress(stage, total, "rows", ctx.quiet);
+  }
+
+  /** Sets the rows generated so far. */
+  update(done: number): void {
+    this.#bar.update(done, this.note);
+    const now = this.#bar.elapsed;
+    if (now - this.#lastStage < STAGE_EVERY_S) return;
+    this.#lastStage = now;
+    this.ctx.run.setStage(this.stage, Math.min(1, done / Math.max(1, this.total)));
+  }
+
+  /** Prints the final line and records the stage as done. */
+  finish(): void {
+    this.#bar.update(this.total);
+    this.#bar.finish(this.note);
+    this.ctx.run.setStage(this.stage, 1);
+  }
+}
+
 /** The seed of sampler call `call` of an evaluation with prior seed `seed` (method-independent). */
 export function callSeed(seed: number, call: number, stream: "conditional" | "unconditional") {
   return hash32((seed * 7919 + call * 104729 + (stream === "conditional" ? 1 : 2)) >>> 0);
@@ -72,6 +112,7 @@ async function conditional(
   method: TrainedMethod,
   ref: EvalReference,
   seed: number,
+  progress: EvalProgress,
 ): Promise<{ outcomes: Map<string, Float64Array>; bank: FeatureBank }> {
   const { plan, scorers } = ref;
   const bank = new FeatureBank(frechetPlan(plan, ref.recon.featureRows));
@@ -92,7 +133,9 @@ async function conditional(
     const tuples = plan.rows.tuple.slice(c0, c0 + rows);
     const gen = await method.generate({ rows, mask, tuples }, {
       seed: callSeed(seed, call, "conditional"),
+      onProgress: (done) => progress.update(c0 + done),
     });
+    progress.update(c0 + rows);
     for (let m = 0; m < mods; m++) {
       const which: number[] = [];
       for (let i = 0; i < rows; i++) if (!mask[i * mods + m]) which.push(i);
@@ -116,7 +159,6 @@ async function conditional(
       }
     }
     gen.dispose();
-    ctx.run.setStage(`eval/${method.name}`, Math.min(1, (c0 + rows) / total));
   }
   return { outcomes: out, bank };
 }
@@ -127,13 +169,19 @@ async function unconditional(
   method: TrainedMethod,
   ref: EvalReference,
   seed: number,
+  progress: EvalProgress,
 ) {
   const mods = ctx.dataset.modalities.length;
   const rows = ctx.cfg.eval.unconditional;
+  const before = ref.plan.rows.subset.length;
   const gen = await method.generate(
     { rows, mask: new Uint8Array(rows * mods), tuples: new Uint32Array(rows) },
-    { seed: callSeed(seed, 0, "unconditional") },
+    {
+      seed: callSeed(seed, 0, "unconditional"),
+      onProgress: (done) => progress.update(before + done),
+    },
   );
+  progress.update(before + rows);
   const { scorers, recon } = ref;
   const digits = scorers.every((s) => s.kind === "digit");
   const preds: Int32Array[] = [];
@@ -181,7 +229,13 @@ export async function evaluateMethod(
   const t0 = performance.now();
   const { plan } = ref;
   const mods = plan.modalities;
-  const { outcomes, bank } = await conditional(ctx, method, ref, seed);
+  const progress = new EvalProgress(
+    ctx,
+    `eval/${method.name}`,
+    plan.rows.subset.length + ctx.cfg.eval.unconditional,
+    `seed ${seed}`,
+  );
+  const { outcomes, bank } = await conditional(ctx, method, ref, seed, progress);
   const fdGiven = frechetByGiven(bank, ref.recon);
   const bySubset: Record<string, number> = {};
   for (const [k, v] of outcomes) bySubset[k] = mean(v);
@@ -198,7 +252,8 @@ export async function evaluateMethod(
     { length: mods },
     (_, m) => mean(plan.subsets.filter((s) => !s.includes(m)).map((s) => bySubset[pairKey(s, m)])),
   );
-  const unc = await unconditional(ctx, method, ref, seed);
+  const unc = await unconditional(ctx, method, ref, seed, progress);
+  progress.finish();
   return {
     coherence_by_given: byGiven,
     coherence_by_target: byTarget,

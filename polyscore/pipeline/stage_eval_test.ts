@@ -187,3 +187,43 @@ Deno.test("scoreBatchWithFeatures and predictWithFeatures: bitwise the scores, d
   assert.deepEqual(Array.from(both.digits!), argmax);
   assert.deepEqual(Array.from(both.features!), Array.from(f));
 });
+
+Deno.test("evaluateMethod reports its progress to the run store: stage eval/<method>, non-decreasing, ending at 1", async () => {
+  const ctx = context();
+  const stages: [string, number][] = [];
+  ctx.run = {
+    setStage: (s: string, p: number) => void stages.push([s, p]),
+  } as unknown as typeof ctx.run;
+  const sc = scorers();
+  const real = await realStats(ctx, sc);
+  const recon: ReconstructionStats = {
+    ceiling: [],
+    mse: [],
+    outcomes: [],
+    predictions: [],
+    real,
+    reconstructed: real,
+    featureRows: N,
+  };
+  const plan = evalPlan(ctx.cfg.eval, MODS, N, ctx.cfg.seed);
+  const calls: number[] = [];
+  const base = fakeMethod(ctx, () => new Float32Array(64).fill(0.5));
+  const method: TrainedMethod = {
+    ...base,
+    generate(obs, opts) {
+      calls.push(obs.rows);
+      opts.onProgress?.(Math.floor(obs.rows / 2));
+      return base.generate(obs);
+    },
+  };
+  await evaluateMethod(ctx, method, { plan, scorers: sc, recon }, 1);
+  const total = plan.rows.subset.length + ctx.cfg.eval.unconditional;
+  assert.equal(calls.reduce((a, b) => a + b, 0), total, "rows of all sampler calls");
+  assert.ok(stages.length >= 2, `${stages.length} stage updates`);
+  assert.ok(stages.every(([s]) => s === "eval/fake"));
+  const p = stages.map(([, v]) => v);
+  // The first update is the first half call (throttled after it), the last the finished method.
+  assert.equal(p[0], Math.floor(calls[0] / 2) / total);
+  assert.ok(p.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= p[i - 1])), `${p}`);
+  assert.equal(p.at(-1), 1);
+});

@@ -172,7 +172,7 @@ export function priorGenerator(
   const p = ctx.cfg.prior;
   return {
     name,
-    async generate(mask, zObs, rows, seed, steps = p.sampleSteps) {
+    async generate(mask, zObs, rows, seed, steps = p.sampleSteps, onProgress) {
       const out = new Float32Array(rows * total);
       const chunk = Math.max(1, Math.floor(8192 / Math.max(1, Math.ceil(dim / 64))));
       for (let s = 0; s < rows; s += chunk) {
@@ -207,6 +207,9 @@ export function priorGenerator(
               observedNoise: p.observedNoise,
               conditioning: p.conditioning,
               stream,
+              // Progress only: onStep observes z and draws no noise, so the samples are the same.
+              // On WebGPU a step counts when it is recorded; the readback below waits for it.
+              onStep: onProgress && ((k) => onProgress(s + Math.floor(r * (k + 1) / steps))),
             });
             return space.maps ? space.maps.lift(y, stream.normal(ctx.backend, [r, total])) : y;
           })
@@ -214,6 +217,7 @@ export function priorGenerator(
         const v = await z.data();
         z.dispose();
         out.set(v, s * total);
+        onProgress?.(s + r);
       }
       return out;
     },

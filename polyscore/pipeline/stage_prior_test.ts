@@ -12,7 +12,7 @@ import { Rng } from "../../engine/random.ts";
 import type { HostTensor } from "./checkpoint.ts";
 import { resolveConfig } from "./config/mod.ts";
 import type { PipelineContext, RunSink } from "./context.ts";
-import { type PriorSpace, trainPrior } from "./stage_prior.ts";
+import { priorGenerator, type PriorSpace, trainPrior } from "./stage_prior.ts";
 
 type Saved = { tensors: Record<string, HostTensor>; metadata: Record<string, string> };
 
@@ -123,4 +123,21 @@ Deno.test("prior.conditioning=masked: the kept-block draws resume exactly (with 
     assert.deepEqual(r.resumed[i], w, `resumed parameter ${i}`);
     assert.deepEqual(r.restored[i], w, `restored parameter ${i}`);
   });
+});
+
+Deno.test("priorGenerator's onProgress: called after every sampler step, rows done non-decreasing up to all rows, samples bitwise unchanged", async () => {
+  const ctx = priorContext({}, memorySink(new Map()));
+  const prior = await trainPrior(ctx, SPACE, data(), N, 1);
+  const gen = priorGenerator(ctx, "sbm-ae", prior, 5);
+  const rows = 12, steps = 7;
+  const mask = Uint8Array.from({ length: rows * 2 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+  const zObs = data().subarray(0, rows * 5);
+  const plain = await gen.generate(mask, zObs, rows, 5, steps);
+  const seen: number[] = [];
+  const watched = await gen.generate(mask, zObs, rows, 5, steps, (done) => seen.push(done));
+  prior.model.dispose();
+  assert.deepEqual(watched, plain);
+  // One call per time step (its share of the chunk's rows), then one for the finished chunk.
+  assert.equal(seen.length, steps + 1);
+  assert.deepEqual(seen, [1, 3, 5, 6, 8, 10, 12, 12]);
 });

@@ -111,6 +111,7 @@ export function trainedJoint(
         );
         z.set(await zc.data(), s * latent);
         zc.dispose();
+        opts.onProgress?.(s + rows.length);
       }
       return {
         decoded(m, which) {
