@@ -13,8 +13,8 @@ import type { Autoencoder } from "../models/conv_vae.ts";
 import { batchTensor, chunks, type PipelineContext } from "../pipeline/context.ts";
 import {
   classifierFeatures,
-  predictDigits,
-  scoreBatch,
+  predictWithFeatures,
+  scoreBatchWithFeatures,
   type Scorer,
 } from "../pipeline/stage_classifier.ts";
 import { frechetDistance, meanCov } from "./frechet.ts";
@@ -73,21 +73,33 @@ export async function reconstructionStats(
         })
       );
       sq += (await t.err.item()) * idx.length;
-      if (preds) {
-        const p = await predictDigits(scorer, t.r);
-        preds.set(p, idx[0]);
-        p.forEach((d, b) => outcomes[idx[b]] = d === ctx.test.labels[idx[b]] ? 1 : 0);
-      } else if (scored) {
-        const s = await scoreBatch(ctx, scorer, spec, () => t.r, idx, m);
-        outcomes.set(s, idx[0]);
-      }
       const take = Math.max(0, Math.min(idx.length, featureRows - idx[0]));
-      if (take > 0 && scorer.kind !== "direct") {
+      const wantFeatures = take > 0 && scorer.kind !== "direct";
+      // The reconstructions' features come from the pass that scores them (one classifier pass).
+      let fc: Float32Array | Float64Array | null = null;
+      if (preds) {
+        const { digits: p, features } = await predictWithFeatures(scorer, t.r, wantFeatures);
+        preds.set(p!, idx[0]);
+        p!.forEach((d, b) => outcomes[idx[b]] = d === ctx.test.labels[idx[b]] ? 1 : 0);
+        fc = features;
+      } else if (scored) {
+        const { scores, features } = await scoreBatchWithFeatures(
+          ctx,
+          scorer,
+          spec,
+          () => t.r,
+          idx,
+          m,
+          wantFeatures,
+        );
+        outcomes.set(scores, idx[0]);
+        fc = features;
+      } // (not scored: a direct scorer, which has no features)
+      if (wantFeatures) {
         const fr = (await classifierFeatures(scorer, t.x))!;
-        const fc = (await classifierFeatures(scorer, t.r))!;
         fdim = fr.length / idx.length;
         realF.push(...fr.subarray(0, take * fdim));
-        reconF.push(...fc.subarray(0, take * fdim));
+        reconF.push(...fc!.subarray(0, take * fdim));
       }
       for (const v of [t.x, t.r, t.err]) v.dispose();
     }
