@@ -3,15 +3,19 @@
  * real sampler: 50 concurrent maximum sampling requests (the server's largest steps × count) while a
  * probe reads /api/runs every 100 ms. The probe must stay fast (sampling runs in a worker, not on
  * the request loop): its worst latency is printed against the goal of 250 ms, its p95 must be
- * ≤ 250 ms and it must keep its cadence; the bounded queue must refuse the overflow with 429 and a
- * `Retry-After`, and every answer is 200 or 429. Prints the probe's latencies, the counts and the
- * process RSS before and after. Bounded: every request has a timeout and the test a deadline.
+ * ≤ 250 ms and it must keep its cadence (on a machine so busy that a sampling job takes seconds,
+ * the bounds are fractions of the mean job instead: a sampler on the request loop holds each probe
+ * for about a job, and lets one through per job); the bounded queue must refuse the overflow with
+ * 429 and a `Retry-After`, and every answer is 200 or 429. Prints the probe's latencies, the counts
+ * and the process RSS before and after. Bounded: every request has a timeout and the test a
+ * deadline, scaled by the machine's load (tests/_slow.ts).
  */
 
 import assert from "node:assert/strict";
 import { createDashboard } from "../cli/dashboard.ts";
 import { DEFAULT_LIMITS } from "../server/state.ts";
 import { trainTiny } from "./_tiny_run.ts";
+import { patient } from "./_slow.ts";
 
 if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
 
@@ -25,15 +29,17 @@ Deno.test({
   async fn() {
     const root = Deno.makeTempDirSync({ prefix: "sampling_load_" });
     await trainTiny(root, "tiny");
-    const app = createDashboard({ runsRoot: root, maxQueue: 8, deadlineMs: 60_000 });
+    // Hang guards, not measurements: 8 queued maximum jobs on a busy machine take minutes.
+    const guardMs = patient(60_000);
+    const app = createDashboard({ runsRoot: root, maxQueue: 8, deadlineMs: guardMs });
     const ac = new AbortController();
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
       app.handler,
     );
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const deadline = AbortSignal.timeout(90_000);
-    const signal = () => AbortSignal.any([deadline, AbortSignal.timeout(60_000)]);
+    const deadline = AbortSignal.timeout(1.5 * guardMs);
+    const signal = () => AbortSignal.any([deadline, AbortSignal.timeout(guardMs)]);
     try {
       const rssBefore = Deno.memoryUsage().rss;
       // The probe: one GET /api/runs every 100 ms until told to stop.
@@ -78,12 +84,16 @@ Deno.test({
 
       const ok = answers.filter((a) => a.status === 200);
       const full = answers.filter((a) => a.status === 429);
+      // Jobs run one at a time: the mean job (the session's opening included) of this machine now.
+      const jobMs = wall / Math.max(1, ok.length);
       const worst = Math.max(...probe);
       const sorted = [...probe].sort((a, b) => a - b);
       console.log(
         `sampling load: 50 × (steps ${DEFAULT_LIMITS.maxSteps}, count ${DEFAULT_LIMITS.maxCount}) in ${
           wall.toFixed(0)
-        } ms: ${ok.length}×200, ${full.length}×429; probe /api/runs n=${probe.length} p50=${
+        } ms (${
+          jobMs.toFixed(0)
+        } ms a job): ${ok.length}×200, ${full.length}×429; probe /api/runs n=${probe.length} p50=${
           sorted[Math.floor(sorted.length / 2)].toFixed(1)
         } ms max=${worst.toFixed(1)} ms (goal ≤ ${PROBE_GOAL_MS} ms: ${
           worst <= PROBE_GOAL_MS ? "met" : "not met"
@@ -100,15 +110,27 @@ Deno.test({
       }
       // The goal (worst ≤ 250 ms) is printed above; what is asserted must also hold when CI runs
       // every test file in parallel on 2 cores (there the worst probe, descheduled, reached
-      // ~350 ms while p50 stayed ~3 ms). A sampler on the request loop fails both checks: its
-      // probes are blocked for whole jobs and complete about once a second.
+      // ~350 ms while p50 stayed ~3 ms). A sampler on the request loop lets about one probe
+      // through per job (measured with pipelineSamplerProvider in place of the worker: jobs of
+      // 359 ms, one probe per 437 ms, failing the cadence). On a machine so loaded (load average
+      // 15 on 2 cores) that a job takes seconds, a probe is descheduled for longer than 250 ms
+      // too: the bounds grow to a quarter and a third of a job, still below what a blocked loop
+      // gives (a probe per job).
       const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))];
+      const p95Bound = Math.max(PROBE_GOAL_MS, jobMs / 4);
       assert.ok(
-        p95 <= PROBE_GOAL_MS,
-        `the probe's p95 ${p95.toFixed(0)} ms is over ${PROBE_GOAL_MS}`,
+        p95 <= p95Bound,
+        `the probe's p95 ${p95.toFixed(0)} ms is over ${p95Bound.toFixed(0)} (a job: ${
+          jobMs.toFixed(0)
+        } ms)`,
       );
-      const period = probeWall / probe.length;
-      assert.ok(period <= 200, `one probe per ${period.toFixed(0)} ms (every 100 ms + latency)`);
+      const period = probeWall / probe.length, periodBound = Math.max(200, jobMs / 3);
+      assert.ok(
+        period <= periodBound,
+        `one probe per ${period.toFixed(0)} ms (every 100 ms + latency; bound ${
+          periodBound.toFixed(0)
+        } ms, a job ${jobMs.toFixed(0)} ms)`,
+      );
     } finally {
       await app.close();
       ac.abort();
