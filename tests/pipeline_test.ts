@@ -7,6 +7,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { finish, meta } from "./_cli_run.ts";
+import { patient } from "./_slow.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const env = {
@@ -25,26 +26,51 @@ function train(root: string, extra: string[]): Deno.ChildProcess {
   }).spawn();
 }
 
-/** Waits until the run reaches `stage` with progress ≥ p, then kills it with SIGKILL. */
+/**
+ * Waits until the run reaches `stage` with progress ≥ p, then kills it with SIGKILL. Waits on the
+ * condition, not on the clock: it fails as soon as the process exits or the run moves past `stage`
+ * without being seen there; the deadline (scaled by the machine's load, tests/_slow.ts) only
+ * guards against a hung process.
+ */
 async function killAt(
   p: Deno.ChildProcess,
   dir: string,
   stage: string,
   progress: number,
 ): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < 120_000) {
+  const deadline = Date.now() + patient(300_000);
+  let exited = false, seen = false, last = "";
+  p.status.then(() => exited = true);
+  const kill = () => {
+    try {
+      p.kill("SIGKILL");
+    } catch {
+      // It exited on its own meanwhile.
+    }
+  };
+  const stop = async (why: string) => {
+    kill();
+    const out = await p.output();
+    throw new Error(
+      `the run never reached ${stage} at ${progress}: ${why} (last seen: ${last}): ${
+        new TextDecoder().decode(out.stderr).slice(-1000)
+      }`,
+    );
+  };
+  while (Date.now() < deadline) {
     const m = meta(dir);
     if (m.stage === stage && Number(m.progress) >= progress) {
-      p.kill("SIGKILL");
+      kill();
       await p.output();
       return;
     }
+    if (m.stage) last = `${m.stage} at ${m.progress}`;
+    if (m.stage === stage) seen = true;
+    else if (seen && m.stage) return await stop("it moved past the stage between two looks");
+    if (exited) return await stop("the process exited");
     await new Promise((r) => setTimeout(r, 20));
   }
-  p.kill("SIGKILL");
-  await p.output();
-  throw new Error(`the run never reached ${stage} at ${progress}`);
+  await stop("deadline");
 }
 
 function assertStepsOnce(dir: string, stage: string, every: number, total: number): void {
