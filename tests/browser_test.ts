@@ -4,6 +4,8 @@
  * loss charts, sample grids, the coherence and spectra charts; a run written live updates its chart
  * over SSE; the playground, on the real sampler, produces samples after a click. Screenshots go to
  * test-artifacts/ (git-ignored). Ignored, saying so in its name, when `chromium` is not on the PATH.
+ * Every step waits on a condition; the waits' timeouts are hang guards scaled by the machine's load
+ * (tests/_slow.ts), so a busy machine (load 15 on 2 cores) does not fail it.
  */
 
 import assert from "node:assert/strict";
@@ -13,6 +15,7 @@ import { createDashboard } from "../cli/dashboard.ts";
 import { trainLoop } from "./_fixtures.ts";
 import { trainTiny } from "./_tiny_run.ts";
 import { commandRequirement, needing } from "../engine/testing_tools.ts";
+import { patient } from "./_slow.ts";
 
 const CHROMIUM = commandRequirement("chromium", "apt-get install chromium");
 // WebGPU probing (backend auto-selection in the sampler) wants this; CI sets it too.
@@ -56,7 +59,7 @@ Deno.test(needing([CHROMIUM], {
     let live: RunStore | null = null;
     try {
       const page = await browser.newPage();
-      page.setDefaultTimeout(60_000); // CI runs this beside other tests on 2 cores
+      page.setDefaultTimeout(patient(60_000)); // CI runs this beside other tests on 2 cores
       page.on("pageerror", (e) => errors.push(String(e)));
       page.on("console", (m) => {
         if (m.type() === "error") errors.push(m.text());
@@ -111,19 +114,22 @@ Deno.test(needing([CHROMIUM], {
       await page.waitForSelector("text=live event from the test");
       await page.waitForFunction(() => document.querySelectorAll(".live-run .uplot").length >= 4);
       await page.screenshot({ path: `${ARTIFACTS}run_live.png`, fullPage: true });
+      // The live page reloads itself 1.5 s after its run finishes, which would abort a navigation
+      // racing with it: wait for that load, listening from before the run finishes (on a busy
+      // machine the reload can come before the badge check returns).
+      const reloaded = page.waitForEvent("load");
       live.setStatus("done");
       await page.waitForSelector(".live-run .badge.status-done");
+      await reloaded;
 
-      // Playground on the real sampler: observe m0, sample m1. The live page reloads itself
-      // 1.5 s after its run finishes, which would abort a navigation racing with it: wait for it.
-      await page.waitForEvent("load", { timeout: 10_000 });
+      // Playground on the real sampler: observe m0, sample m1.
       await page.goto(`${base}/playground?run=tiny`);
       await page.waitForSelector("html[data-hydrated]");
       await page.waitForSelector("#sample-button");
       await page.fill('input[name="steps"]', "20");
       await page.fill('input[name="count"]', "4");
       await page.click("#sample-button");
-      await page.waitForSelector("#sample-results img.sample, #sample-error", { timeout: 60_000 });
+      await page.waitForSelector("#sample-results img.sample, #sample-error");
       if (await page.locator("#sample-error").count() > 0) {
         assert.fail(`playground error: ${await page.textContent("#sample-error")}`);
       }
@@ -205,7 +211,7 @@ Deno.test(needing([CHROMIUM], {
     const stores: RunStore[] = [];
     try {
       const page = await browser.newPage();
-      page.setDefaultTimeout(30_000);
+      page.setDefaultTimeout(patient(30_000));
       // A runs list opened before any run exists shows the run once it starts.
       await page.goto(`${base}/`);
       await page.waitForSelector("html[data-hydrated]");
@@ -233,13 +239,13 @@ Deno.test(needing([CHROMIUM], {
       // A second live page is refused (one stream at most): it says so, and goes live once the
       // first page leaves.
       const second = await browser.newPage();
-      second.setDefaultTimeout(30_000);
+      second.setDefaultTimeout(patient(30_000));
       await second.goto(`${base}/runs/new-1`);
       await second.waitForSelector("html[data-hydrated]");
       await second.waitForSelector(".live-notice >> text=refused");
       await second.screenshot({ path: `${ARTIFACTS}run_live_refused.png` });
       await page.close();
-      await second.waitForSelector(".live.on", { timeout: 30_000 });
+      await second.waitForSelector(".live.on");
       fresh.setStatus("done");
     } finally {
       for (const s of stores) s.close();
