@@ -67,7 +67,7 @@ const STAGE_EVERY_S = 2;
  * the stage's progress in the run store for the dashboard, which also keeps the heartbeat fresh
  * while a long sampler call blocks the event loop. Only observes: no number depends on it.
  */
-export class EvalProgress {
+class EvalProgress {
   readonly #bar: Progress;
   #lastStage = -Infinity;
 
