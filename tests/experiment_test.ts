@@ -139,6 +139,8 @@ Deno.test("experiment: the second grid point reuses the first's autoencoders; a 
       "2 of 2 grid points finished",
       "Δ sbm-srr − sbm-ae",
       "Lift ceiling",
+      "SBM-SRR's lift uses zero",
+      "| N(0, I) complement | zero complement |",
       "Fréchet distance of the conditional samples",
     ]
   ) {

@@ -111,10 +111,23 @@ export function experimentMarkdown(rep: ExperimentReport): string {
         }${red.held_out_bound === null ? "" : ` (held out ${red.held_out_bound.toFixed(4)})`}.`,
       );
       if (red.lift_ceiling.length) {
-        L.push("", "Lift ceiling (accuracy on decode(lift(project(z_test))), N(0, I) complement):");
-        L.push("", "| reduction | total rank | per modality |", "|---|---|---|");
+        L.push(
+          "",
+          `Lift ceiling (accuracy on decode(lift(project(z_test))) per modality, the complement from N(0, I) and set to 0; SBM-SRR's lift uses ${
+            red.complement ?? "noise"
+          }):`,
+        );
+        L.push(
+          "",
+          "| reduction | total rank | N(0, I) complement | zero complement |",
+          "|---|---|---|---|",
+        );
         for (const c of red.lift_ceiling) {
-          L.push(`| ${c.label} | ${c.total_rank} | ${c.gaussian.map(f3).join(" ")} |`);
+          L.push(
+            `| ${c.label} | ${c.total_rank} | ${c.gaussian.map(f3).join(" ")} | ${
+              (c.zero ?? []).map(f3).join(" ")
+            } |`,
+          );
         }
       }
     }

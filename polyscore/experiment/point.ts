@@ -73,7 +73,14 @@ export interface ExperimentPoint {
     bound: number;
     held_out_bound: number | null;
     sweep: { fraction: number; total_rank: number; bound: number }[];
-    lift_ceiling: { label: string; total_rank: number; gaussian: (number | null)[] }[];
+    /** SBM-SRR's lift complement ("noise", "zero", …; absent in reports before it was recorded). */
+    complement: string | null;
+    lift_ceiling: {
+      label: string;
+      total_rank: number;
+      gaussian: (number | null)[];
+      zero: (number | null)[];
+    }[];
   } | null;
 }
 
@@ -158,7 +165,9 @@ export function pointOf(o: PointOutcome): ExperimentPoint {
           label: p.label,
           total_rank: p.total_rank,
           gaussian: p.gaussian,
+          zero: p.zero,
         })),
+        complement: red.complement ?? null,
       }
       : null,
   };
