@@ -13,11 +13,13 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
     about:
       "the whole pipeline on generated PolyMNIST (5 modalities, 20k/2k tuples): SBM-AE and SBM-SRR (the controls: --set methods=…); aims at ≤ 10 min on 2 cores (measured: README)",
     overrides: {
-      // The 10-minute budget (issue 14). Measured alone on the 2-core Xeon: with the four methods
-      // the run took about 950 s; with SBM-AE and SBM-SRR only, 654 s (autoencoders 148,
-      // classifiers 82, priors 135 + 126, evaluations 60 + 50, the rest 53). The whitened control
-      // and the independent floor stay in every other preset and in the experiments; 500 fewer
-      // prior steps and 200 fewer classifier steps take the rest (README, "Measured here").
+      // The 10-minute budget (issue 14). On the 2-core Xeon the four methods took about 950 s. With
+      // SBM-AE and SBM-SRR only, 500 fewer prior steps and 200 fewer classifier steps, the run took
+      // 475 s with nothing else running (autoencoders 123, classifiers 62, priors 93 + 89,
+      // evaluations 37 + 31, the rest 40; README, "Measured here"), and SBM-AE's coherence stayed
+      // within noise (0.265 / 0.367 / 0.453 / 0.503 against 0.260 / 0.367 / 0.448 / 0.492 at 3500 /
+      // 1200 steps; one seed each, 95% CIs about ±0.02–0.03). The whitened control and the
+      // independent floor stay in every other preset and in the experiments.
       methods: ["sbm-ae", "sbm-srr"],
       classifier: { steps: 1000 },
       // Half the sampler (110 network calls per row, not 220): on the final quick run's SBM-AE
