@@ -22,8 +22,7 @@ import { loadDataset } from "./stage_data.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
-import { liftComplement, reductionCheckpoint, runReduction } from "./stage_reduction.ts";
-import { ReductionMaps, reductionMatrices } from "../reduction/reduce.ts";
+import { reducedMaps, reductionCheckpoint, runReduction } from "./stage_reduction.ts";
 import { priorNfe } from "./stage_prior.ts";
 import { evaluationReport, priorReport } from "./stage_report.ts";
 import type { MethodResult } from "./stage_eval.ts";
@@ -235,13 +234,11 @@ export async function reevaluateRun(
       const vreduction = reduction && vcfg.reduction.complement !== cfg.reduction.complement
         ? {
           ...reduction,
-          reduced: new ReductionMaps(
+          reduced: reducedMaps(
             backend,
-            reductionMatrices(
-              reduction.whitening,
-              reduction.selection,
-              liftComplement(vcfg.reduction.complement, reduction.moment),
-            ),
+            reduction,
+            reduction.selection,
+            vcfg.reduction.complement,
           ),
         }
         : reduction;

@@ -6,8 +6,7 @@
 import type { Method, MethodInputs, TrainedMethod } from "../methods/method.ts";
 import { trainScorePrior } from "../methods/score_prior.ts";
 import { selectReduction } from "../reduction/diagnostic.ts";
-import { ReductionMaps, reductionMatrices } from "../reduction/reduce.ts";
-import { liftComplement } from "./stage_reduction.ts";
+import { reducedMaps } from "./stage_reduction.ts";
 import type { SweepEntry } from "../report/report.ts";
 import { type EvalReference, evaluateMethod, type MethodResult } from "./stage_eval.ts";
 
@@ -75,14 +74,7 @@ export async function sweepWithPriors(
       epsilon: point.fraction,
       epsilonMode: "fraction",
     });
-    const maps = new ReductionMaps(
-      ctx.backend,
-      reductionMatrices(
-        red.whitening,
-        sel,
-        liftComplement(ctx.cfg.reduction.complement, red.moment),
-      ),
-    );
+    const maps = reducedMaps(ctx.backend, red, sel, ctx.cfg.reduction.complement);
     const name = `sbm-srr-eps${point.fraction}`;
     const trained = await trainScorePrior(inputs, { name, dims: sel.ranks, maps }, ctx.cfg.seed);
     const res = await evaluateMethod(ctx, trained, plan.ref, ctx.cfg.seed);

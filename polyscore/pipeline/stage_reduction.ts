@@ -5,6 +5,7 @@
  * reduced prior, and the diagnostics of H: the bound under H on held-out (test) latents, and the
  * learned H against its Gaussian part (relative Frobenius distance, principal angles of the bases).
  */
+import type { Backend } from "../../engine/backend.ts";
 import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import {
@@ -181,6 +182,22 @@ export function liftComplement(
   moment: Float64Array,
 ): LiftComplement {
   return kind === "conditional" || kind === "conditional-mean" ? { kind, moment } : { kind };
+}
+
+/**
+ * SBM-SRR's z ↔ y maps for `selection` with the lift's complement `kind` (the ε sweep's priors and
+ * `polyscore eval` variants that change `reduction.complement` build theirs here).
+ */
+export function reducedMaps(
+  backend: Backend,
+  red: Pick<ReductionResult, "whitening" | "moment">,
+  selection: ReductionSelection,
+  kind: ReductionConfig["complement"],
+): ReductionMaps {
+  return new ReductionMaps(
+    backend,
+    reductionMatrices(red.whitening, selection, liftComplement(kind, red.moment)),
+  );
 }
 
 /**
