@@ -87,6 +87,22 @@ async function realStats(ctx: PipelineContext, sc: Scorer[]): Promise<FeatureSta
 }
 
 /** A method whose decoded samples are `image(m, tuple)`. */
+/** Fréchet references only (no ceiling outcomes): real images and the "reconstructions". */
+function referenceStats(
+  real: FeatureStats[],
+  reconstructed: FeatureStats[],
+): ReconstructionStats {
+  return {
+    ceiling: [],
+    mse: [],
+    outcomes: [],
+    predictions: [],
+    real,
+    reconstructed,
+    featureRows: N,
+  };
+}
+
 function fakeMethod(ctx: PipelineContext, image: (m: number, tuple: number) => Float32Array) {
   return {
     name: "fake",
@@ -115,15 +131,7 @@ Deno.test("conditional Fréchet distance: the real test images as samples are at
     x.dispose();
     return meanCov(f, 1, f.length);
   }));
-  const recon: ReconstructionStats = {
-    ceiling: [],
-    mse: [],
-    outcomes: [],
-    predictions: [],
-    real,
-    reconstructed: constStats,
-    featureRows: N,
-  };
+  const recon = referenceStats(real, constStats);
   const plan = evalPlan(ctx.cfg.eval, MODS, N, ctx.cfg.seed);
   const ref = { plan, scorers: sc, recon };
   const pixels = (m: number, t: number) =>
@@ -196,15 +204,7 @@ Deno.test("evaluateMethod reports its progress to the run store: stage eval/<met
   } as unknown as typeof ctx.run;
   const sc = scorers();
   const real = await realStats(ctx, sc);
-  const recon: ReconstructionStats = {
-    ceiling: [],
-    mse: [],
-    outcomes: [],
-    predictions: [],
-    real,
-    reconstructed: real,
-    featureRows: N,
-  };
+  const recon = referenceStats(real, real);
   const plan = evalPlan(ctx.cfg.eval, MODS, N, ctx.cfg.seed);
   const calls: number[] = [];
   const base = fakeMethod(ctx, () => new Float32Array(64).fill(0.5));
