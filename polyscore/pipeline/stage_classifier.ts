@@ -159,6 +159,15 @@ export async function scoreBatchWithFeatures(
   m: number | undefined,
   features: boolean,
 ): Promise<{ scores: number[]; features: Float32Array | Float64Array | null }> {
+  if (scorer.kind === "digit") {
+    const x = tidy(() => noGrad(() => samples(ctx.backend)));
+    const { digits, features: feats } = await predictWithFeatures(scorer, x, features);
+    x.dispose();
+    return {
+      scores: Array.from(idx, (t, b) => digits![b] === ctx.test.labels[t] ? 1 : 0),
+      features: feats,
+    };
+  }
   if (scorer.kind !== "direct") {
     const t = tidy(() =>
       noGrad(() => {
@@ -171,14 +180,6 @@ export async function scoreBatchWithFeatures(
     t.f.dispose();
     t.logits.dispose();
     const k = scorer.clf.classes;
-    if (scorer.kind === "digit") {
-      const scores = Array.from(idx, (t, b) => {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (v[b * k + j] > v[b * k + best]) best = j;
-        return best === ctx.test.labels[t] ? 1 : 0;
-      });
-      return { scores, features: feats };
-    }
     const truth = ctx.test.data[scorer.attrModality];
     const scores = Array.from(
       idx,
@@ -216,14 +217,6 @@ function f1(pred: boolean[], truth: Uint8Array, off: number, n: number, truthOn 
     else if (t) fn++;
   }
   return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-}
-
-/** Predicted digit per row from a digit scorer's logits on samples (B, …shape). */
-export async function predictDigits(scorer: Scorer, x: Tensor): Promise<Int32Array> {
-  if (scorer.kind !== "digit") {
-    throw new TypeError("Cannot predict digits: the modality has no digit classifier");
-  }
-  return (await predictWithFeatures(scorer, x)).digits!;
 }
 
 /**
