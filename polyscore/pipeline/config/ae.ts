@@ -59,6 +59,9 @@ export function validateAe(ae: AeConfig): void {
   positiveInt("ae.batch", ae.batch);
   positive("ae.lr", ae.lr);
   positive("ae.beta", ae.beta, true);
+  positive("ae.lrFinal", ae.lrFinal, true);
+  positive("ae.aeNoise", ae.aeNoise, true);
+  positive("ae.aeZWeight", ae.aeZWeight, true);
   if (ae.hidden.length === 0) {
     throw new ConfigError("Invalid config: ae.hidden must list at least one width");
   }

@@ -55,6 +55,9 @@ Deno.test("config ae section: every check names its key and value", () => {
     [{ "ae.batch": "1.5" }, "ae.batch must be an integer >= 1: current value is 1.5"],
     [{ "ae.lr": "0" }, "ae.lr must be > 0: current value is 0"],
     [{ "ae.beta": "-1" }, "ae.beta must be >= 0: current value is -1"],
+    [{ "ae.lrFinal": "-0.5" }, "ae.lrFinal must be >= 0: current value is -0.5"],
+    [{ "ae.aeNoise": "-1" }, "ae.aeNoise must be >= 0: current value is -1"],
+    [{ "ae.aeZWeight": "-1e-5" }, "ae.aeZWeight must be >= 0: current value is -0.00001"],
     [{ "ae.hidden": "" }, "ae.hidden must list at least one width"],
     [{ "ae.hidden": "8,0" }, "ae.hidden[1] must be an integer >= 1: current value is 0"],
     [
