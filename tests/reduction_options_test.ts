@@ -67,6 +67,10 @@ Deno.test("reduction options: prior-score estimator, lift-ceiling ranks, conditi
     assert.equal(chosen.conditional.length, 2);
     assert.equal(chosen.conditional_mean.length, 2);
     assert.match(Deno.readTextFileSync(`${dir}/report.md`), /`prior-score` estimator/);
+    // Ranks chosen by the lift ceiling have no ε: the log line says so (it printed "ε = NaN").
+    const line = events(dir, "reduction").find((m) => m.startsWith("tr H = "));
+    assert.match(line ?? "", /ε = none \(ranks fixed\), ranks \[/);
+    assert.doesNotMatch(line ?? "", /NaN/);
 
     // eval restores the saved ranks and the prior-score H, and may change the complement.
     const out = await evalRun(root, id, ["--set", "reduction.complement=zero"]);

@@ -142,8 +142,10 @@ export async function runReduction(
   ctx.log(
     "reduction",
     `tr H = ${selection.trace.toPrecision(4)}, ε = ${
-      selection.epsilon.toPrecision(3)
-    }, ranks [${selection.ranks}] ` +
+      // Fixed ranks (reduction.ranks, or chosen by the lift ceiling) have no ε.
+      Number.isFinite(selection.epsilon)
+        ? selection.epsilon.toPrecision(3)
+        : "none (ranks fixed)"}, ranks [${selection.ranks}] ` +
       `(${selection.ranks.reduce((a, b) => a + b, 0)} of ${d}), estimated bound ${
         selection.bound.toPrecision(4)
       } (held-out ${heldOut.bound.toPrecision(4)}); ‖H − H_G‖/‖H‖ = ${
