@@ -93,13 +93,13 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
   },
   "extended-quick": {
     about:
-      "10 modalities on generated PolyMNIST (10k/1k tuples, shorter training) in about 25 min on 2 cores",
-    // Sized from the quick preset's time split (README, 2-core Xeon alone: autoencoders 39 s and
-    // classifiers 22 s per modality at 1,000 / 1,200 steps, priors 139–168 s, evaluation 78–91 s
-    // per method for 7,875 rows) and from stage times measured with 10 modalities at reduced
-    // steps under load (README "The extended-quick preset": the evaluation per method and the
-    // lift ceiling cost about twice quick's). The evaluation rule with M = 10 samples 5 subsets
-    // per size: 7,350 rows per method here (10,618 at the defaults), ≥ 100 tuples per count.
+      "10 modalities on generated PolyMNIST (10k/1k tuples, shorter training): about 15 min on 2 cores (README)",
+    // Sized from the quick preset's time split, then measured in the mission experiment
+    // (experiments/mission.json; README "The extended-quick preset"): at M = 10, latent 64 on the
+    // 2-core Xeon, autoencoders 153 s, classifiers 65 s, reduction and lift ceiling 96 s, each
+    // prior about 90 s and each evaluation about 97 s per seed: about 15 min for one seed of the
+    // four default methods. The evaluation rule with M = 10 samples 5 subsets per size: 7,350 rows
+    // per method here (10,618 at the defaults), ≥ 100 tuples per count.
     overrides: {
       modalities: 10,
       trainLimit: 10000,
