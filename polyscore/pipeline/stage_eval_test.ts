@@ -86,7 +86,6 @@ async function realStats(ctx: PipelineContext, sc: Scorer[]): Promise<FeatureSta
   }));
 }
 
-/** A method whose decoded samples are `image(m, tuple)`. */
 /** Fréchet references only (no ceiling outcomes): real images and the "reconstructions". */
 function referenceStats(
   real: FeatureStats[],
@@ -103,6 +102,7 @@ function referenceStats(
   };
 }
 
+/** A method whose decoded samples are `image(m, tuple)`. */
 function fakeMethod(ctx: PipelineContext, image: (m: number, tuple: number) => Float32Array) {
   return {
     name: "fake",
