@@ -338,6 +338,8 @@ Deno.test("kill -9 during stage 1 and stage 3, then --resume: the run completes 
     "--set",
     "prior.steps=2500",
     "--set",
+    "methods=sbm-ae,independent",
+    "--set",
     "reduction.enabled=false",
   ];
   await killAt(train(root, ["--id", "killed", ...sets]), dir, "ae/m0", 0.5);

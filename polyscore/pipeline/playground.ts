@@ -17,7 +17,7 @@ import { type BackendSelector, requireSelector } from "./run.ts";
 import { trainAutoencoders } from "./stage_ae.ts";
 import { loadDataset } from "./stage_data.ts";
 import { encodeLatents } from "./stage_latents.ts";
-import { reductionCheckpoint, runReduction } from "./stage_reduction.ts";
+import { reductionCheckpoint, reductionWanted, runReduction } from "./stage_reduction.ts";
 
 /** A modality as the playground presents it. */
 export interface PlaygroundModality {
@@ -161,7 +161,7 @@ export async function openPlayground(
   };
   const aes = await trainAutoencoders(ctx);
   const lat = await encodeLatents(ctx, aes);
-  const reduction = cfg.reduction.enabled &&
+  const reduction = reductionWanted(cfg, methodsNamed(cfg.methods)) &&
       store.loadCheckpoint(reductionCheckpoint(cfg))?.metadata.done === "1"
     ? await runReduction(ctx, lat)
     : null;

@@ -22,7 +22,12 @@ import { loadDataset } from "./stage_data.ts";
 import { encodeLatents } from "./stage_latents.ts";
 import { trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf } from "./stage_lift.ts";
-import { reducedMaps, reductionCheckpoint, runReduction } from "./stage_reduction.ts";
+import {
+  reducedMaps,
+  reductionCheckpoint,
+  reductionWanted,
+  runReduction,
+} from "./stage_reduction.ts";
 import { priorNfe } from "./stage_prior.ts";
 import { evaluationReport, priorReport } from "./stage_report.ts";
 import type { MethodResult } from "./stage_eval.ts";
@@ -200,7 +205,7 @@ export async function reevaluateRun(
     const { scorers, accuracy } = await trainClassifiers(ctx);
     const recon = await reconstructionStats(ctx, aes, scorers);
     const lat = await encodeLatents(ctx, aes);
-    const reduction = cfg.reduction.enabled &&
+    const reduction = reductionWanted(cfg, runMethods) &&
         store.loadCheckpoint(reductionCheckpoint(cfg))?.metadata.done === "1"
       ? await runReduction(ctx, lat)
       : null;
@@ -363,9 +368,7 @@ async function evaluateAgainst(
     }
     const ctx: PipelineContext = { ...a.ctx, cfg, run: readOnlySink(store) };
     const methods = methodsNamed(cfg.methods).filter((m) => a.names.includes(m.name));
-    const reduction = methods.some((m) => m.needsReduction) && cfg.reduction.enabled
-      ? await runReduction(ctx, a.lat)
-      : null;
+    const reduction = methods.some((m) => m.needsReduction) ? await runReduction(ctx, a.lat) : null;
     const { results, firstSeed } = await trainAndEvaluate(
       { ctx, aes: a.aes, lat: a.lat, reduction },
       {

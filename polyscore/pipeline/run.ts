@@ -23,7 +23,7 @@ import { encodeLatents } from "./stage_latents.ts";
 import { probeLatents } from "./stage_probe.ts";
 import { sweepWithPriors, trainAndEvaluate } from "./stage_methods.ts";
 import { liftCeilingOf, trainLiftScorer } from "./stage_lift.ts";
-import { runReduction } from "./stage_reduction.ts";
+import { reductionWanted, runReduction } from "./stage_reduction.ts";
 import { evaluationReport, priorReport, reductionReport } from "./stage_report.ts";
 import { openRun } from "./open_run.ts";
 import { DivergedStageError } from "./stage_checks.ts";
@@ -154,7 +154,7 @@ export async function runPipeline(
     const probe = probeLatents(ctx, lat);
     lap("linear probe");
     if (stop("latents")) return finish(null);
-    const red = cfg.reduction.enabled
+    const red = reductionWanted(cfg, methods)
       ? await runReduction(ctx, lat, trainLiftScorer(ctx, aes, lat, scorers))
       : null;
     lap("reduction");

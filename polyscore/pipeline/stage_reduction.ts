@@ -48,6 +48,19 @@ import type { Latents } from "./stage_latents.ts";
 import { checkReduction, DivergedStageError } from "./stage_checks.ts";
 import { trainStage } from "./train_stage.ts";
 
+/**
+ * Whether a run computes the reduction: always when a listed method needs it (SBM-SRR, the
+ * whitened control), and otherwise when `reduction.enabled` asks for its diagnostics (spectrum,
+ * ranks, bound, lift ceiling) alone. A preset that lists neither (quick) saves the stage's time
+ * without silently dropping a method a user adds with `--set methods=…`.
+ */
+export function reductionWanted(
+  cfg: PipelineConfig,
+  methods: readonly { needsReduction: boolean }[],
+): boolean {
+  return cfg.reduction.enabled || methods.some((m) => m.needsReduction);
+}
+
 /** Everything the reduced and control priors need, plus what the report shows. */
 export interface ReductionResult {
   whitening: Whitening;

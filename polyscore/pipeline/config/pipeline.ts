@@ -48,7 +48,8 @@ export interface PipelineConfig {
   seeds: number;
   /**
    * The methods to train and evaluate (names of polyscore/methods/mod.ts), reported in registry
-   * order; those that need the reduction run only when `reduction.enabled`.
+   * order; a method that needs the reduction (sbm-srr, whitened) makes the run compute it whatever
+   * `reduction.enabled` says.
    */
   methods: string[];
   ae: AeConfig;

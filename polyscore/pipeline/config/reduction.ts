@@ -9,6 +9,10 @@ import { atMost, ConfigError, MAX_WIDTH, positive, positiveInt } from "./checks.
 
 /** Settings of the score-ratio reduction (SBM-SRR). */
 export interface ReductionConfig {
+  /**
+   * Compute the reduction's diagnostics (spectrum, ranks, bound, lift ceiling) even when no listed
+   * method needs the reduction; a method that does (sbm-srr, whitened) gets it either way.
+   */
   enabled: boolean;
   /** ε as a fraction of ½ tr H (default), or an absolute ε when `epsilonAbsolute` > 0. */
   epsilonFraction: number;
