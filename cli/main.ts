@@ -32,6 +32,10 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: "re-evaluate a finished run from its checkpoints with other sampler/evaluation settings",
     run: async (a) => (await import("./eval.ts")).evalCommand(a),
   },
+  plot: {
+    about: "several finished runs' coherence by number of given modalities in one PNG",
+    run: async (a) => (await import("./plot.ts")).plotCommand(a),
+  },
   doctor: {
     about: "what this machine offers: Deno, WebGPU adapters (or why none), auto's backend, CPU",
     run: async (a) => (await import("./doctor.ts")).doctorCommand(a),
