@@ -13,15 +13,16 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
     about:
       "SBM-AE on generated PolyMNIST (5 modalities, 20k/2k tuples), its 10 minutes spent where coherence pays (the methods' comparison: --set methods=…); aims at ≤ 10 min on 2 cores (measured: README)",
     overrides: {
-      // Issue 15: the 10 minutes spent on what raised SBM-AE's coherence, measured at quick (one
-      // seed each, same tuples; README "Coherence at quick: where the 10 minutes go"): autoencoder
-      // steps 1,000 → 2,800 gave +0.056 / +0.079 given 1 / 4, prior steps 3,000 → 6,000 +0.04 at
-      // every count, while the same time on a narrower prior (192 × 3 at 12,000 steps), a smaller
-      // batch (128 at 6,000), an EMA of the weights or the deterministic autoencoder with group norm
-      // gave less or nothing. To pay for it, quick trains SBM-AE alone and skips the reduction:
-      // SBM-SRR, the whitened control and the independent floor are one `--set methods=…` away
-      // (which brings the reduction back) and stay in every other preset and in the experiments;
-      // at M = 5 SBM-SRR is level with SBM-AE (README, "The mission's experiment").
+      // Issue 15: the 10 minutes go to what raised SBM-AE's coherence at quick (one seed each, the
+      // same tuples; README "Coherence at quick (issue 15): where the 10 minutes go"). Autoencoder
+      // steps 1,000 → 2,800 gave +0.056 / +0.079 given 1 / 4; prior steps 3,000 → 6,000 gave
+      // +0.03 to +0.05 at every count (paired). The same time spent on a narrower prior (192 × 3
+      // at 12,000 steps) or a smaller batch (128 at 6,000) gave less; an EMA of the weights and the
+      // deterministic autoencoder with group norm gave nothing. To pay for it, quick trains SBM-AE
+      // alone and skips the reduction. SBM-SRR, the whitened control and the independent floor are
+      // one `--set methods=…` away (a method that needs the reduction brings it back) and stay in
+      // every other preset and in the experiments; at M = 5 SBM-SRR is level with SBM-AE (README,
+      // "The mission's experiment"). Measured: 498 s alone on the 2-core Xeon.
       methods: ["sbm-ae"],
       reduction: { enabled: false },
       ae: { steps: 2200 },
