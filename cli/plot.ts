@@ -4,11 +4,8 @@
  * report.json) or a report JSON (report.json, report.evalN.json).
  */
 import { parseArgs } from "node:util";
-import {
-  asComparedReport,
-  comparePlot,
-  type LabelledReport,
-} from "../polyscore/report/compare_plot.ts";
+import { comparePlot, type LabelledReport } from "../polyscore/report/compare_plot.ts";
+import { parseReport } from "../polyscore/report/report.ts";
 
 const HELP = `Usage: polyscore plot --out FILE.png [options] LABEL=PATH[:METHOD,METHOD] …
 
@@ -63,7 +60,13 @@ export async function readLabelled(arg: string): Promise<LabelledReport> {
   } catch (e) {
     throw new SyntaxError(`Cannot plot ${label}: ${file} is not JSON: ${(e as Error).message}`);
   }
-  return { label, report: asComparedReport(json, file), methods };
+  try {
+    return { label, report: parseReport(json), methods };
+  } catch (e) {
+    throw new TypeError(
+      `Cannot plot ${label}: ${file} is not a polyscore report: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** Runs the plot command; returns the exit code. */

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { plotCommand, readLabelled } from "./plot.ts";
 
-const report = { methods: { "sbm-ae": { coherence_by_given: { "1": 0.4, "2": 0.5 } } } };
+// The smallest report `parseReport` accepts.
+const report = {
+  run_id: "r",
+  preset: "tiny",
+  backend: "wasm",
+  seeds: 1,
+  wall_seconds: 1,
+  classifier_accuracy: [0.9, 0.9],
+  reduction: null,
+  methods: { "sbm-ae": { coherence_by_given: { "1": 0.4, "2": 0.5 } } },
+};
 
 Deno.test("polyscore plot: LABEL=folder[:methods] reads the folder's report.json; errors name the argument", async () => {
   const dir = await Deno.makeTempDir();
@@ -18,6 +28,19 @@ Deno.test("polyscore plot: LABEL=folder[:methods] reads the folder's report.json
     await assert.rejects(() => readLabelled(`u=${dir}/unfinished`), /has not finished/);
     await Deno.writeTextFile(`${dir}/bad.json`, "{");
     await assert.rejects(() => readLabelled(`b=${dir}/bad.json`), /b: .*bad\.json is not JSON/);
+    await Deno.writeTextFile(`${dir}/x.json`, JSON.stringify({ run_id: "x" }));
+    await assert.rejects(
+      () => readLabelled(`x=${dir}/x.json`),
+      /x: .*x\.json is not a polyscore report: .*preset must be a string/,
+    );
+    await Deno.writeTextFile(
+      `${dir}/y.json`,
+      JSON.stringify({ ...report, methods: { "sbm-ae": {} } }),
+    );
+    await assert.rejects(
+      () => readLabelled(`y=${dir}/y.json`),
+      /y\.json is not a polyscore report: .*methods\.sbm-ae\.coherence_by_given/,
+    );
     const out = `${dir}/c.png`;
     assert.equal(await plotCommand(["--out", out, "--ceilings", `a=${dir}`]), 0);
     assert.ok((await Deno.stat(out)).size > 100);

@@ -161,13 +161,14 @@ export async function openPlayground(
   };
   const aes = await trainAutoencoders(ctx);
   const lat = await encodeLatents(ctx, aes);
-  const reduction = reductionWanted(cfg, methodsNamed(cfg.methods)) &&
+  const methods = methodsNamed(cfg.methods);
+  const reduction = reductionWanted(cfg, methods) &&
       store.loadCheckpoint(reductionCheckpoint(cfg))?.metadata.done === "1"
     ? await runReduction(ctx, lat)
     : null;
   const inputs: MethodInputs = { ctx, aes, lat, reduction };
   const trained = new Map<string, TrainedMethod>();
-  for (const method of methodsNamed(cfg.methods)) {
+  for (const method of methods) {
     if (method.needsReduction && !reduction) continue;
     trained.set(method.name, await method.train(inputs, cfg.seed));
   }

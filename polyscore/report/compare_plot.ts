@@ -1,20 +1,16 @@
 /**
  * Coherence against the number of given modalities, one line per (report, method), with each
  * report's 95% CI bars and, optionally, its reconstruction ceiling on the same tuples: a picture of
- * several finished runs side by side (`polyscore plot`). Reads the report JSON the pipeline and
- * `polyscore eval` write; draws with the report's own PNG plotter.
+ * several finished runs side by side (`polyscore plot`). Reports are read with `parseReport`; draws
+ * with the report's own PNG plotter.
  */
 import { type Panel, plotPanels, type Series } from "./plot.ts";
+import type { MethodReport, Report } from "./report.ts";
 
-/** The fields of a report.json (or report.evalN.json) this plot reads. */
+/** The fields of a Report this plot draws; any parsed Report is one. */
 export interface ComparedReport {
-  run_id?: string;
-  seeds?: number;
-  methods: Record<string, {
-    coherence_by_given: Record<string, number>;
-    coherence_ci_by_given?: Record<string, [number, number]>;
-  }>;
-  ceiling_by_given?: Record<string, number>;
+  methods: Record<string, Pick<MethodReport, "coherence_by_given" | "coherence_ci_by_given">>;
+  ceiling_by_given?: Report["ceiling_by_given"];
 }
 
 /** One report with the label its lines carry, and optionally the methods to draw (default: all). */
@@ -22,24 +18,6 @@ export interface LabelledReport {
   label: string;
   report: ComparedReport;
   methods?: string[];
-}
-
-/** Checks a parsed JSON value is a report with coherence by given count; names what is missing. */
-export function asComparedReport(value: unknown, where: string): ComparedReport {
-  const r = value as ComparedReport;
-  if (typeof r !== "object" || r === null || typeof r.methods !== "object" || r.methods === null) {
-    throw new TypeError(
-      `Cannot plot ${where}: it is not a polyscore report (no "methods" object); give a run folder or its report.json / report.evalN.json`,
-    );
-  }
-  for (const [name, m] of Object.entries(r.methods)) {
-    if (typeof m?.coherence_by_given !== "object" || m.coherence_by_given === null) {
-      throw new TypeError(
-        `Cannot plot ${where}: method "${name}" has no coherence_by_given (a report from a run that did not finish its evaluation?)`,
-      );
-    }
-  }
-  return r;
 }
 
 const byGiven = (o: Record<string, unknown>) =>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { asComparedReport, comparePlot, reportSeries } from "./compare_plot.ts";
+import { type ComparedReport, comparePlot, reportSeries } from "./compare_plot.ts";
 
-const report = {
+const report: ComparedReport = {
   methods: {
     "sbm-ae": {
       coherence_by_given: { "2": 0.5, "1": 0.4, "10": 0.7 },
@@ -13,7 +13,7 @@ const report = {
 };
 
 Deno.test("reportSeries: one line per method in given order (10 after 2), CI bars, the ceiling on request", () => {
-  const r = asComparedReport(report, "r.json");
+  const r = report;
   const s = reportSeries({ label: "new", report: r }, true);
   assert.deepEqual(s.map((x) => x.label), ["new sbm-ae", "new independent", "new ceiling"]);
   assert.deepEqual(s[0].x, [1, 2, 10]);
@@ -26,25 +26,18 @@ Deno.test("reportSeries: one line per method in given order (10 after 2), CI bar
   assert.deepEqual(one.map((x) => x.label), ["old"]);
 });
 
-Deno.test("compare plot: bad input names the file and the fix; a PNG otherwise", () => {
-  assert.throws(
-    () => asComparedReport({ run_id: "x" }, "x.json"),
-    /x\.json: it is not a polyscore report/,
-  );
-  assert.throws(
-    () => asComparedReport({ methods: { "sbm-ae": {} } }, "y.json"),
-    /method "sbm-ae" has no coherence_by_given/,
-  );
+// Files that are not reports are refused by `parseReport`, named by `polyscore plot` (cli/plot_test.ts).
+Deno.test("compare plot: an unknown method names the report's methods; a PNG otherwise", () => {
   assert.throws(
     () =>
       reportSeries(
-        { label: "a", report: asComparedReport(report, "r"), methods: ["mopoe"] },
+        { label: "a", report, methods: ["mopoe"] },
         false,
       ),
     /a: it has no method "mopoe": its methods are sbm-ae, independent/,
   );
   assert.throws(() => comparePlot([]), /no reports/);
-  const png = comparePlot([{ label: "a", report: asComparedReport(report, "r") }], {
+  const png = comparePlot([{ label: "a", report }], {
     ceilings: true,
   });
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
