@@ -126,3 +126,11 @@ export async function selectBackend(
     } threads)`,
   };
 }
+
+/**
+ * Modalities the Wasm backend trains at once (`polyscore train --workers`): one per core, each
+ * worker on one thread (polyscore/pipeline/modality_workers.ts).
+ */
+export function defaultModalityWorkers(): number {
+  return Math.max(1, navigator.hardwareConcurrency ?? 1);
+}

@@ -6,9 +6,10 @@
  */
 import { parseArgs } from "node:util";
 import { expandGrid, parseExperiment } from "../polyscore/experiment/spec.ts";
+import { assetUrl } from "../engine/assets.ts";
 import { runExperiment } from "../polyscore/experiment/runner.ts";
 import { InputError } from "../polyscore/errors.ts";
-import { selectBackend } from "./backends.ts";
+import { defaultModalityWorkers, selectBackend } from "./backends.ts";
 
 const HELP = `Usage: polyscore experiment FILE [options]      (deno task experiment FILE)
 
@@ -114,6 +115,7 @@ export async function experimentCommand(args: string[]): Promise<number> {
     file,
     quiet: values.quiet,
     selectBackend,
+    modalityWorkers: { url: assetUrl("cli/modality_worker.ts"), count: defaultModalityWorkers() },
   });
   console.log(`Experiment ${spec.id}: ${done} of ${total} points finished: ${dir}/experiment.md`);
   return 0;

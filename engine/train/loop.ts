@@ -56,7 +56,7 @@ export class NonFiniteLossError extends Error {
     readonly stage: string,
     readonly fromStep: number,
     readonly toStep: number,
-    metric: string,
+    readonly metric: string,
   ) {
     super(
       `Cannot train ${stage}: ${metric} became non-finite between steps ${fromStep} and ${toStep}: ` +

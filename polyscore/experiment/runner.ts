@@ -31,6 +31,8 @@ export interface ExperimentOptions {
   file: string;
   quiet?: boolean;
   selectBackend: RunOptions["selectBackend"];
+  /** Per-modality stages in workers (run.ts); the same bits, so not part of a point's key. */
+  modalityWorkers?: RunOptions["modalityWorkers"];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -176,6 +178,7 @@ export async function runExperiment(
         resume: k.runId,
         quiet: opts.quiet,
         selectBackend: opts.selectBackend,
+        modalityWorkers: opts.modalityWorkers,
       });
     } catch (e) {
       // The finished points stay in the report; the message says which point failed and how to

@@ -15,6 +15,7 @@ import type { Report } from "../report/report.ts";
 import type { PipelineConfig } from "./config/mod.ts";
 import { densify, type PipelineContext } from "./context.ts";
 import { writeReconstructionGrid } from "./grids.ts";
+import type { ModalityWorkers } from "./modality_workers.ts";
 import { trainAutoencoders } from "./stage_ae.ts";
 import { trainClassifiers } from "./stage_classifier.ts";
 import { loadDataset } from "./stage_data.ts";
@@ -57,6 +58,12 @@ export interface RunOptions {
    * a backend it created this way.
    */
   selectBackend?: BackendSelector;
+  /**
+   * Train the autoencoders and classifiers a few modalities at a time in workers
+   * (modality_workers.ts; the composition root names the entry module). Only on the Wasm backend,
+   * whose kernels give the same bits on any thread count, so the run's numbers do not change.
+   */
+  modalityWorkers?: ModalityWorkers;
 }
 
 /** Creates the backend a config names, with a one-line reason for the choice (cli/backends.ts). */
@@ -138,10 +145,11 @@ export async function runPipeline(
     };
     const stop = (s: Stage) => opts.until === s;
 
-    const aes = await trainAutoencoders(ctx);
+    const workers = backend.name === "wasm" ? opts.modalityWorkers : undefined;
+    const aes = await trainAutoencoders(ctx, workers);
     lap("autoencoders");
     if (stop("ae")) return finish(null);
-    const { scorers, accuracy } = await trainClassifiers(ctx);
+    const { scorers, accuracy } = await trainClassifiers(ctx, workers);
     const recon = await reconstructionStats(ctx, aes, scorers);
     say(
       "classifier",

@@ -14,6 +14,7 @@ import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import { BatchOrder, batchTensor, chunks, hostBatch, type PipelineContext } from "./context.ts";
+import { type ModalityWorkers, trainInWorkers } from "./modality_workers.ts";
 import { trainStage } from "./train_stage.ts";
 
 /** How a modality's generated samples are scored. */
@@ -33,69 +34,43 @@ function attributeModality(ctx: PipelineContext): number {
   return ctx.dataset.modalities.findIndex((s) => s.kind === "attributes");
 }
 
-/** Trains (or restores) the scorer of every modality; returns them with their test accuracy. */
+/** Whether modality m gets a trained scorer (a classifier), and of how many classes. */
+function classifierClasses(ctx: PipelineContext, m: number): number | null {
+  const { dataset } = ctx;
+  const attrM = attributeModality(ctx);
+  const digits = dataset.numClasses > 0;
+  if (modalityOf(dataset.modalities[m]).scoring !== "classifier" || (!digits && attrM < 0)) {
+    return null;
+  }
+  return digits ? dataset.numClasses : dataset.modalities[attrM].shape[0];
+}
+
+/** The modalities that get a trained classifier (the others are scored directly). */
+export function classifiedModalities(ctx: PipelineContext): number[] {
+  return [...ctx.dataset.modalities.keys()].filter((m) => classifierClasses(ctx, m) !== null);
+}
+
+/**
+ * Trains (or restores) the scorer of every modality; returns them with their test accuracy. With
+ * `workers`, the classifiers are trained a few at a time in Deno workers first (the same bits).
+ */
 export async function trainClassifiers(
   ctx: PipelineContext,
+  workers?: ModalityWorkers,
 ): Promise<{ scorers: Scorer[]; accuracy: (number | null)[] }> {
   const { cfg, dataset } = ctx;
+  if (workers) await trainInWorkers(ctx, "classifier", classifiedModalities(ctx), workers);
   const scorers: Scorer[] = [];
   const accuracy: (number | null)[] = [];
   const attrM = attributeModality(ctx);
   for (const [m, spec] of dataset.modalities.entries()) {
-    const digits = dataset.numClasses > 0;
-    if (modalityOf(spec).scoring !== "classifier" || (!digits && attrM < 0)) {
+    if (classifierClasses(ctx, m) === null) {
       scorers.push({ kind: "direct" });
       accuracy.push(null);
       continue;
     }
-    const classes = digits ? dataset.numClasses : dataset.modalities[attrM].shape[0];
-    const clf = new ConvClassifier(
-      new Init(ctx.backend, cfg.seed * 2000 + m),
-      spec.shape,
-      cfg.classifier.hidden,
-      cfg.classifier.features,
-      classes,
-      cfg.classifier.norm,
-    );
-    const opt = new Adam(clf.parameters(), {
-      lr: cfg.classifier.lr,
-      maxGradNorm: cfg.classifier.maxGradNorm,
-    });
-    const order = new BatchOrder(ctx.train.count, cfg.classifier.batch, cfg.seed, 200 + m);
-    const scratch = new Float32Array(cfg.classifier.batch * sampleSize(spec));
-    const oneImage = new Float32Array(sampleSize(spec));
-    const shift = spec.shape.length === 3 ? cfg.classifier.shift : 0;
-    await trainStage(ctx, {
-      stage: `classifier/${spec.name}`,
-      checkpoint: `classifier_${spec.name}`,
-      module: clf,
-      opt,
-      noise: new RandomStream(0),
-      steps: cfg.classifier.steps,
-      metrics: ["loss"],
-      lrAt: (i) => cosineLr(i, cfg.classifier.steps, cfg.classifier.lr, cfg.classifier.lrFinal),
-      unit: "img",
-      unitsPerStep: cfg.classifier.batch,
-      step: (i) => {
-        const idx = order.indices(i);
-        const host = hostBatch(spec, ctx.train.data[m], idx, scratch);
-        shiftBatch(host, idx.length, spec.shape, shift, cfg.seed * 100 + m, i, oneImage);
-        const x = Tensor.from(ctx.backend, host, [idx.length, ...spec.shape]);
-        const target = digits
-          ? Tensor.from(ctx.backend, oneHot(Array.from(idx, (j) => ctx.train.labels[j]), classes), [
-            idx.length,
-            classes,
-          ])
-          : batchTensor(ctx.backend, dataset.modalities[attrM], ctx.train.data[attrM], idx);
-        const logits = clf.forward(x);
-        const loss = digits ? ops.crossEntropy(logits, target) : ops.bceWithLogits(logits, target);
-        backward(loss, opt.params);
-        opt.update();
-        return { loss };
-      },
-    });
-    opt.dispose();
-    const scorer: Scorer = digits
+    const clf = await trainClassifier(ctx, m);
+    const scorer: Scorer = dataset.numClasses > 0
       ? { kind: "digit", clf }
       : { kind: "attributes-from-image", clf, attrModality: attrM };
     scorers.push(scorer);
@@ -105,6 +80,67 @@ export async function trainClassifiers(
     ctx.log(`classifier/${spec.name}`, `test accuracy ${acc.toFixed(4)}`);
   }
   return { scorers, accuracy };
+}
+
+/** Trains (or restores) the classifier of modality m (one that {@link classifiedModalities} lists). */
+export async function trainClassifier(ctx: PipelineContext, m: number): Promise<ConvClassifier> {
+  const { cfg, dataset } = ctx;
+  const spec = dataset.modalities[m];
+  const classes = classifierClasses(ctx, m);
+  if (classes === null) {
+    throw new RangeError(
+      `Cannot train a classifier for modality ${spec.name}: it is scored directly`,
+    );
+  }
+  const digits = dataset.numClasses > 0;
+  const attrM = attributeModality(ctx);
+  const clf = new ConvClassifier(
+    new Init(ctx.backend, cfg.seed * 2000 + m),
+    spec.shape,
+    cfg.classifier.hidden,
+    cfg.classifier.features,
+    classes,
+    cfg.classifier.norm,
+  );
+  const opt = new Adam(clf.parameters(), {
+    lr: cfg.classifier.lr,
+    maxGradNorm: cfg.classifier.maxGradNorm,
+  });
+  const order = new BatchOrder(ctx.train.count, cfg.classifier.batch, cfg.seed, 200 + m);
+  const scratch = new Float32Array(cfg.classifier.batch * sampleSize(spec));
+  const oneImage = new Float32Array(sampleSize(spec));
+  const shift = spec.shape.length === 3 ? cfg.classifier.shift : 0;
+  await trainStage(ctx, {
+    stage: `classifier/${spec.name}`,
+    checkpoint: `classifier_${spec.name}`,
+    module: clf,
+    opt,
+    noise: new RandomStream(0),
+    steps: cfg.classifier.steps,
+    metrics: ["loss"],
+    lrAt: (i) => cosineLr(i, cfg.classifier.steps, cfg.classifier.lr, cfg.classifier.lrFinal),
+    unit: "img",
+    unitsPerStep: cfg.classifier.batch,
+    step: (i) => {
+      const idx = order.indices(i);
+      const host = hostBatch(spec, ctx.train.data[m], idx, scratch);
+      shiftBatch(host, idx.length, spec.shape, shift, cfg.seed * 100 + m, i, oneImage);
+      const x = Tensor.from(ctx.backend, host, [idx.length, ...spec.shape]);
+      const target = digits
+        ? Tensor.from(ctx.backend, oneHot(Array.from(idx, (j) => ctx.train.labels[j]), classes), [
+          idx.length,
+          classes,
+        ])
+        : batchTensor(ctx.backend, dataset.modalities[attrM], ctx.train.data[attrM], idx);
+      const logits = clf.forward(x);
+      const loss = digits ? ops.crossEntropy(logits, target) : ops.bceWithLogits(logits, target);
+      backward(loss, opt.params);
+      opt.update();
+      return { loss };
+    },
+  });
+  opt.dispose();
+  return clf;
 }
 
 /** Mean score of the scorer on the real test images of modality m. */
