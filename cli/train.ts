@@ -34,9 +34,9 @@ Options:
                       recorded in the run's events; other keys and --preset are refused
   --id ID             name the new run (default: a timestamp)
   --runs DIR          runs folder (default: runs, or POLYSCORE_RUNS)
-  --workers N         on the Wasm backend, train N autoencoders (and classifiers) at once, each in
-                      a worker on one thread; the same bits as one at a time (default: the number
-                      of cores; 1: one at a time on all threads)
+  --workers N         on the Wasm backend, train up to N autoencoders (and classifiers) at once,
+                      each in a worker on one thread; the same bits as one at a time (default: all
+                      of them on a machine with 2 or more cores; 1: one at a time on all threads)
   --quiet             no progress bars
   --list-keys         print every config key
   --help              this help

@@ -2,7 +2,8 @@
  * gh-19 defects 8 and 10: ordinary user mistakes end with one clear line (what failed, the value,
  * the fix) and a non-zero exit, never a stack trace: port in use, a missing data folder, an empty
  * MNIST folder, a read-only runs folder, `sample` on a run in a read-only folder (without --out),
- * `sample --given` with every modality, and sizes that would grow memory without bound. The
+ * `sample --given` with every modality, sizes that would grow memory without bound, and a bad
+ * `train --workers`. The
  * read-only cases use a read-only bind mount and are skipped where mounting is not allowed.
  */
 
@@ -46,6 +47,14 @@ Deno.test("gh-19: serve on a port in use says so in one line", async () => {
     assertOneLine(r.out, /Cannot listen on 127\.0\.0\.1:\d+: the port is in use.*--port/);
   } finally {
     listener.close();
+  }
+});
+
+Deno.test("train --workers that is not a whole number ≥ 1 is one line naming the value", async () => {
+  for (const bad of ["0", "two", "1.5"]) {
+    const r = await cli(["train", "--preset", "tiny", "--workers", bad, "--runs", "/nonexistent"]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.out, new RegExp(`--workers must be a whole number ≥ 1 .*"${bad}"`));
   }
 });
 

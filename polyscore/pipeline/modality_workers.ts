@@ -1,13 +1,14 @@
 /**
- * Per-modality stages (autoencoders, classifiers) trained a few modalities at a time in Deno
+ * Per-modality stages (autoencoders, classifiers) trained several modalities at once in Deno
  * workers. Why: at quick sizes (batch 64, 28×28 convolutions) one network keeps two cores only
- * partly busy, so two 1-thread workers side by side train more images per second than one
- * network on two threads (README, "Modality workers"). Each worker trains one modality with the
- * very code of the sequential stage (stage_ae.ts, stage_classifier.ts, via
- * modality_worker_serve.ts) on its own 1-thread Wasm backend; the Wasm kernels give the same bits
- * on any thread count, so the checkpoints are those one-at-a-time training writes. The worker's
- * run writes (metrics, events, checkpoints) come back as messages and go to the run here, so a
- * killed run resumes from the workers' partial checkpoints as from its own.
+ * partly busy, so 1-thread workers side by side train more images per second than one network on
+ * two threads (quick's five autoencoders: 190 s all at once, 270 s one at a time; README, "Modality
+ * workers"). Each worker trains one modality with the very code of the sequential stage
+ * (stage_ae.ts, stage_classifier.ts, via modality_worker_serve.ts) on its own 1-thread Wasm
+ * backend; the Wasm kernels give the same bits on any thread count, so the checkpoints are those
+ * one-at-a-time training writes. The worker's run writes (metrics, events, checkpoints) come back
+ * as messages and go to the run here, so a killed run resumes from the workers' partial
+ * checkpoints as from its own.
  */
 import { NonFiniteLossError } from "../../engine/train/loop.ts";
 import { Progress } from "../../engine/progress.ts";
@@ -20,7 +21,7 @@ import type { ModalitySpec } from "../data/dataset.ts";
 export interface ModalityWorkers {
   /** The worker entry module: it calls `serveModalityJobs` (modality_worker_serve.ts). */
   url: string | URL;
-  /** Modalities trained at once (< 2: one at a time on the run's own backend). */
+  /** Modalities trained at once (< 2: one at a time on the run's own backend; Infinity: all). */
   count: number;
 }
 
@@ -76,9 +77,10 @@ function modalitiesRead(ctx: PipelineContext, kind: ModalityJobKind, m: number):
 
 /**
  * Trains the jobs of `kind` for modalities `ms` that have no finished checkpoint, `w.count` at a
- * time in workers, writing their checkpoints and metrics to the run; the caller's sequential
- * stage then restores them. Does nothing (the sequential stage trains) when fewer than two are
- * left to train, when `w.count` < 2, or when the run only restores.
+ * time in workers, in whole rounds of `w.count`, writing their checkpoints and metrics to the run;
+ * the caller's sequential stage then restores them and trains the rest (fewer than `w.count`) on
+ * all threads. Does nothing when fewer than two are left to train, when `w.count` < 2, or when the
+ * run only restores.
  * @throws the first worker's error (a non-finite loss as {@link NonFiniteLossError}); the other
  *   workers are stopped and every checkpoint written so far is kept.
  */
@@ -91,7 +93,11 @@ export async function trainInWorkers(
   if (ctx.restoreOnly || w.count < 2) return;
   const specs = ctx.dataset.modalities;
   const ckpts = new Map(ms.map((m) => [m, ctx.run.loadCheckpoint(jobCheckpoint(kind, specs[m]))]));
-  const todo = ms.filter((m) => ckpts.get(m)?.metadata.done !== "1");
+  const left = ms.filter((m) => ckpts.get(m)?.metadata.done !== "1");
+  // Whole rounds only: a modality left over would run alone on one thread while the other cores
+  // idle, so it is left to the sequential stage, which trains it on all of the backend's threads.
+  const k = Math.min(w.count, left.length);
+  const todo = left.slice(0, left.length - (left.length % Math.max(1, k)));
   if (todo.length < 2) return;
   const section = kind === "ae" ? ctx.cfg.ae : ctx.cfg.classifier;
   const perJob = section.steps * section.batch;
