@@ -31,7 +31,17 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
       // N = 50 + 10 final corrector steps minus the official N = 100 + 20 is +0.001 / −0.007 /
       // −0.007 / +0.001 given 1–4, every paired 95% CI containing 0; N = 35–40 loses 0.02–0.03 at
       // 2–3 given (README, "Sampler cost against coherence").
-      prior: { steps: 6000, sampleSteps: 50, finalCorrectorSteps: 10 },
+      // 8,000 prior steps (was 6,000): the modality workers took about 80 s off the autoencoder
+      // and classifier stages; 9,000 − 6,000 gave +0.014 / +0.029 / +0.022 / +0.028 (one seed).
+      // The network predicts the noise (s = −out/σ(t)) instead of the score: paired on the same
+      // autoencoders, +0.006 / +0.012 / +0.009 / +0.016* at 6,000 steps and +0.006 / +0.009 /
+      // +0.021* / +0.007 at 9,000 (* = CI excludes 0; README "Coherence at quick").
+      prior: {
+        steps: 8000,
+        output: "noise",
+        sampleSteps: 50,
+        finalCorrectorSteps: 10,
+      },
       // The autoencoder stays the β-VAE with latent 32. The deterministic AE with latent 64 and
       // group norm raises the reconstruction ceilings (0.749 / 0.584 / 0.732 / 0.559 / 0.779 →
       // 0.907 / 0.795 / 0.782 / 0.626 / 0.873) but SBM-AE's prior on its 320 raw latents collapses:
