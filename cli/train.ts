@@ -101,7 +101,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 2;
   }
   const workers = values.workers === undefined ? defaultModalityWorkers() : Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 1) {
+  if (values.workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
     console.error(
       `polyscore train: --workers must be a whole number ≥ 1 (1: one modality at a time): current value is "${values.workers}"`,
     );
