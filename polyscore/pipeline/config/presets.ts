@@ -31,13 +31,15 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
       // N = 50 + 10 final corrector steps minus the official N = 100 + 20 is +0.001 / −0.007 /
       // −0.007 / +0.001 given 1–4, every paired 95% CI containing 0; N = 35–40 loses 0.02–0.03 at
       // 2–3 given (README, "Sampler cost against coherence").
-      // 8,000 prior steps (was 6,000): the modality workers took about 80 s off the autoencoder
-      // and classifier stages; 9,000 − 6,000 gave +0.014 / +0.029 / +0.022 / +0.028 (one seed).
+      // 7,000 prior steps (was 6,000): the modality workers took 50–80 s off the autoencoder and
+      // classifier stages. 8,000 steps took 647 s on the 2-core AMD VM in a slow phase (its prior
+      // ran at 6,000–7,000 samples/s against 8,700 earlier), so 7,000 keeps quick under 10 minutes
+      // there; 9,000 − 6,000 gave +0.014 / +0.029 / +0.022 / +0.028 (one seed).
       // The network predicts the noise (s = −out/σ(t)) instead of the score: paired on the same
       // autoencoders, +0.006 / +0.012 / +0.009 / +0.016* at 6,000 steps and +0.006 / +0.009 /
       // +0.021* / +0.007 at 9,000 (* = CI excludes 0; README "Coherence at quick").
       prior: {
-        steps: 8000,
+        steps: 7000,
         output: "noise",
         sampleSteps: 50,
         finalCorrectorSteps: 10,
