@@ -342,7 +342,8 @@ Deno.test("kill -9 during stage 1 and stage 3, then --resume: the run completes 
     "--set",
     "reduction.enabled=false",
   ];
-  await killAt(train(root, ["--id", "killed", ...sets]), dir, "ae/m0", 0.5);
+  // Tiny's two autoencoders train side by side in modality workers (the default), under one stage.
+  await killAt(train(root, ["--id", "killed", ...sets]), dir, "ae/2 modalities", 0.5);
   if (meta(dir).status !== "running") throw new Error("the killed run should still say running");
   await killAt(train(root, ["--resume", "killed"]), dir, "prior/sbm-ae", 0.4);
   await finish(train(root, ["--resume", "killed"]), "resume");

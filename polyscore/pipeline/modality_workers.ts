@@ -66,6 +66,11 @@ export function jobCheckpoint(kind: ModalityJobKind, spec: ModalitySpec): string
   return `${kind}_${spec.name}`;
 }
 
+/** The run's stage while a group trains in workers, e.g. "ae/5 modalities". */
+export function groupStage(kind: ModalityJobKind, count: number): string {
+  return `${kind}/${count} modalities`;
+}
+
 /** The modalities whose data a job reads (the classifier of an attribute dataset reads both). */
 function modalitiesRead(ctx: PipelineContext, kind: ModalityJobKind, m: number): number[] {
   if (kind === "classifier" && ctx.dataset.numClasses === 0) {
@@ -107,12 +112,11 @@ export async function trainInWorkers(
     `training ${todo.map((m) => specs[m].name).join(", ")} ${at} at a time in workers ` +
       `(one Wasm thread each; the same bits as one at a time)`,
   );
-  const progress = new Progress(
-    `${kind}/${todo.length} modalities`,
-    todo.length * perJob,
-    "img",
-    ctx.quiet,
-  );
+  // One stage for the whole group, in the terminal and in the run's meta (the dashboard's stage and
+  // progress): per-modality stages would take turns there as the workers report.
+  const label = groupStage(kind, todo.length);
+  const progress = new Progress(label, todo.length * perJob, "img", ctx.quiet);
+  ctx.run.setStage(label, 0);
   const done = new Map<string, number>();
   // Each running worker's way to stop it and settle its promise.
   const live = new Map<Worker, (err?: Error) => void>();
@@ -134,13 +138,13 @@ export async function trainInWorkers(
             case "metric":
               ctx.run.metric(msg.stage, msg.step, msg.values);
               done.set(msg.stage, msg.step * section.batch);
-              progress.update(
-                [...done.values()].reduce((a, b) => a + b, 0),
-                `${msg.stage} loss ${msg.values.loss?.toPrecision(4)}`,
-              );
+              {
+                const sum = [...done.values()].reduce((a, b) => a + b, 0);
+                ctx.run.setStage(label, sum / (todo.length * perJob));
+                progress.update(sum, `${msg.stage} loss ${msg.values.loss?.toPrecision(4)}`);
+              }
               break;
-            case "setStage":
-              ctx.run.setStage(msg.stage, msg.progress);
+            case "setStage": // the group's stage stands for it (above)
               break;
             case "deleteMetricsAfter":
               ctx.run.deleteMetricsAfter(msg.stage, msg.step);
