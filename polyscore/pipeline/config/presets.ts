@@ -22,7 +22,7 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
       // alone and skips the reduction. SBM-SRR, the whitened control and the independent floor are
       // one `--set methods=…` away (a method that needs the reduction brings it back) and stay in
       // every other preset and in the experiments; at M = 5 SBM-SRR is level with SBM-AE (README,
-      // "The mission's experiment"). Measured: 498 s alone on the 2-core Xeon.
+      // "The mission's experiment"). Measured: 538 s alone on the 2-core AMD EPYC VM (0fa0b59).
       methods: ["sbm-ae"],
       reduction: { enabled: false },
       ae: { steps: 2200 },
