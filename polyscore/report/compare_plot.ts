@@ -4,7 +4,7 @@
  * several finished runs side by side (`polyscore plot`). Reports are read with `parseReport`; draws
  * with the report's own PNG plotter.
  */
-import { type Panel, plotPanels, type Series } from "./plot.ts";
+import { type Panel, PANEL_TITLE_CHARS, plotPanels, type Series } from "./plot.ts";
 import type { MethodReport, Report } from "./report.ts";
 
 /** The fields of a Report this plot draws; any parsed Report is one. */
@@ -60,8 +60,14 @@ export function comparePlot(
   opts: { title?: string; ceilings?: boolean } = {},
 ): Uint8Array {
   if (reports.length === 0) throw new RangeError("Cannot plot: no reports were given");
+  const title = (opts.title ?? "COHERENCE BY GIVEN MODALITIES").toUpperCase();
+  if (title.length > PANEL_TITLE_CHARS) {
+    throw new RangeError(
+      `Cannot plot: the title "${opts.title}" has ${title.length} characters and at most ${PANEL_TITLE_CHARS} fit the panel: shorten --title`,
+    );
+  }
   const panel: Panel = {
-    title: (opts.title ?? "COHERENCE BY GIVEN MODALITIES").toUpperCase(),
+    title,
     xLabel: "GIVEN MODALITIES",
     yLabel: "COHERENCE (95% CI)",
     series: reports.flatMap((r) => reportSeries(r, opts.ceilings ?? false)),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type ComparedReport, comparePlot, reportSeries } from "./compare_plot.ts";
+import { PANEL_TITLE_CHARS } from "./plot.ts";
 
 const report: ComparedReport = {
   methods: {
@@ -41,4 +42,13 @@ Deno.test("compare plot: an unknown method names the report's methods; a PNG oth
     ceilings: true,
   });
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+});
+
+Deno.test("compare plot: a title longer than the panel holds is refused with its length and the limit", () => {
+  const fits = "X".repeat(PANEL_TITLE_CHARS);
+  assert.ok(comparePlot([{ label: "a", report }], { title: fits }).length > 0);
+  assert.throws(
+    () => comparePlot([{ label: "a", report }], { title: `${fits}Y` }),
+    new RegExp(`has ${PANEL_TITLE_CHARS + 1} characters and at most ${PANEL_TITLE_CHARS} fit`),
+  );
 });

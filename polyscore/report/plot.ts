@@ -82,6 +82,9 @@ class Canvas {
 }
 
 /** Width in pixels of `s` drawn by the canvas font. */
+/** The most characters a panel title holds (longer ones would be cut at both edges). */
+export const PANEL_TITLE_CHARS = Math.floor((PANEL_W - 8) / ((GLYPH_W + GLYPH_GAP) * SCALE));
+
 export function textWidth(s: string): number {
   return s.length * (GLYPH_W + GLYPH_GAP) * SCALE;
 }
