@@ -31,7 +31,7 @@ function messageSink(post: (m: WorkerMessage) => void, job: ModalityJob): RunSin
     throw new Error(`Cannot ${what} in a modality worker: only the main thread reads the run`);
   };
   return {
-    setStage: (stage, progress) => post({ type: "setStage", stage, progress }),
+    setStage: () => {}, // the main thread shows the group's stage, from the metric steps
     metric: (stage, step, values) => post({ type: "metric", stage, step, values }),
     deleteMetricsAfter: (stage, step) => post({ type: "deleteMetricsAfter", stage, step }),
     metrics: () => refuse("read metrics"),

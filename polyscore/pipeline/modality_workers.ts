@@ -40,10 +40,12 @@ export interface ModalityJob {
   checkpoint: { tensors: Record<string, HostTensor>; metadata: Record<string, string> } | null;
 }
 
-/** What a worker sends back: the run writes of the stage, then "done" or "error". */
+/**
+ * What a worker sends back: the run writes of the stage, then "done" or "error". No stage
+ * progress: the main thread sets one stage for the whole group from the metric steps.
+ */
 export type WorkerMessage =
   | { type: "metric"; stage: string; step: number; values: Record<string, number> }
-  | { type: "setStage"; stage: string; progress: number }
   | { type: "deleteMetricsAfter"; stage: string; step: number }
   | { type: "event"; level: "info" | "warn" | "error"; stage: string; message: string }
   | {
@@ -61,7 +63,7 @@ export type WorkerMessage =
     nonFinite?: { stage: string; fromStep: number; toStep: number; metric: string };
   };
 
-/** The checkpoint a job writes (the sequential stage's name for it). */
+/** The checkpoint of modality `spec`'s stage (the sequential stages name theirs with it too). */
 export function jobCheckpoint(kind: ModalityJobKind, spec: ModalitySpec): string {
   return `${kind}_${spec.name}`;
 }
@@ -101,12 +103,11 @@ export async function trainInWorkers(
   const left = ms.filter((m) => ckpts.get(m)?.metadata.done !== "1");
   // Whole rounds only: a modality left over would run alone on one thread while the other cores
   // idle, so it is left to the sequential stage, which trains it on all of the backend's threads.
-  const k = Math.min(w.count, left.length);
-  const todo = left.slice(0, left.length - (left.length % Math.max(1, k)));
+  const at = Math.min(w.count, left.length);
+  const todo = left.slice(0, left.length - (left.length % Math.max(1, at)));
   if (todo.length < 2) return;
   const section = kind === "ae" ? ctx.cfg.ae : ctx.cfg.classifier;
   const perJob = section.steps * section.batch;
-  const at = Math.min(w.count, todo.length);
   ctx.log(
     kind,
     `training ${todo.map((m) => specs[m].name).join(", ")} ${at} at a time in workers ` +
@@ -143,8 +144,6 @@ export async function trainInWorkers(
                 ctx.run.setStage(label, sum / (todo.length * perJob));
                 progress.update(sum, `${msg.stage} loss ${msg.values.loss?.toPrecision(4)}`);
               }
-              break;
-            case "setStage": // the group's stage stands for it (above)
               break;
             case "deleteMetricsAfter":
               ctx.run.deleteMetricsAfter(msg.stage, msg.step);

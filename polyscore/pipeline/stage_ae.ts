@@ -12,7 +12,7 @@ import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import { backward } from "../../engine/tensor.ts";
 import { BatchOrder, batchTensor, type PipelineContext } from "./context.ts";
-import { type ModalityWorkers, trainInWorkers } from "./modality_workers.ts";
+import { jobCheckpoint, type ModalityWorkers, trainInWorkers } from "./modality_workers.ts";
 import { trainStage } from "./train_stage.ts";
 
 /** Trains (or restores) the autoencoders of every modality. */
@@ -37,7 +37,7 @@ export async function trainAutoencoder(ctx: PipelineContext, m: number): Promise
   const scratch = new Float32Array(cfg.ae.batch * sampleSize(spec));
   await trainStage(ctx, {
     stage: `ae/${spec.name}`,
-    checkpoint: `ae_${spec.name}`,
+    checkpoint: jobCheckpoint("ae", spec),
     module: ae,
     opt,
     noise,

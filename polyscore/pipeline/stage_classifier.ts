@@ -14,7 +14,7 @@ import { RandomStream } from "../../engine/ops/random.ts";
 import { Adam, cosineLr } from "../../engine/optim.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import { BatchOrder, batchTensor, chunks, hostBatch, type PipelineContext } from "./context.ts";
-import { type ModalityWorkers, trainInWorkers } from "./modality_workers.ts";
+import { jobCheckpoint, type ModalityWorkers, trainInWorkers } from "./modality_workers.ts";
 import { trainStage } from "./train_stage.ts";
 
 /** How a modality's generated samples are scored. */
@@ -112,7 +112,7 @@ export async function trainClassifier(ctx: PipelineContext, m: number): Promise<
   const shift = spec.shape.length === 3 ? cfg.classifier.shift : 0;
   await trainStage(ctx, {
     stage: `classifier/${spec.name}`,
-    checkpoint: `classifier_${spec.name}`,
+    checkpoint: jobCheckpoint("classifier", spec),
     module: clf,
     opt,
     noise: new RandomStream(0),
