@@ -29,7 +29,9 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "prior.sampler",
   "prior.sampleSteps",
   "prior.snr",
+  "prior.finalSnr",
   "prior.observedNoise",
+  "prior.observedGain",
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
   // The lift's complement: SBM-SRR's prior is over y, so it changes sampling only.

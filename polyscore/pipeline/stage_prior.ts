@@ -199,6 +199,8 @@ export function priorGenerator(
               steps,
               ...samplerOptions(p.sampler),
               snr: p.snr,
+              finalSnr: p.finalSnr || p.snr,
+              observedGain: p.observedGain,
               correctorNorm: p.correctorNorm,
               finalCorrectorSteps: p.finalCorrectorSteps,
               observed: p.conditioning === "masked"

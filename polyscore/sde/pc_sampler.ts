@@ -76,6 +76,8 @@ export interface PcSampleOptions {
   tEnd?: number;
   /** Corrector target signal-to-noise ratio. Default 0.16. */
   snr?: number;
+  /** Corrector SNR of the `finalCorrectorSteps` steps at tEnd. Default `snr`. */
+  finalSnr?: number;
   /** Langevin corrector steps per time step (0 = predictor only). Default 1. */
   correctorSteps?: number;
   /** Default "predictor_corrector" (official PolyMNIST evaluation). */
@@ -144,6 +146,11 @@ export interface PcSampleOptions {
    */
   observedNoise?: ObservedNoise;
   /**
+   * g in code_quirk's (α(t) + g·σ(t)) z_obs. Default 1 (the official code's); other modes ignore
+   * it.
+   */
+  observedGain?: number;
+  /**
    * "replacement" (default): the observed coordinates are re-imposed per `observedNoise` and the
    * network is called with one time (B). "masked" (for networks trained by `maskedDsmLoss`, MLD):
    * the observed coordinates are fed clean, the network gets per-block times with the observed
@@ -166,12 +173,14 @@ interface Plan {
   n: number;
   tEnd: number;
   snr: number;
+  finalSnr: number;
   correctorSteps: number;
   finalSteps: number;
   order: "predictor_corrector" | "corrector_predictor";
   ode: boolean;
   rowNorm: boolean;
   noise: ObservedNoise;
+  gain: number;
   masked: boolean;
   mean: boolean;
 }
@@ -212,6 +221,10 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
   if (!(tEnd > 0 && tEnd < 1)) fail("tEnd must be in (0, 1)", tEnd);
   const snr = opts.snr ?? 0.16;
   if (!(snr > 0) || !Number.isFinite(snr)) fail("snr must be a finite number > 0", snr);
+  const finalSnr = opts.finalSnr ?? snr;
+  if (!(finalSnr > 0) || !Number.isFinite(finalSnr)) {
+    fail("finalSnr must be a finite number > 0", finalSnr);
+  }
   const correctorSteps = opts.correctorSteps ?? 1;
   if (!Number.isInteger(correctorSteps) || correctorSteps < 0) {
     fail("correctorSteps must be an integer >= 0", correctorSteps);
@@ -241,6 +254,10 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
   const noise = opts.observedNoise ?? "fresh";
   if (noise !== "fresh" && noise !== "code_quirk" && noise !== "clean") {
     fail('observedNoise must be "fresh", "code_quirk" or "clean"', noise);
+  }
+  const gain = opts.observedGain ?? 1;
+  if (!(gain >= 0) || !Number.isFinite(gain)) {
+    fail("observedGain must be a finite number >= 0", gain);
   }
   const conditioning = opts.conditioning ?? "replacement";
   if (conditioning !== "replacement" && conditioning !== "masked") {
@@ -286,12 +303,14 @@ function validate(model: ScoreFn, opts: PcSampleOptions): Plan {
     n,
     tEnd,
     snr,
+    finalSnr,
     correctorSteps,
     finalSteps,
     order,
     ode: predictor === "ode_heun",
     rowNorm: norm === "row",
     noise,
+    gain,
     masked: conditioning === "masked",
     mean: output === "mean",
   };
@@ -352,7 +371,7 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
         const v = consts.values.buf;
         backend.sdeUpdate({ z: v, s: v, noise: v, out: ot.buf }, {
           n: ot.size,
-          cz: sde.alpha(t) + sde.sigma(t),
+          cz: sde.alpha(t) + p.gain * sde.sigma(t),
           cs: 0,
           cn: 0,
         });
@@ -410,14 +429,19 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
     };
 
     /** One Langevin corrector step at t; the mean uses the same step size via ±ξ. */
-    const corrector = (x: Tensor, t: number, wantMean: boolean): [Tensor, Tensor | null] => {
+    const corrector = (
+      x: Tensor,
+      t: number,
+      wantMean: boolean,
+      snr = p.snr,
+    ): [Tensor, Tensor | null] => {
       const xi = impose(x, t);
       const s = scoreAt(xi, t);
       const noise = noiseOf();
       const alpha = sde.discreteAlpha(t, p.n);
       const rows = p.rowNorm ? p.b : 1, cols = p.rowNorm ? p.d : p.b * p.d;
       const next = Tensor.empty(backend, [p.b, p.d]);
-      const step = { rows, cols, snr: p.snr, alpha };
+      const step = { rows, cols, snr, alpha };
       backend.langevinUpdate({ z: xi.buf, s: s.buf, noise: noise.buf, out: next.buf }, step);
       let m: Tensor | null = null;
       if (wantMean) {
@@ -485,7 +509,7 @@ export function pcSample(model: ScoreFn, sde: VpSde, opts: PcSampleOptions): Ten
       if (opts.onStep) tidy(() => opts.onStep!(k, z));
     }
     for (let j = 0; j < p.finalSteps; j++) {
-      advance(() => corrector(z, p.tEnd, ++u === totalUpdates));
+      advance(() => corrector(z, p.tEnd, ++u === totalUpdates, p.finalSnr));
     }
     const last = (mean as Tensor | null) ?? z;
     if (last !== z) z.dispose();

@@ -33,6 +33,14 @@ export interface PriorConfig {
   sampleSteps: number;
   snr: number;
   /**
+   * Corrector SNR of the `finalCorrectorSteps` steps at the last time; 0 = `snr`. The loop's
+   * corrector and the final steps act differently: with the exact score on a PolyMNIST-like
+   * mixture a larger loop SNR moves given-1–2 coherence toward the exact conditional's, while a
+   * larger final SNR pushes given-4 coherence past it (a sharper, less diverse last step; README,
+   * "Coherence at quick").
+   */
+  finalSnr: number;
+  /**
    * How replacement re-imposes observed latents: "code_quirk" (default; the official code's
    * (α+σ)·z_obs) or "fresh" (α·z_obs + σ·ξ, new ξ every step) or "clean". Measured on a quick run's
    * learned SBM-AE prior (same autoencoders, tuples and sampler seeds; `polyscore eval`):
@@ -41,6 +49,8 @@ export interface PriorConfig {
    * against fresh's −0.152 (polyscore/sde/conditioning_test.ts).
    */
   observedNoise: "fresh" | "code_quirk" | "clean";
+  /** g in code_quirk's (α + g·σ)·z_obs (1: the official code's); the other modes ignore it. */
+  observedGain: number;
   /** Corrector step size from batch-pooled norms (official) or per row. */
   correctorNorm: "batch" | "row";
   /**
@@ -89,7 +99,9 @@ export const PRIOR_BASE: PriorConfig = {
   sampler: "pc",
   sampleSteps: 100,
   snr: 0.16,
+  finalSnr: 0,
   observedNoise: "code_quirk",
+  observedGain: 1,
   correctorNorm: "batch",
   finalCorrectorSteps: 20,
   ema: 0,
@@ -130,7 +142,10 @@ export function validatePrior(p: PriorConfig): void {
     );
   }
   positiveInt("prior.sampleSteps", p.sampleSteps);
-  positive("prior.snr", p.snr, true);
+  // Checked here, not at sampling, so that a bad value fails before any training.
+  positive("prior.snr", p.snr);
+  positive("prior.finalSnr", p.finalSnr, true);
+  positive("prior.observedGain", p.observedGain, true);
   positiveInt("prior.finalCorrectorSteps", p.finalCorrectorSteps, 0);
   if (!(p.ema >= 0 && p.ema < 1)) {
     throw new ConfigError(
