@@ -58,6 +58,7 @@ function chainMoments(
   n: number,
   mask: number[],
   noise: ObservedNoise,
+  gain = 1,
 ): { mean: number[]; cov: number[] } {
   let m = new Array(D).fill(0);
   let s = Array.from({ length: D * D }, (_, k) => +(k % (D + 1) === 0));
@@ -65,7 +66,7 @@ function chainMoments(
   for (let k = 0; k < n; k++) {
     const t = n > 1 ? 1 + (1e-3 - 1) * k / (n - 1) : 1, dt = 1 / n, beta = sde.beta(t);
     const a = sde.alpha(t), sg = sde.sigma(t);
-    const obsMean = noise === "fresh" ? a : noise === "code_quirk" ? a + sg : 1;
+    const obsMean = noise === "fresh" ? a : noise === "code_quirk" ? a + gain * sg : 1;
     const my = m.map((v, i) => mask[i] ? obsMean * Z_OBS[i] : v);
     const sy = s.map((v, q) => {
       const i = Math.floor(q / D), j = q % D;
@@ -211,7 +212,14 @@ Deno.test("pcSample one step replays on the host for each order and corrector no
   const predictor = (z: Float64Array, s: Float64Array) =>
     z.map((v, i) => (1 + 0.5 * beta) * v + beta * s[i]);
   /** Host Langevin mean z + εs, ε from the batch or per row. */
-  const corrector = (z: Float64Array, s: Float64Array, xi: Float64Array, row: boolean) => {
+  const corrector = (
+    z: Float64Array,
+    s: Float64Array,
+    xi: Float64Array,
+    row: boolean,
+    snr = 0.16,
+    a = alpha,
+  ) => {
     const out = new Float64Array(z.length);
     const groups = row ? b : 1, w = z.length / groups;
     for (let r = 0; r < groups; r++) {
@@ -220,7 +228,7 @@ Deno.test("pcSample one step replays on the host for each order and corrector no
         n2 += xi[j] ** 2;
         s2 += s[j] ** 2;
       }
-      const eps = 2 * alpha * 0.16 ** 2 * n2 / s2;
+      const eps = 2 * a * snr ** 2 * n2 / s2;
       for (let j = r * w; j < (r + 1) * w; j++) out[j] = z[j] + eps * s[j];
     }
     return out;
@@ -260,6 +268,37 @@ Deno.test("pcSample one step replays on the host for each order and corrector no
       assertAllClose(out, want, { atol: 1e-12, label });
     });
   }
+  // One predictor step, then one final corrector step at tEnd with its own SNR (finalSnr).
+  for (const finalSnr of [undefined, 0.16, 0.3]) {
+    tidy(() => {
+      const tEnd = 1e-3;
+      const out = refData(pcSample(g, sde, {
+        backend: be,
+        batch: b,
+        steps: 1,
+        correctorSteps: 0,
+        finalCorrectorSteps: 1,
+        finalSnr,
+        stream: new RandomStream(9),
+      }));
+      const rs = new RandomStream(9);
+      const z0 = refData(rs.normal(be, [b, D])).slice();
+      const xa = refData(rs.normal(be, [b, D])).slice(),
+        xb = refData(rs.normal(be, [b, D])).slice();
+      const score = (z: Float64Array, t: number) =>
+        refData(g.score(Tensor.from(be, z, [b, D]), Tensor.full(be, [b], t))).slice();
+      const z1 = predictor(z0, score(z0, t1)).map((v, i) => v + Math.sqrt(beta) * xa[i]);
+      const want = corrector(
+        z1,
+        score(z1, tEnd),
+        xb,
+        false,
+        finalSnr ?? 0.16,
+        sde.discreteAlpha(tEnd, 1),
+      );
+      assertAllClose(out, want, { atol: 1e-12, label: `finalSnr ${finalSnr}` });
+    });
+  }
   g.dispose();
 });
 
@@ -297,29 +336,39 @@ Deno.test("pcSample predictor-only matches the exact moments of its chain (Gauss
   g.dispose();
 });
 
-Deno.test("pcSample observedNoise code_quirk and clean follow their chains", () => {
+Deno.test("pcSample observedNoise code_quirk (gain 1 and 2) and clean follow their chains", () => {
   const sde = new VpSde({ beta0: 1, beta1: 5 });
   const g = new GaussianScore(be, sde, MU, C);
-  const b = 1500, n = 50;
-  for (const noise of ["code_quirk", "clean"] as const) {
+  const b = 8000, n = 50;
+  const cases = [
+    { noise: "code_quirk", gain: 1 },
+    { noise: "code_quirk", gain: 2 },
+    { noise: "clean", gain: 1 },
+    // The gain is code_quirk's alone: clean ignores it.
+    { noise: "clean", gain: 3 },
+  ] as const;
+  for (const { noise, gain } of cases) {
     const x = tidy(() =>
       refData(pcSample(g, sde, {
         stream: new RandomStream(5),
         steps: n,
         correctorSteps: 0,
         observedNoise: noise,
+        observedGain: gain,
         observed: { values: Tensor.from(be, Z_OBS, [1, D]), mask: OBS_MASK },
         batch: b,
       })).slice()
     );
     const rows = Array.from({ length: b }, (_, r) => r);
-    assertMoments(
-      moments(x, D, rows, [0, 2]),
-      pick(chainMoments(sde, n, OBS_MASK, noise), [0, 2]),
-      b,
-      noise,
-    );
+    const want = pick(chainMoments(sde, n, OBS_MASK, noise, noise === "clean" ? 1 : gain), [0, 2]);
+    assertMoments(moments(x, D, rows, [0, 2]), want, b, `${noise} gain ${gain}`);
   }
+  // Gain 2 moves the chain's mean by more than twice the check's tolerance (4.5 standard errors),
+  // so the check above cannot pass gain 1's samples as gain 2's.
+  const c1 = chainMoments(sde, n, OBS_MASK, "code_quirk", 1);
+  const m2 = chainMoments(sde, n, OBS_MASK, "code_quirk", 2).mean;
+  const tol = 4.5 * Math.sqrt(c1.cov[0] / b);
+  assert.ok(Math.abs(c1.mean[0] - m2[0]) > 2 * tol, `means ${c1.mean[0]}, ${m2[0]}; tol ${tol}`);
   g.dispose();
 });
 
@@ -389,6 +438,12 @@ Deno.test("pcSample rejects bad options, naming the value", () => {
   });
   assert.throws(run({ snr: -1 }), {
     message: /snr must be a finite number > 0: current value is -1/,
+  });
+  assert.throws(run({ finalSnr: 0 }), {
+    message: /finalSnr must be a finite number > 0: current value is 0/,
+  });
+  assert.throws(run({ observedGain: -1 }), {
+    message: /observedGain must be a finite number >= 0: current value is -1/,
   });
   assert.throws(run({ tEnd: 1 }), { message: /tEnd must be in \(0, 1\): current value is 1/ });
   assert.throws(run({ observedNoise: "noisy" }), {

@@ -151,7 +151,10 @@ Deno.test("config prior section: every check names its key and value", () => {
     [{ "prior.beta0": "0" }, "prior.beta0 must be > 0: current value is 0"],
     [{ "prior.beta1": "1" }, "prior.beta1 must exceed prior.beta0 (1): current value is 1"],
     [{ "prior.sampleSteps": "0" }, "prior.sampleSteps must be an integer >= 1: current value is 0"],
-    [{ "prior.snr": "-1" }, "prior.snr must be >= 0: current value is -1"],
+    [{ "prior.snr": "-1" }, "prior.snr must be > 0: current value is -1"],
+    [{ "prior.snr": "0" }, "prior.snr must be > 0: current value is 0"],
+    [{ "prior.finalSnr": "-0.1" }, "prior.finalSnr must be >= 0: current value is -0.1"],
+    [{ "prior.observedGain": "-1" }, "prior.observedGain must be >= 0: current value is -1"],
     [
       { "prior.finalCorrectorSteps": "-1" },
       "prior.finalCorrectorSteps must be an integer >= 0: current value is -1",
