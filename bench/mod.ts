@@ -2,7 +2,7 @@
  * `polyscore bench [suite…] [--flags]`: benchmarks against peers measured in the same run, one JSON
  * line per case: {"suite","case","metric","ours","peer","peer_name","ratio"} (ratio > 1: we are
  * better). Suites: matmul (WGSL vs TF.js WebGPU), eigh (Wasm vs ml-matrix and numpy/LAPACK), cpu
- * (the Wasm backend vs PyTorch CPU), gpu (WebGPU vs the Wasm backend on the pipeline's networks;
+ * (the Wasm backend vs PyTorch CPU), spin (the Wasm backend's polling threads vs blocking ones), gpu (WebGPU vs the Wasm backend on the pipeline's networks;
  * flags after the suite names go to it). Timings never decide a test; absolute GPU numbers need a
  * real GPU. The offline pack (`deno task pack`) carries only the gpu suite: the others' peers stay
  * out.
@@ -11,6 +11,7 @@ const SUITES: Record<string, (flags: string[]) => Promise<unknown>> = {
   matmul: async () => (await import("./matmul.ts")).runMatmulBench(),
   eigh: async () => (await import("./eigh.ts")).runEighBench(),
   cpu: async () => (await import("./cpu.ts")).runCpuBench(),
+  spin: async () => (await import("./spin.ts")).runSpinBench(),
   gpu: async (flags) => (await import("./gpu.ts")).runGpuBench(flags),
 };
 

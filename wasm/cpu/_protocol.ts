@@ -59,6 +59,11 @@ export const CTL = {
   ERR: 4,
   /** Set to 1 to make workers exit. */
   QUIT: 5,
+  /**
+   * Microseconds a thread polls for the next job (workers) or for a worker's share (main) before
+   * it blocks in `Atomics.wait`; 0 = block at once.
+   */
+  SPIN_US: 6,
   /** Work counter that kernels with dynamic scheduling claim chunks from; zeroed per job. */
   COUNTER: 8,
   /** STATE + t: the last job worker t joined or was revoked from. */
@@ -66,6 +71,27 @@ export const CTL = {
   /** DONE + t: the last job worker t finished. */
   DONE: 80,
 } as const;
+
+/**
+ * Polls `ctl[index]` until `ready(value)` or `micros` have passed (pausing between reads, reading
+ * the clock every 64 polls); returns the last value read. A thread that polls picks up a change
+ * within a microsecond, where a futex wake from `Atomics.wait` takes tens of µs.
+ */
+export function spinUntil(
+  ctl: Int32Array,
+  index: number,
+  micros: number,
+  ready: (value: number) => boolean,
+): number {
+  let v = Atomics.load(ctl, index);
+  if (micros <= 0 || ready(v)) return v;
+  const end = performance.now() + micros / 1000;
+  for (let i = 1;; i++) {
+    Atomics.pause();
+    v = Atomics.load(ctl, index);
+    if (ready(v) || ((i & 63) === 0 && performance.now() > end)) return v;
+  }
+}
 
 /** Most threads (main + workers) the control block has slots for. */
 export const MAX_THREADS = 64;

@@ -1,6 +1,7 @@
 /**
  * Worker of the Wasm CPU backend: instantiates the kernel module over the shared memory with its own
- * stack, then loops: block in `Atomics.wait` on the job generation (never spin), join the job
+ * stack, then loops: poll the job generation for `CTL.SPIN_US` microseconds, then block in
+ * `Atomics.wait` on it, join the job
  * (unless the main thread revoked it; see `CTL`), run this thread's share, mark it done. Exits when
  * QUIT is set.
  */
@@ -12,6 +13,7 @@ import {
   instantiateKernels,
   type KernelFn,
   KERNELS,
+  spinUntil,
   type WorkerInit,
 } from "./_protocol.ts";
 
@@ -25,6 +27,8 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   let seen = Atomics.load(ctl, CTL.GEN);
   self.postMessage("ready");
   for (;;) {
+    // Poll for a while first: the main thread's next op usually follows within microseconds.
+    spinUntil(ctl, CTL.GEN, Atomics.load(ctl, CTL.SPIN_US), (g) => g !== seen);
     Atomics.wait(ctl, CTL.GEN, seen);
     const gen = Atomics.load(ctl, CTL.GEN);
     if (gen === seen) continue;

@@ -4,8 +4,9 @@
  * `WebAssembly.Memory`; worker threads instantiate the same module over it, each with its own
  * stack. Kernels run synchronously: the main thread splits an op, wakes the workers with
  * `Atomics.notify`, does its own share, runs the share of any worker that has not started yet
- * (the OS may not have scheduled it), then blocks in `Atomics.wait` for the workers that did (no
- * thread ever spins). Small ops run on the main thread alone. The calling thread must be allowed to
+ * (the OS may not have scheduled it), then waits for the workers that did. A waiting thread polls
+ * for `spinMicros` (a worker for the next op, the main thread for a share) and then blocks in
+ * `Atomics.wait`, so an idle backend uses no CPU. Small ops run on the main thread alone. The calling thread must be allowed to
  * block (Deno's main thread, or a worker in a browser). Partial sums are per chunk, never per
  * thread, and are added in a fixed order, so results are bitwise the same however the threads'
  * claims interleave and on any number of threads (`wasm/cpu/README.md`). Not here: shape
@@ -56,6 +57,7 @@ import {
   KERNELS,
   MAX_THREADS,
   OP,
+  spinUntil,
   SUM_SQUARES_PARTS,
   type WorkerInit,
 } from "./_protocol.ts";
@@ -180,6 +182,15 @@ export class WasmCpuBackend implements Backend {
     this.#scratch = scratch;
   }
 
+  /** Microseconds a thread polls before it blocks (see `WasmCpuOptions.spinMicros`). */
+  get spinMicros(): number {
+    return Atomics.load(this.#ctl, CTL.SPIN_US);
+  }
+  set spinMicros(us: number) {
+    checkSpin("set spinMicros", us);
+    Atomics.store(this.#ctl, CTL.SPIN_US, us);
+  }
+
   /** Number of buffers allocated and not yet freed (for leak tests). */
   get liveBuffers(): number {
     return this.#live;
@@ -229,7 +240,7 @@ export class WasmCpuBackend implements Backend {
     for (let t = 1; t < nt; t++) {
       if (joined[t] === 0) continue;
       for (
-        let d = Atomics.load(ctl, CTL.DONE + t);
+        let d = spinUntil(ctl, CTL.DONE + t, ctl[CTL.SPIN_US], (v) => v === gen);
         d !== gen;
         d = Atomics.load(ctl, CTL.DONE + t)
       ) {
@@ -631,6 +642,29 @@ export interface WasmCpuOptions {
    * (default true); false keeps the plain f32x4 mul + add kernel.
    */
   fma?: boolean;
+  /**
+   * Microseconds a thread polls before it blocks: a worker waiting for the next op, the main thread
+   * waiting for a worker's share (default `DEFAULT_SPIN_MICROS`; 0 = block at once). Settable later
+   * through `spinMicros`.
+   */
+  spinMicros?: number;
+}
+
+/**
+ * How long a thread polls before it blocks, in µs. A training step is hundreds of ops separated by
+ * a few µs of JavaScript; a worker woken from `Atomics.wait` for each took tens of µs to start, and
+ * the main thread ran the share of a worker that had not started yet. Measured on the quick
+ * prior's step (2 threads, 2-core AMD EPYC VM, interleaved rounds in one process): see
+ * `wasm/cpu/README.md`. Polling stops after this long without work, so an idle backend costs no CPU.
+ */
+export const DEFAULT_SPIN_MICROS = 300;
+
+function checkSpin(what: string, us: number): void {
+  if (!Number.isInteger(us) || us < 0 || us > 1_000_000) {
+    throw new RangeError(
+      `Cannot ${what}: spinMicros must be an integer in [0, 1000000]: current value is ${us}`,
+    );
+  }
 }
 
 /**
@@ -656,6 +690,8 @@ export async function createWasmCpuBackend(
       `Cannot create wasm backend: threads must be an integer in [1, ${MAX_THREADS}]: current value is ${threads}`,
     );
   }
+  const spinMicros = opts.spinMicros ?? DEFAULT_SPIN_MICROS;
+  checkSpin("create wasm backend", spinMicros);
   const [module, fmaAvailable] = await loadModules();
   const fmaModule = opts.fma === false ? null : fmaAvailable;
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
@@ -700,7 +736,7 @@ export async function createWasmCpuBackend(
     for (const w of workers) w.terminate();
     throw e;
   }
-  return new WasmCpuBackend(
+  const be = new WasmCpuBackend(
     heap,
     instance,
     workers,
@@ -709,4 +745,6 @@ export async function createWasmCpuBackend(
     opts.splitAll ?? false,
     fmaModule !== null,
   );
+  be.spinMicros = spinMicros;
+  return be;
 }

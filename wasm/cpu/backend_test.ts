@@ -646,3 +646,25 @@ Deno.test(needing([WAT2WASM], {
     }
   },
 }));
+
+Deno.test("wasm cpu: spinMicros is checked when created and when set, naming the value", async () => {
+  await assert.rejects(() => createWasmCpuBackend({ threads: 2, spinMicros: -1 }), {
+    name: "RangeError",
+    message:
+      "Cannot create wasm backend: spinMicros must be an integer in [0, 1000000]: current value is -1",
+  });
+  const be = await createWasmCpuBackend({ threads: 2, spinMicros: 50 });
+  try {
+    assert.equal(be.spinMicros, 50);
+    be.spinMicros = 0;
+    assert.equal(be.spinMicros, 0);
+    assert.throws(() => (be.spinMicros = 2.5), {
+      name: "RangeError",
+      message:
+        /Cannot set spinMicros: spinMicros must be an integer in \[0, 1000000\]: current value is 2.5/,
+    });
+    assert.equal(be.spinMicros, 0);
+  } finally {
+    be.destroy();
+  }
+});

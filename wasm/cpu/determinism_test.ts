@@ -145,6 +145,9 @@ Deno.test("wasm cpu: training steps are bitwise the same under any thread interl
       be.debugScheduleClaims(seed);
       runs.push([`2 threads, schedule ${seed}`, await trainedBits(be, steps)]);
     }
+    // Threads that block at once instead of polling first: other timing, the same bits.
+    be.spinMicros = 0;
+    runs.push([`2 threads, OS timing, no polling`, await trainedBits(be, steps)]);
     return runs;
   });
   const three = await withWasm(3, async (be) => {

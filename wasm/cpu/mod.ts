@@ -8,6 +8,7 @@
 
 export {
   createWasmCpuBackend,
+  DEFAULT_SPIN_MICROS,
   PARALLEL_MIN,
   WasmCpuBackend,
   type WasmCpuOptions,
