@@ -122,6 +122,9 @@ export function priorReport(p: PriorConfig): PriorReport {
     sampler: p.sampler,
     sample_steps: p.sampleSteps,
     final_corrector_steps: p.finalCorrectorSteps,
+    snr: p.snr,
+    final_snr: p.finalSnr || p.snr,
+    observed_gain: p.observedGain,
     nfe: priorNfe(p),
   };
 }

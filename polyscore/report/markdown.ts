@@ -195,12 +195,23 @@ export function reportMarkdown(r: Report): string {
       `Score priors: conditioning **${pr.conditioning}** (${
         pr.conditioning === "masked"
           ? `MLD-style, mask probability ${pr.mask_prob}`
-          : `observed latents re-imposed "${pr.observed_noise}"`
+          : `observed latents re-imposed "${pr.observed_noise}"${
+            pr.observed_noise === "code_quirk" && pr.observed_gain !== undefined &&
+              pr.observed_gain !== 1
+              ? ` with gain ${pr.observed_gain}`
+              : ""
+          }`
       }), EMA ${pr.ema > 0 ? pr.ema : "off"}, SBM-AE latents ${
         pr.standardize ? "standardised per dimension" : "raw"
       }.${
         pr.sampler
-          ? ` Sampler **${pr.sampler}**, ${pr.sample_steps} steps + ${pr.final_corrector_steps} final corrector steps: **${pr.nfe} network evaluations per sample**.`
+          ? ` Sampler **${pr.sampler}**, ${pr.sample_steps} steps + ${pr.final_corrector_steps} final corrector steps${
+            pr.snr !== undefined
+              ? ` (corrector SNR ${pr.snr}${
+                pr.final_snr !== pr.snr ? `, ${pr.final_snr} in the final steps` : ""
+              })`
+              : ""
+          }: **${pr.nfe} network evaluations per sample**.`
           : ""
       }`,
       "",

@@ -96,3 +96,33 @@ Deno.test("parseReport names a conditional FD that is not numbers by given count
           "(or null) by given count",
   );
 });
+
+Deno.test("report.md states the sampler's SNRs and code_quirk's gain, and older reports go without them", () => {
+  const base = {
+    conditioning: "replacement",
+    observed_noise: "code_quirk",
+    mask_prob: null,
+    ema: 0,
+    standardize: false,
+    sampler: "pc",
+    sample_steps: 50,
+    final_corrector_steps: 10,
+    nfe: 110,
+  };
+  const r = fixtureReport(3, true);
+  const older = reportMarkdown({ ...r, prior: base });
+  assert.match(older, /re-imposed "code_quirk"\), EMA off/);
+  assert.match(older, /50 steps \+ 10 final corrector steps: \*\*110 network/);
+  const same = reportMarkdown({
+    ...r,
+    prior: { ...base, snr: 0.16, final_snr: 0.16, observed_gain: 1 },
+  });
+  assert.match(same, /re-imposed "code_quirk"\), EMA off/);
+  assert.match(same, /10 final corrector steps \(corrector SNR 0\.16\): \*\*110/);
+  const tuned = reportMarkdown({
+    ...r,
+    prior: { ...base, snr: 0.35, final_snr: 0.16, observed_gain: 2 },
+  });
+  assert.match(tuned, /re-imposed "code_quirk" with gain 2\)/);
+  assert.match(tuned, /\(corrector SNR 0\.35, 0\.16 in the final steps\): \*\*110/);
+});

@@ -121,6 +121,10 @@ export interface PriorReport {
   sampler?: string;
   sample_steps?: number;
   final_corrector_steps?: number;
+  /** Corrector SNR in the loop and in the final steps; code_quirk's gain g (absent before). */
+  snr?: number;
+  final_snr?: number;
+  observed_gain?: number;
   /** Network evaluations per generated row (the sampler's cost). */
   nfe?: number;
 }
