@@ -22,7 +22,7 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
       // alone and skips the reduction. SBM-SRR, the whitened control and the independent floor are
       // one `--set methods=…` away (a method that needs the reduction brings it back) and stay in
       // every other preset and in the experiments; at M = 5 SBM-SRR is level with SBM-AE (README,
-      // "The mission's experiment"). Measured: 538 s alone on the 2-core AMD EPYC VM (0fa0b59).
+      // "The mission's experiment"). Measured: README "Coherence at quick".
       methods: ["sbm-ae"],
       reduction: { enabled: false },
       ae: { steps: 2200 },
@@ -31,18 +31,28 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
       // N = 50 + 10 final corrector steps minus the official N = 100 + 20 is +0.001 / −0.007 /
       // −0.007 / +0.001 given 1–4, every paired 95% CI containing 0; N = 35–40 loses 0.02–0.03 at
       // 2–3 given (README, "Sampler cost against coherence").
-      // 7,000 prior steps (was 6,000): the modality workers took 50–80 s off the autoencoder and
-      // classifier stages. 8,000 steps took 647 s on the 2-core AMD VM in a slow phase (its prior
-      // ran at 6,000–7,000 samples/s against 8,700 earlier), so 7,000 keeps quick under 10 minutes
-      // there; 9,000 − 6,000 gave +0.014 / +0.029 / +0.022 / +0.028 (one seed).
+      // 8,000 prior steps (6,000 before the modality workers, 7,000 before the Wasm threads polled
+      // instead of blocking): the workers took 50–80 s off the autoencoder and classifier stages,
+      // polling 20% off a prior step. 9,000 − 6,000 gave +0.014 / +0.029 / +0.022 / +0.028 (one
+      // seed, paired).
       // The network predicts the noise (s = −out/σ(t)) instead of the score: paired on the same
       // autoencoders, +0.006 / +0.012 / +0.009 / +0.016* at 6,000 steps and +0.006 / +0.009 /
       // +0.021* / +0.007 at 9,000 (* = CI excludes 0; README "Coherence at quick").
+      // The sampler's corrector at SNR 0.35 in the loop (0.16 in the final steps) and code_quirk's
+      // gain 2 ((α + 2σ)·z_obs): on the 7,000-step quick's three priors, paired, +0.044* / +0.034*
+      // / +0.023* / +0.017* for the SNR and +0.075* / +0.052* / +0.041* / +0.026* for both, at no
+      // cost in network calls. With the exact score (polyscore/sde/conditioning_test.ts) the loop's
+      // SNR moves given 1–2 toward the exact conditional without overshooting it at given 4; the
+      // gain changes nothing there, so on real latents it makes up for the learned score's weak
+      // pull toward the observations, at some cost in Fréchet distance (README).
       prior: {
-        steps: 7000,
+        steps: 8000,
         output: "noise",
         sampleSteps: 50,
         finalCorrectorSteps: 10,
+        snr: 0.35,
+        finalSnr: 0.16,
+        observedGain: 2,
       },
       // The autoencoder stays the β-VAE with latent 32. The deterministic AE with latent 64 and
       // group norm raises the reconstruction ceilings (0.749 / 0.584 / 0.732 / 0.559 / 0.779 →
