@@ -72,6 +72,11 @@ export const CTL = {
   DONE: 80,
 } as const;
 
+/** `Atomics.pause` where the runtime has it (a spin-wait hint to the CPU), else nothing. */
+const pause: () => void = typeof (Atomics as { pause?: () => void }).pause === "function"
+  ? () => (Atomics as unknown as { pause: () => void }).pause()
+  : () => {};
+
 /**
  * Polls `ctl[index]` until `ready(value)` or `micros` have passed (pausing between reads, reading
  * the clock every 64 polls); returns the last value read. A thread that polls picks up a change
@@ -87,7 +92,7 @@ export function spinUntil(
   if (micros <= 0 || ready(v)) return v;
   const end = performance.now() + micros / 1000;
   for (let i = 1;; i++) {
-    Atomics.pause();
+    pause();
     v = Atomics.load(ctl, index);
     if (ready(v) || ((i & 63) === 0 && performance.now() > end)) return v;
   }

@@ -1,9 +1,8 @@
 /**
  * Worker of the Wasm CPU backend: instantiates the kernel module over the shared memory with its own
  * stack, then loops: poll the job generation for `CTL.SPIN_US` microseconds, then block in
- * `Atomics.wait` on it, join the job
- * (unless the main thread revoked it; see `CTL`), run this thread's share, mark it done. Exits when
- * QUIT is set.
+ * `Atomics.wait` on it, join the job (unless the main thread revoked it; see `CTL`), run this
+ * thread's share, mark it done. Exits when QUIT is set.
  */
 /// <reference lib="deno.worker" />
 import {

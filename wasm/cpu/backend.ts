@@ -6,11 +6,11 @@
  * `Atomics.notify`, does its own share, runs the share of any worker that has not started yet
  * (the OS may not have scheduled it), then waits for the workers that did. A waiting thread polls
  * for `spinMicros` (a worker for the next op, the main thread for a share) and then blocks in
- * `Atomics.wait`, so an idle backend uses no CPU. Small ops run on the main thread alone. The calling thread must be allowed to
- * block (Deno's main thread, or a worker in a browser). Partial sums are per chunk, never per
- * thread, and are added in a fixed order, so results are bitwise the same however the threads'
- * claims interleave and on any number of threads (`wasm/cpu/README.md`). Not here: shape
- * validation (the ops layer does it).
+ * `Atomics.wait`, so an idle backend uses no CPU. Small ops run on the main thread alone. The
+ * calling thread must be allowed to block (Deno's main thread, or a worker in a browser). Partial
+ * sums are per chunk, never per thread, and are added in a fixed order, so results are bitwise the
+ * same however the threads' claims interleave and on any number of threads (`wasm/cpu/README.md`).
+ * Not here: shape validation (the ops layer does it).
  */
 import type {
   AdamBuffers,
