@@ -82,12 +82,12 @@ class Canvas {
 }
 
 /** Width in pixels of `s` drawn by the canvas font. */
-/** The most characters a panel title holds (longer ones would be cut at both edges). */
-export const PANEL_TITLE_CHARS = Math.floor((PANEL_W - 8) / ((GLYPH_W + GLYPH_GAP) * SCALE));
-
 export function textWidth(s: string): number {
   return s.length * (GLYPH_W + GLYPH_GAP) * SCALE;
 }
+
+/** The most characters a panel title holds (longer ones would be cut at both edges). */
+export const PANEL_TITLE_CHARS = Math.floor((PANEL_W - 8) / textWidth("X"));
 
 /** About five round tick values covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number): number[] {
