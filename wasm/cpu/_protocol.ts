@@ -78,23 +78,19 @@ const pause: () => void = typeof (Atomics as { pause?: () => void }).pause === "
   : () => {};
 
 /**
- * Polls `ctl[index]` until `ready(value)` or `micros` have passed (pausing between reads, reading
- * the clock every 64 polls); returns the last value read. A thread that polls picks up a change
- * within a microsecond, where a futex wake from `Atomics.wait` takes tens of µs.
+ * Polls `ctl[index]` while it still holds `seen`, for at most `micros` (pausing between reads,
+ * reading the clock every 64 polls); returns the last value read. The same contract as
+ * `Atomics.wait(ctl, index, seen)`, which the caller calls next if nothing changed: a thread that
+ * polls picks up a change within a microsecond, where a futex wake takes tens of µs.
  */
-export function spinUntil(
-  ctl: Int32Array,
-  index: number,
-  micros: number,
-  ready: (value: number) => boolean,
-): number {
+export function spinWhile(ctl: Int32Array, index: number, seen: number, micros: number): number {
   let v = Atomics.load(ctl, index);
-  if (micros <= 0 || ready(v)) return v;
+  if (micros <= 0 || v !== seen) return v;
   const end = performance.now() + micros / 1000;
   for (let i = 1;; i++) {
     pause();
     v = Atomics.load(ctl, index);
-    if (ready(v) || ((i & 63) === 0 && performance.now() > end)) return v;
+    if (v !== seen || ((i & 63) === 0 && performance.now() > end)) return v;
   }
 }
 

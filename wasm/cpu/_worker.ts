@@ -12,7 +12,7 @@ import {
   instantiateKernels,
   type KernelFn,
   KERNELS,
-  spinUntil,
+  spinWhile,
   type WorkerInit,
 } from "./_protocol.ts";
 
@@ -27,7 +27,7 @@ self.onmessage = (e: MessageEvent<WorkerInit>) => {
   self.postMessage("ready");
   for (;;) {
     // Poll for a while first: the main thread's next op usually follows within microseconds.
-    spinUntil(ctl, CTL.GEN, Atomics.load(ctl, CTL.SPIN_US), (g) => g !== seen);
+    spinWhile(ctl, CTL.GEN, seen, Atomics.load(ctl, CTL.SPIN_US));
     Atomics.wait(ctl, CTL.GEN, seen);
     const gen = Atomics.load(ctl, CTL.GEN);
     if (gen === seen) continue;

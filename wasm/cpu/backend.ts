@@ -57,7 +57,7 @@ import {
   KERNELS,
   MAX_THREADS,
   OP,
-  spinUntil,
+  spinWhile,
   SUM_SQUARES_PARTS,
   type WorkerInit,
 } from "./_protocol.ts";
@@ -240,11 +240,14 @@ export class WasmCpuBackend implements Backend {
     for (let t = 1; t < nt; t++) {
       if (joined[t] === 0) continue;
       for (
-        let d = spinUntil(ctl, CTL.DONE + t, ctl[CTL.SPIN_US], (v) => v === gen);
+        let d = Atomics.load(ctl, CTL.DONE + t);
         d !== gen;
         d = Atomics.load(ctl, CTL.DONE + t)
       ) {
-        Atomics.wait(ctl, CTL.DONE + t, d);
+        // DONE + t changes only when the worker finishes this job: poll for that, then block.
+        if (spinWhile(ctl, CTL.DONE + t, d, ctl[CTL.SPIN_US]) === d) {
+          Atomics.wait(ctl, CTL.DONE + t, d);
+        }
       }
     }
     if (ctl[CTL.ERR] !== 0) {
