@@ -20,7 +20,7 @@ import { drawKeptBlocks, maskedDsmLoss } from "../sde/masked.ts";
 import { pcSample, samplerNfe } from "../sde/pc_sampler.ts";
 import { VpSde } from "../sde/vpsde.ts";
 import { backward, noGrad, Tensor, tidy } from "../../engine/tensor.ts";
-import type { PriorConfig } from "./config/mod.ts";
+import { finalSnrOf, type PriorConfig } from "./config/mod.ts";
 import { BatchOrder, type PipelineContext } from "./context.ts";
 import type { LatentGenerator } from "../methods/latent.ts";
 import { trainStage } from "./train_stage.ts";
@@ -199,7 +199,7 @@ export function priorGenerator(
               steps,
               ...samplerOptions(p.sampler),
               snr: p.snr,
-              finalSnr: p.finalSnr || p.snr,
+              finalSnr: finalSnrOf(p),
               observedGain: p.observedGain,
               correctorNorm: p.correctorNorm,
               finalCorrectorSteps: p.finalCorrectorSteps,

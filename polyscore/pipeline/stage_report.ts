@@ -19,7 +19,7 @@ import type { PipelineContext } from "./context.ts";
 import type { Latents } from "./stage_latents.ts";
 import { fractionOfChosen } from "./stage_lift.ts";
 import type { ReductionResult } from "./stage_reduction.ts";
-import type { EvalConfig, PriorConfig } from "./config/mod.ts";
+import { type EvalConfig, finalSnrOf, type PriorConfig } from "./config/mod.ts";
 import type { MethodResult } from "./stage_eval.ts";
 import { priorNfe } from "./stage_prior.ts";
 
@@ -123,7 +123,7 @@ export function priorReport(p: PriorConfig): PriorReport {
     sample_steps: p.sampleSteps,
     final_corrector_steps: p.finalCorrectorSteps,
     snr: p.snr,
-    final_snr: p.finalSnr || p.snr,
+    final_snr: finalSnrOf(p),
     observed_gain: p.observedGain,
     nfe: priorNfe(p),
   };

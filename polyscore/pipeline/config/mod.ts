@@ -15,7 +15,7 @@ export type { ClassifierConfig } from "./classifier.ts";
 export type { EvalConfig } from "./eval.ts";
 export type { JointConfig } from "./joint.ts";
 export type { MmvaePlusConfig } from "./mmvaeplus.ts";
-export type { PriorConfig } from "./prior.ts";
+export { finalSnrOf, type PriorConfig } from "./prior.ts";
 export type { ReductionConfig } from "./reduction.ts";
 export { ConfigError } from "./checks.ts";
 export { listKeys, setKey } from "./keys.ts";

@@ -110,6 +110,11 @@ export const PRIOR_BASE: PriorConfig = {
   maskProb: 0.2,
 };
 
+/** The final corrector steps' SNR: `finalSnr`, or `snr` where it is 0. */
+export function finalSnrOf(p: PriorConfig): number {
+  return p.finalSnr || p.snr;
+}
+
 /** Allowed values of the section's enumerated keys. */
 export const PRIOR_CHOICES: Record<string, readonly string[]> = {
   "prior.sampler": ["pc", "predictor", "ode"],
