@@ -45,6 +45,7 @@ export const EVAL_ONLY_KEYS: readonly string[] = [
   "prior.finalSnr",
   "prior.observedNoise",
   "prior.observedGain",
+  "prior.scoreScale",
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
   "reduction.sweep",

@@ -32,6 +32,7 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "prior.finalSnr",
   "prior.observedNoise",
   "prior.observedGain",
+  "prior.scoreScale",
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
   // The lift's complement: SBM-SRR's prior is over y, so it changes sampling only.

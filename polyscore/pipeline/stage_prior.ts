@@ -201,6 +201,7 @@ export function priorGenerator(
               snr: p.snr,
               finalSnr: finalSnrOf(p),
               observedGain: p.observedGain,
+              scoreScale: p.scoreScale,
               correctorNorm: p.correctorNorm,
               finalCorrectorSteps: p.finalCorrectorSteps,
               observed: p.conditioning === "masked"

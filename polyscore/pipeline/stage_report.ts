@@ -125,6 +125,7 @@ export function priorReport(p: PriorConfig): PriorReport {
     snr: p.snr,
     final_snr: finalSnrOf(p),
     observed_gain: p.observedGain,
+    score_scale: p.scoreScale,
     nfe: priorNfe(p),
   };
 }

@@ -211,6 +211,10 @@ export function reportMarkdown(r: Report): string {
                 pr.final_snr !== pr.snr ? `, ${pr.final_snr} in the final steps` : ""
               })`
               : ""
+          }${
+            pr.score_scale !== undefined && pr.score_scale !== 1
+              ? `, every score × ${pr.score_scale} (a sharper prior)`
+              : ""
           }: **${pr.nfe} network evaluations per sample**.`
           : ""
       }`,

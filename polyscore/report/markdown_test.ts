@@ -125,4 +125,14 @@ Deno.test("report.md states the sampler's SNRs and code_quirk's gain, and older 
   });
   assert.match(tuned, /re-imposed "code_quirk" with gain 2\)/);
   assert.match(tuned, /\(corrector SNR 0\.35, 0\.16 in the final steps\): \*\*110/);
+  const one = reportMarkdown({
+    ...r,
+    prior: { ...base, snr: 0.16, final_snr: 0.16, score_scale: 1 },
+  });
+  assert.doesNotMatch(one, /every score ×/);
+  const sharp = reportMarkdown({
+    ...r,
+    prior: { ...base, snr: 0.16, final_snr: 0.16, score_scale: 1.5 },
+  });
+  assert.match(sharp, /\(corrector SNR 0\.16\), every score × 1\.5 \(a sharper prior\): \*\*110/);
 });

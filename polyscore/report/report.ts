@@ -125,6 +125,8 @@ export interface PriorReport {
   snr?: number;
   final_snr?: number;
   observed_gain?: number;
+  /** γ, the sampler's factor on the score (absent before; 1 = the prior as trained). */
+  score_scale?: number;
   /** Network evaluations per generated row (the sampler's cost). */
   nfe?: number;
 }

@@ -398,6 +398,38 @@ Deno.test("pcSample with final Langevin steps matches the analytic Gaussian cond
   g.dispose();
 });
 
+Deno.test("pcSample with scoreScale γ samples the sharper Gaussian p^γ (covariance / γ)", () => {
+  // p^γ of N(μ, Σ) is N(μ, Σ/γ): with the final Langevin steps (which leave p^γ invariant when
+  // the score is scaled by γ) the conditional's mean stays and its covariance shrinks by γ.
+  const sde = new VpSde({ beta0: 0.1, beta1: 20 });
+  const g = new GaussianScore(be, sde, MU, C);
+  const b = 3000, gamma = 2;
+  const draw = (scoreScale?: number) =>
+    tidy(() =>
+      refData(pcSample(g, sde, {
+        stream: new RandomStream(8),
+        steps: 100,
+        finalCorrectorSteps: 60,
+        output: "sample",
+        observed: { values: Tensor.from(be, Z_OBS, [1, D]), mask: OBS_MASK },
+        batch: b,
+        scoreScale,
+      })).slice()
+    );
+  const x = draw(gamma);
+  const rows = Array.from({ length: b }, (_, r) => r);
+  const exact = analyticConditional();
+  const want = { mean: exact.mean, cov: exact.cov.map((v) => v / gamma) };
+  report("conditional, score × 2, vs analytic p²", moments(x, D, rows, [0, 2]), want);
+  assertMoments(moments(x, D, rows, [0, 2]), want, b, "conditional p^2", 4.5, 0.02);
+  // The unscaled covariance is twice as large, well outside the tolerance above.
+  const one = moments(draw(1), D, rows, [0, 2]);
+  assert.ok(one.cov[0] > 1.5 * want.cov[0], `γ = 1 variance ${one.cov[0]} vs p² ${want.cov[0]}`);
+  // γ = 1 adds no op: the same bits as leaving the option out.
+  assert.deepEqual(draw(1), draw(undefined));
+  g.dispose();
+});
+
 Deno.test("pcSample never reads back and frees everything but its result", () => {
   const sde = new VpSde();
   const g = new GaussianScore(be, sde, MU, C);
@@ -445,6 +477,11 @@ Deno.test("pcSample rejects bad options, naming the value", () => {
   assert.throws(run({ observedGain: -1 }), {
     message: /observedGain must be a finite number >= 0: current value is -1/,
   });
+  for (const v of [0, -1, NaN, Infinity]) {
+    assert.throws(run({ scoreScale: v }), {
+      message: new RegExp(`scoreScale must be a finite number > 0: current value is ${v}`),
+    });
+  }
   assert.throws(run({ tEnd: 1 }), { message: /tEnd must be in \(0, 1\): current value is 1/ });
   assert.throws(run({ observedNoise: "noisy" }), {
     message: /observedNoise.*current value is noisy/,

@@ -51,6 +51,11 @@ export interface PriorConfig {
   observedNoise: "fresh" | "code_quirk" | "clean";
   /** g in code_quirk's (α + g·σ)·z_obs (1: the official code's); the other modes ignore it. */
   observedGain: number;
+  /**
+   * γ, a factor on every score the sampler uses (1: the prior as trained); γ > 1 samples a sharper
+   * prior, trading diversity for agreement between modalities (polyscore/sde/pc_sampler.ts).
+   */
+  scoreScale: number;
   /** Corrector step size from batch-pooled norms (official) or per row. */
   correctorNorm: "batch" | "row";
   /**
@@ -102,6 +107,7 @@ export const PRIOR_BASE: PriorConfig = {
   finalSnr: 0,
   observedNoise: "code_quirk",
   observedGain: 1,
+  scoreScale: 1,
   correctorNorm: "batch",
   finalCorrectorSteps: 20,
   ema: 0,
@@ -151,6 +157,7 @@ export function validatePrior(p: PriorConfig): void {
   positive("prior.snr", p.snr);
   positive("prior.finalSnr", p.finalSnr, true);
   positive("prior.observedGain", p.observedGain, true);
+  positive("prior.scoreScale", p.scoreScale);
   positiveInt("prior.finalCorrectorSteps", p.finalCorrectorSteps, 0);
   if (!(p.ema >= 0 && p.ema < 1)) {
     throw new ConfigError(

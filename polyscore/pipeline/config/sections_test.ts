@@ -155,6 +155,7 @@ Deno.test("config prior section: every check names its key and value", () => {
     [{ "prior.snr": "0" }, "prior.snr must be > 0: current value is 0"],
     [{ "prior.finalSnr": "-0.1" }, "prior.finalSnr must be >= 0: current value is -0.1"],
     [{ "prior.observedGain": "-1" }, "prior.observedGain must be >= 0: current value is -1"],
+    [{ "prior.scoreScale": "0" }, "prior.scoreScale must be > 0: current value is 0"],
     [
       { "prior.finalCorrectorSteps": "-1" },
       "prior.finalCorrectorSteps must be an integer >= 0: current value is -1",
