@@ -25,7 +25,11 @@
  * (0.16 in the final steps): with code_quirk its bias is −0.020 / −0.028 / +0.016 against pc's
  * −0.065 / −0.053 / +0.011, most of the given-1–2 gap closed without overshooting at given 4 (the
  * final steps at SNR 0.35 too would push given 2 / 4 to +0.038 / +0.096 above exact, a sharper
- * last step: measured with this file's tuples at N = 100 + 20, other sampler seeds). With the exact score the ODE is the most biased at given 1–2
+ * last step: measured with this file's tuples at N = 100 + 20, other sampler seeds). quick's whole
+ * sampler ("quick": N = 50 + 10, SNR 0.35 / 0.16, gain 2) is within 0.05 of exact with code_quirk;
+ * with every score × 2 ("quick_sharp", `prior.scoreScale=2`) it overshoots exact by +0.055 /
+ * +0.081 / +0.156, so on an exact prior a sharper sampler is a bias, not a correction (README,
+ * "A sharper prior"). With the exact score the ODE is the most biased at given 1–2
  * (code_quirk −0.122 / −0.134 against pc's −0.065 / −0.053): a deterministic flow never corrects
  * the unobserved coordinates toward the re-imposed ones, and at β 1 → 5 (α(1) = 0.22) its N(0, I)
  * start is not the t = 1 marginal (`pc_sampler_ode_test.ts`).
@@ -48,10 +52,22 @@ const VERBOSE = !!Deno.env.get("COND_TEST_VERBOSE");
 const GIVENS = [1, 2, M - 1];
 const MODES: ObservedNoise[] = ["fresh", "code_quirk", "clean"];
 
+/** quick's whole sampler (`prior.*` of the quick preset): 110 network calls per row. */
+const QUICK = {
+  steps: 50,
+  correctorSteps: 1,
+  predictor: "reverse_sde",
+  snr: 0.35,
+  finalSnr: 0.16,
+  observedGain: 2,
+  finalCorrectorSteps: 10,
+} as const;
+/** quick's `prior.scoreScale`. */
+const GAMMA = 2;
 /**
- * The samplers of `prior.sampler`, each followed by 20 final corrector steps: "pc" (N = 100, 1
- * corrector step, 220 network calls), "predictor" (N = 100, 120 calls), "ode" (Heun, N = 25, 70
- * calls).
+ * The samplers of `prior.sampler`, each followed by 20 final corrector steps unless it names its
+ * own: "pc" (N = 100, 1 corrector step, 220 network calls), "predictor" (N = 100, 120 calls),
+ * "ode" (Heun, N = 25, 70 calls), and quick's sampler.
  */
 const SAMPLERS = {
   pc: { steps: 100, correctorSteps: 1, predictor: "reverse_sde" },
@@ -59,6 +75,10 @@ const SAMPLERS = {
   pc_snr35: { steps: 100, correctorSteps: 1, predictor: "reverse_sde", snr: 0.35, finalSnr: 0.16 },
   predictor: { steps: 100, correctorSteps: 0, predictor: "reverse_sde" },
   ode: { steps: 25, correctorSteps: 0, predictor: "ode_heun" },
+  // quick's whole sampler (N = 50 + 10 final steps, SNR 0.35 / 0.16, gain 2; 110 calls), with the
+  // prior as trained and with every score × GAMMA (`prior.scoreScale`, quick's default).
+  quick: { ...QUICK },
+  quick_sharp: { ...QUICK, scoreScale: GAMMA },
 } as const satisfies Record<string, Partial<PcSampleOptions>>;
 type Sampler = keyof typeof SAMPLERS;
 /** COND_TEST_SAMPLERS=ode,predictor measures a subset (the test itself runs all). */
@@ -90,6 +110,18 @@ const BIAS: Record<Sampler, Record<ObservedNoise, Record<number, [number, number
     fresh: { 1: [-0.200, 0.0054], 2: [-0.269, 0.0062], 4: [-0.106, 0.0064] },
     code_quirk: { 1: [-0.122, 0.0056], 2: [-0.134, 0.0062], 4: [-0.037, 0.0061] },
     clean: { 1: [-0.122, 0.0057], 2: [-0.162, 0.0063], 4: [-0.042, 0.0061] },
+  },
+  quick: {
+    fresh: { 1: [-0.133, 0.0056], 2: [-0.113, 0.0062], 4: [0.002, 0.0058] },
+    code_quirk: { 1: [-0.032, 0.0055], 2: [-0.049, 0.0060], 4: [-0.008, 0.0059] },
+    clean: { 1: [-0.059, 0.0057], 2: [-0.051, 0.0061], 4: [-0.002, 0.0058] },
+  },
+  // Every score × 2 overshoots the exact conditional at every count (code_quirk +0.055 / +0.081
+  // / +0.156): with the exact score the sharper prior's samples agree more than the model implies.
+  quick_sharp: {
+    fresh: { 1: [-0.055, 0.0059], 2: [0.041, 0.0060], 4: [0.167, 0.0048] },
+    code_quirk: { 1: [0.055, 0.0056], 2: [0.081, 0.0056], 4: [0.156, 0.0049] },
+    clean: { 1: [0.045, 0.0058], 2: [0.102, 0.0055], 4: [0.157, 0.0049] },
   },
 };
 
@@ -218,8 +250,8 @@ async function sample(
     backend: be,
     batch: t.n,
     stream: new RandomStream(seed),
-    ...SAMPLERS[sampler],
     finalCorrectorSteps: 20,
+    ...SAMPLERS[sampler],
     observedNoise: mode,
     ...(observe ? { observed: { values, mask: t.mask } } : {}),
   });
@@ -264,7 +296,7 @@ Deno.test("replacement conditioning: each sampler's and observedNoise mode's bia
           const seed = 7 + 31 * given + i;
           const got = measure(t, await sample(be, mix, sde, t, mode, seed, true, sampler));
           const label = `${sampler} (${
-            samplerNfe({ ...SAMPLERS[sampler], finalCorrectorSteps: 20 })
+            samplerNfe({ finalCorrectorSteps: 20, ...SAMPLERS[sampler] })
           } calls), ${mode}, given ${given}`;
           if (VERBOSE) {
             console.log(
