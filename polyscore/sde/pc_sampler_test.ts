@@ -372,11 +372,9 @@ Deno.test("pcSample observedNoise code_quirk (gain 1 and 2) and clean follow the
   g.dispose();
 });
 
-Deno.test("pcSample with final Langevin steps matches the analytic Gaussian conditional", () => {
-  const sde = new VpSde({ beta0: 0.1, beta1: 20 });
-  const g = new GaussianScore(be, sde, MU, C);
-  const b = 3000;
-  const x = tidy(() =>
+/** b conditional rows (z_1, z_3 observed) with 60 final Langevin steps, the last state output. */
+function conditionalDraw(g: GaussianScore, sde: VpSde, b: number, scoreScale?: number) {
+  return tidy(() =>
     refData(pcSample(g, sde, {
       stream: new RandomStream(8),
       steps: 100,
@@ -384,8 +382,16 @@ Deno.test("pcSample with final Langevin steps matches the analytic Gaussian cond
       output: "sample",
       observed: { values: Tensor.from(be, Z_OBS, [1, D]), mask: OBS_MASK },
       batch: b,
+      scoreScale,
     })).slice()
   );
+}
+
+Deno.test("pcSample with final Langevin steps matches the analytic Gaussian conditional", () => {
+  const sde = new VpSde({ beta0: 0.1, beta1: 20 });
+  const g = new GaussianScore(be, sde, MU, C);
+  const b = 3000;
+  const x = conditionalDraw(g, sde, b);
   const rows = Array.from({ length: b }, (_, r) => r);
   report(
     "conditional + final Langevin vs analytic",
@@ -404,29 +410,18 @@ Deno.test("pcSample with scoreScale γ samples the sharper Gaussian p^γ (covari
   const sde = new VpSde({ beta0: 0.1, beta1: 20 });
   const g = new GaussianScore(be, sde, MU, C);
   const b = 3000, gamma = 2;
-  const draw = (scoreScale?: number) =>
-    tidy(() =>
-      refData(pcSample(g, sde, {
-        stream: new RandomStream(8),
-        steps: 100,
-        finalCorrectorSteps: 60,
-        output: "sample",
-        observed: { values: Tensor.from(be, Z_OBS, [1, D]), mask: OBS_MASK },
-        batch: b,
-        scoreScale,
-      })).slice()
-    );
-  const x = draw(gamma);
+  const x = conditionalDraw(g, sde, b, gamma);
   const rows = Array.from({ length: b }, (_, r) => r);
   const exact = analyticConditional();
   const want = { mean: exact.mean, cov: exact.cov.map((v) => v / gamma) };
   report("conditional, score × 2, vs analytic p²", moments(x, D, rows, [0, 2]), want);
   assertMoments(moments(x, D, rows, [0, 2]), want, b, "conditional p^2", 4.5, 0.02);
   // The unscaled covariance is twice as large, well outside the tolerance above.
-  const one = moments(draw(1), D, rows, [0, 2]);
+  const x1 = conditionalDraw(g, sde, b, 1);
+  const one = moments(x1, D, rows, [0, 2]);
   assert.ok(one.cov[0] > 1.5 * want.cov[0], `γ = 1 variance ${one.cov[0]} vs p² ${want.cov[0]}`);
   // γ = 1 adds no op: the same bits as leaving the option out.
-  assert.deepEqual(draw(1), draw(undefined));
+  assert.deepEqual(x1, conditionalDraw(g, sde, b));
   g.dispose();
 });
 
