@@ -74,6 +74,22 @@ unsafe fn add_into(src: *const f32, dst: *mut f32, n: usize) {
     }
 }
 
+/// dst[i] = src[i] for i < n: a plain loop, because `copy_nonoverlapping` becomes a call to
+/// `memory.copy`, whose fixed cost dominated the 4–28-float rows of the padded planes (`permute`'s
+/// longer runs keep it).
+#[inline(always)]
+unsafe fn copy_row(src: *const f32, dst: *mut f32, n: usize) {
+    let mut i = 0;
+    while i + 4 <= n {
+        st(dst.add(i), ld(src.add(i)));
+        i += 4;
+    }
+    while i < n {
+        *dst.add(i) = *src.add(i);
+        i += 1;
+    }
+}
+
 /// Output columns xx in [lo, hi) whose input column xx·s − p + j lies inside [0, w).
 #[inline(always)]
 fn valid_range(ow: usize, w: usize, s: usize, p: usize, j: usize) -> (usize, usize) {
@@ -86,22 +102,30 @@ fn valid_range(ow: usize, w: usize, s: usize, p: usize, j: usize) -> (usize, usi
     (lo.min(hi), hi)
 }
 
-/// Row `dst[0..ow] = src[x·s]` of a zero-padded plane (no bounds checks; for s = 2 the vector
-/// loop reads up to 2 floats past the row, which the padded scratch has room for).
+/// Row `dst[0..ow] = src[x·s]` of a zero-padded plane (S: s when 1 or 2, else 0) (no bounds checks; for s = 2 the vector
+/// loop reads up to 2 floats past the row, which the padded scratch has room for). With `spill`
+/// the last partial vector is stored whole: up to 3 floats past `dst[ow]` get values of no use,
+/// which the caller overwrites with the next row (im2col's rows are short: 4–14 floats, so the
+/// scalar tail was most of a row's cost).
 #[inline(always)]
-unsafe fn tap_row(src: *const f32, dst: *mut f32, ow: usize, s: usize) {
-    if s == 1 {
-        let mut x = 0;
-        while x + 4 <= ow {
+unsafe fn tap_row<const S: usize>(
+    src: *const f32,
+    dst: *mut f32,
+    ow: usize,
+    s: usize,
+    spill: bool,
+) {
+    let mut x = 0;
+    if S == 1 {
+        while x + 4 <= ow || (spill && x < ow) {
             st(dst.add(x), ld(src.add(x)));
             x += 4;
         }
         for x in x..ow {
             *dst.add(x) = *src.add(x);
         }
-    } else if s == 2 {
-        let mut x = 0;
-        while x + 4 <= ow {
+    } else if S == 2 {
+        while x + 4 <= ow || (spill && x < ow) {
             let v0 = ld(src.add(2 * x));
             let v1 = ld(src.add(2 * x + 4));
             st(dst.add(x), i32x4_shuffle::<0, 2, 4, 6>(v0, v1));
@@ -117,30 +141,106 @@ unsafe fn tap_row(src: *const f32, dst: *mut f32, ow: usize, s: usize) {
     }
 }
 
-/// `dst[x·s] += src[x]` for x < ow into a zero-padded plane (adds 0.0 to the odd lanes for s = 2).
-#[inline(always)]
-unsafe fn tap_row_add(src: *const f32, dst: *mut f32, ow: usize, s: usize) {
-    if s == 1 {
-        add_into(src, dst, ow);
-    } else if s == 2 {
-        let z = f32x4_splat(0.0);
-        let mut x = 0;
-        while x + 4 <= ow {
-            let d = dst.add(2 * x);
-            let v = ld(src.add(x));
-            st(d, f32x4_add(ld(d), i32x4_shuffle::<0, 4, 1, 5>(v, z)));
-            st(
-                d.add(4),
-                f32x4_add(ld(d.add(4)), i32x4_shuffle::<2, 4, 3, 5>(v, z)),
-            );
-            x += 4;
+/// The tap rows of one (c, b) plane of im2col from its zero-padded copy `pad` (row stride pw):
+/// every row but the block's last spills (the next row overwrites it); the last is exact, so no
+/// store leaves the block that this thread owns.
+#[inline(never)]
+unsafe fn im2col_plane<const S: usize>(
+    pad: *const f32,
+    dst_ch: *mut f32,
+    pw: usize,
+    kh: usize,
+    kw: usize,
+    oh: usize,
+    ow: usize,
+    s: usize,
+    ncol: usize,
+) {
+    for i in 0..kh {
+        for j in 0..kw {
+            let dst0 = dst_ch.add((i * kw + j) * ncol);
+            for y in 0..oh {
+                let src = pad.add((y * s + i) * pw + j);
+                tap_row::<S>(src, dst0.add(y * ow), ow, s, y + 1 < oh);
+            }
         }
-        for x in x..ow {
-            *dst.add(2 * x) += *src.add(x);
+    }
+}
+
+/// `dst[x·s] += src[x]` for x < ow into a zero-padded plane (S: s when 1 or 2, else 0). For
+/// s = 1 and 2 the partial last vector is added whole with its missing lanes zero, as are the odd
+/// lanes for s = 2: up to 6 floats past the row (inside the plane's 16 floats of slack) get + 0.0,
+/// which changes no bit there: an accumulator that starts at +0.0 can never hold −0.0.
+#[inline(always)]
+unsafe fn tap_row_add<const S: usize>(src: *const f32, dst: *mut f32, ow: usize, s: usize) {
+    let z = f32x4_splat(0.0);
+    let mut x = 0;
+    if S == 1 || S == 2 {
+        while x < ow {
+            let v = if x + 4 <= ow {
+                ld(src.add(x))
+            } else {
+                let mut t = [0f32; 4];
+                for k in 0..ow - x {
+                    t[k] = *src.add(x + k);
+                }
+                ld(t.as_ptr())
+            };
+            if S == 1 {
+                let d = dst.add(x);
+                st(d, f32x4_add(ld(d), v));
+            } else {
+                let d = dst.add(2 * x);
+                st(d, f32x4_add(ld(d), i32x4_shuffle::<0, 4, 1, 5>(v, z)));
+                st(
+                    d.add(4),
+                    f32x4_add(ld(d.add(4)), i32x4_shuffle::<2, 4, 3, 5>(v, z)),
+                );
+            }
+            x += 4;
         }
     } else {
         for x in 0..ow {
             *dst.add(x * s) += *src.add(x);
+        }
+    }
+}
+
+/// Zeroes `pad[0..n]` (a loop, not `memory.fill`: n is 100–1,000 floats here).
+#[inline(always)]
+unsafe fn zero(pad: *mut f32, n: usize) {
+    let z = f32x4_splat(0.0);
+    let mut i = 0;
+    while i + 4 <= n {
+        st(pad.add(i), z);
+        i += 4;
+    }
+    while i < n {
+        *pad.add(i) = 0.0;
+        i += 1;
+    }
+}
+
+/// Adds the tap rows of one (b, c) plane of the columns (`src_ch`: its first tap row) into the
+/// zero-padded accumulator `pad` (row stride pw), in the order i, j, y.
+#[inline(never)]
+unsafe fn col2im_plane<const S: usize>(
+    src_ch: *const f32,
+    pad: *mut f32,
+    pw: usize,
+    kh: usize,
+    kw: usize,
+    oh: usize,
+    ow: usize,
+    s: usize,
+    ncol: usize,
+) {
+    for i in 0..kh {
+        for j in 0..kw {
+            let src0 = src_ch.add((i * kw + j) * ncol);
+            for y in 0..oh {
+                tap_row_add::<S>(src0.add(y * ow), pad.add((y * s + i) * pw + j), ow, s);
+            }
         }
     }
 }
@@ -171,9 +271,7 @@ pub unsafe extern "C" fn im2col(
     if pad.is_null() {
         return im2col_direct(x, col, g, tid, nt);
     }
-    for t in 0..ph * pw + 16 {
-        *pad.add(t) = 0.0;
-    }
+    zero(pad, ph * pw + 16);
     let ncol = b * oh * ow;
     for (u0, u1) in claims(c * b, tid, nt, 1) {
         for u in u0..u1 {
@@ -181,15 +279,13 @@ pub unsafe extern "C" fn im2col(
             let bb = u - ch * b;
             let plane = x.add((bb * c + ch) * h * w);
             for y in 0..h {
-                core::ptr::copy_nonoverlapping(plane.add(y * w), pad.add((y + p) * pw + p), w);
+                copy_row(plane.add(y * w), pad.add((y + p) * pw + p), w);
             }
-            for i in 0..kh {
-                for j in 0..kw {
-                    let dst0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
-                    for y in 0..oh {
-                        tap_row(pad.add((y * s + i) * pw + j), dst0.add(y * ow), ow, s);
-                    }
-                }
+            let dst_ch = col.add(ch * kh * kw * ncol + bb * oh * ow);
+            match s {
+                1 => im2col_plane::<1>(pad, dst_ch, pw, kh, kw, oh, ow, s, ncol),
+                2 => im2col_plane::<2>(pad, dst_ch, pw, kh, kw, oh, ow, s, ncol),
+                _ => im2col_plane::<0>(pad, dst_ch, pw, kh, kw, oh, ow, s, ncol),
             }
         }
     }
@@ -270,16 +366,12 @@ pub unsafe extern "C" fn col2im(
         for u in u0..u1 {
             let bb = u / c;
             let ch = u - bb * c;
-            for t in 0..ph * pw + 16 {
-                *pad.add(t) = 0.0;
-            }
-            for i in 0..kh {
-                for j in 0..kw {
-                    let src0 = col.add(((ch * kh + i) * kw + j) * ncol + bb * oh * ow);
-                    for y in 0..oh {
-                        tap_row_add(src0.add(y * ow), pad.add((y * s + i) * pw + j), ow, s);
-                    }
-                }
+            zero(pad, ph * pw + 16);
+            let src_ch = col.add(ch * kh * kw * ncol + bb * oh * ow);
+            match s {
+                1 => col2im_plane::<1>(src_ch, pad, pw, kh, kw, oh, ow, s, ncol),
+                2 => col2im_plane::<2>(src_ch, pad, pw, kh, kw, oh, ow, s, ncol),
+                _ => col2im_plane::<0>(src_ch, pad, pw, kh, kw, oh, ow, s, ncol),
             }
             let plane = dx.add(u * h * w);
             for y in 0..h {
@@ -288,7 +380,7 @@ pub unsafe extern "C" fn col2im(
                 if acc != 0 {
                     add_into(src, dst, w);
                 } else {
-                    core::ptr::copy_nonoverlapping(src, dst, w);
+                    copy_row(src, dst, w);
                 }
             }
         }
