@@ -324,6 +324,41 @@ Deno.test("polyscore eval re-evaluates the tiny run from its checkpoints into nu
     if (badVariant.code !== 1 || !why.includes('"prior.width"')) {
       throw new Error(`--variant refusal: ${why}`);
     }
+    // prior.scoreScaleAuto: γ chosen per seed from the grid against the train tuples' agreement
+    // (polyscore/eval/score_scale.ts); that γ fixed gives bitwise the same coherence, because the
+    // choice draws samples of its own and leaves the evaluation's alone.
+    const auto = await evalRun(root, [
+      "--methods",
+      "sbm-ae",
+      "--variant",
+      "auto:prior.scoreScaleAuto=true;prior.scoreScaleGrid=1,2;prior.scoreScaleSamples=64",
+    ]);
+    if (!auto.success) throw new Error(new TextDecoder().decode(auto.stderr).slice(-2000));
+    const r6 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval6.json`));
+    const choice = r6.methods["sbm-ae@auto"]?.score_scale_choice_by_seed?.[0];
+    if (
+      !choice || ![1, 2].includes(choice.chosen) || !(choice.tried.length >= 1) ||
+      choice.tried.length > 2 || !(choice.target >= 0 && choice.target <= 1) ||
+      choice.samples !== 64 || r6.methods["sbm-ae"].score_scale_choice_by_seed[0] !== null ||
+      r6.methods["sbm-ae"].score_scale_by_seed[0] !== 1 ||
+      r6.methods["sbm-ae@auto"].score_scale_by_seed[0] !== choice.chosen ||
+      !Deno.readTextFileSync(`${dir}/report.eval6.md`).includes("Score factor chosen from the data")
+    ) {
+      throw new Error(`scoreScaleAuto: ${JSON.stringify(r6.methods["sbm-ae@auto"])}`);
+    }
+    const fixed = await evalRun(root, [
+      "--methods",
+      "sbm-ae",
+      "--set",
+      `prior.scoreScale=${choice.chosen}`,
+    ]);
+    if (!fixed.success) throw new Error(new TextDecoder().decode(fixed.stderr).slice(-2000));
+    const r7 = JSON.parse(Deno.readTextFileSync(`${dir}/report.eval7.json`));
+    if (bySubset(r7, "sbm-ae") !== bySubset(r6, "sbm-ae@auto")) {
+      throw new Error(
+        `scoreScaleAuto's γ fixed: ${bySubset(r7, "sbm-ae")} vs ${bySubset(r6, "sbm-ae@auto")}`,
+      );
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -8,7 +8,13 @@ import { noGrad, Tensor, tidy } from "../../engine/tensor.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
 import type { PipelineContext } from "../pipeline/context.ts";
 import type { Latents } from "../pipeline/stage_latents.ts";
-import type { Generated, MethodInputs, Observations, TrainedMethod } from "./method.ts";
+import type {
+  Generated,
+  GenerateOptions,
+  MethodInputs,
+  Observations,
+  TrainedMethod,
+} from "./method.ts";
 import { checkExample } from "./observed.ts";
 
 /**
@@ -17,14 +23,15 @@ import { checkExample } from "./observed.ts";
  */
 export interface LatentGenerator {
   name: string;
+  /** True when it samples a score prior and honours `opts.scoreScale`. */
+  scoreScaled?: boolean;
   generate(
     mask: Uint8Array,
     zObs: Float32Array,
     rows: number,
     seed: number,
-    steps?: number,
-    /** Rows generated so far, as GenerateOptions.onProgress (method.ts). */
-    onProgress?: (rowsDone: number) => void,
+    /** Sampler steps, progress and score factor, as GenerateOptions (method.ts). */
+    opts?: Pick<GenerateOptions, "steps" | "onProgress" | "scoreScale">,
   ): Promise<Float32Array>;
 }
 
@@ -118,16 +125,14 @@ export function latentMethod(
   const { ctx, aes, lat } = inputs;
   return {
     name: gen.name,
+    scoreScaled: gen.scoreScaled ?? false,
     async generate(obs, opts) {
       const zObs = await observedLatents(ctx, aes, lat, obs);
-      const z = await gen.generate(
-        obs.mask,
-        zObs,
-        obs.rows,
-        opts.seed,
-        opts.steps,
-        opts.onProgress,
-      );
+      const z = await gen.generate(obs.mask, zObs, obs.rows, opts.seed, {
+        steps: opts.steps,
+        onProgress: opts.onProgress,
+        scoreScale: opts.scoreScale,
+      });
       return decodedLatents(ctx, aes, lat, z);
     },
     dispose,

@@ -49,6 +49,11 @@ export interface GenerateOptions {
    * call it (the caller counts the rows done when the call returns).
    */
   onProgress?: (rowsDone: number) => void;
+  /**
+   * γ, the factor on every score of the sampler, where the method samples a score prior (default:
+   * the run's `prior.scoreScale`); methods without one ignore it ({@link TrainedMethod.scoreScaled}).
+   */
+  scoreScale?: number;
 }
 
 /** Generated rows, decoded on demand (a modality at a time, in chunks of rows). */
@@ -64,6 +69,8 @@ export interface Generated {
 /** A trained method, ready to generate. */
 export interface TrainedMethod {
   readonly name: string;
+  /** True when `generate` samples a score prior and honours {@link GenerateOptions.scoreScale}. */
+  readonly scoreScaled?: boolean;
   generate(obs: Observations, opts: GenerateOptions): Promise<Generated>;
   dispose(): void;
 }

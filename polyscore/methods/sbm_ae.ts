@@ -33,6 +33,7 @@ export const sbmAe: Method = {
     if (!maps) return method;
     return {
       name: method.name,
+      scoreScaled: method.scoreScaled,
       generate: (obs, opts) => method.generate(obs, opts),
       dispose() {
         method.dispose();

@@ -7,6 +7,7 @@
  */
 import type { Backend } from "../../engine/backend.ts";
 import { VERSION } from "../../engine/version.ts";
+import { agreementTargets } from "../eval/score_scale.ts";
 import { reconstructionStats } from "../eval/ceiling.ts";
 import { evalPlan } from "../eval/protocol.ts";
 import { methodsNamed } from "../methods/mod.ts";
@@ -46,6 +47,9 @@ export const EVAL_ONLY_KEYS: readonly string[] = [
   "prior.observedNoise",
   "prior.observedGain",
   "prior.scoreScale",
+  "prior.scoreScaleAuto",
+  "prior.scoreScaleGrid",
+  "prior.scoreScaleSamples",
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
   "reduction.sweep",
@@ -207,6 +211,7 @@ export async function reevaluateRun(
     const aes = await trainAutoencoders(ctx);
     const { scorers, accuracy } = await trainClassifiers(ctx);
     const recon = await reconstructionStats(ctx, aes, scorers);
+    const agreementTarget = agreementTargets(ctx, aes, scorers);
     const lat = await encodeLatents(ctx, aes);
     const reduction = reductionWanted(cfg, runMethods) &&
         store.loadCheckpoint(reductionCheckpoint(cfg))?.metadata.done === "1"
@@ -221,7 +226,7 @@ export async function reevaluateRun(
     );
     const { results, firstSeed } = await trainAndEvaluate(
       { ctx, aes, lat, reduction },
-      { methods, ref: { plan, scorers, recon }, lap, trainOnly: false },
+      { methods, ref: { plan, scorers, recon, agreementTarget }, lap, trainOnly: false },
     );
     for (const t of firstSeed) t.dispose();
     const variants: Record<string, { overrides: Record<string, string>; nfe: number }> = {};
@@ -254,7 +259,7 @@ export async function reevaluateRun(
         { ctx: { ...ctx, cfg: vcfg }, aes, lat, reduction: vreduction },
         {
           methods: affected,
-          ref: { plan, scorers, recon },
+          ref: { plan, scorers, recon, agreementTarget },
           lap: (stage) => lap(`${stage}@${label}`),
           trainOnly: false,
         },
@@ -376,7 +381,12 @@ async function evaluateAgainst(
       { ctx, aes: a.aes, lat: a.lat, reduction },
       {
         methods: methods.filter((m) => !m.needsReduction || reduction),
-        ref: { plan: a.plan, scorers: a.scorers, recon: a.recon },
+        ref: {
+          plan: a.plan,
+          scorers: a.scorers,
+          recon: a.recon,
+          agreementTarget: agreementTargets(ctx, a.aes, a.scorers),
+        },
         lap: a.lap,
         trainOnly: false,
       },

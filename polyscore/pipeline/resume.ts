@@ -33,6 +33,9 @@ const ALWAYS: ReadonlySet<string> = new Set([
   "prior.observedNoise",
   "prior.observedGain",
   "prior.scoreScale",
+  "prior.scoreScaleAuto",
+  "prior.scoreScaleGrid",
+  "prior.scoreScaleSamples",
   "prior.correctorNorm",
   "prior.finalCorrectorSteps",
   // The lift's complement: SBM-SRR's prior is over y, so it changes sampling only.

@@ -6,6 +6,7 @@
  */
 import type { Backend } from "../../engine/backend.ts";
 import { VERSION } from "../../engine/version.ts";
+import { agreementTargets } from "../eval/score_scale.ts";
 import { reconstructionStats } from "../eval/ceiling.ts";
 import { evalPlan } from "../eval/protocol.ts";
 import type { MethodInputs } from "../methods/method.ts";
@@ -174,7 +175,12 @@ export async function runPipeline(
     const evalPlanned = evalPlan(cfg.eval, dataset.modalities.length, ctx.test.count, cfg.seed);
     const plan = {
       methods: methods.filter((m) => !m.needsReduction || red),
-      ref: { plan: evalPlanned, scorers, recon },
+      ref: {
+        plan: evalPlanned,
+        scorers,
+        recon,
+        agreementTarget: agreementTargets(ctx, aes, scorers),
+      },
       lap,
       trainOnly: stop("prior"),
     };

@@ -23,6 +23,8 @@ import {
 } from "../eval/frechet_given.ts";
 import { type EvalPlan, pairKey } from "../eval/protocol.ts";
 import { predictWithFeatures, scoreBatchWithFeatures, type Scorer } from "./stage_classifier.ts";
+import { calibrateScoreScale } from "../eval/score_scale.ts";
+import type { ScoreScaleChoice } from "../report/report.ts";
 
 /** The results of one method with one seed (means; the report adds stds and CIs across seeds). */
 export interface MethodResult {
@@ -43,6 +45,10 @@ export interface MethodResult {
   fd_by_given: FrechetByGiven;
   fd_by_given_vs_reconstruction: FrechetByGiven;
   wall_seconds: number;
+  /** γ, the factor on every score the sampler used (null: the method samples no score prior). */
+  score_scale: number | null;
+  /** How γ was chosen from the data (`prior.scoreScaleAuto`), or null: the configured γ. */
+  score_scale_choice: ScoreScaleChoice | null;
   /** pairKey(S, m) → outcome of each of the plan's tuples for |S| (in the plan's order). */
   outcomes: Map<string, Float64Array>;
 }
@@ -52,6 +58,11 @@ export interface EvalReference {
   plan: EvalPlan;
   scorers: Scorer[];
   recon: ReconstructionStats;
+  /**
+   * The all-agree fraction of the reconstructions of the first n train tuples, the target of
+   * `prior.scoreScaleAuto` (polyscore/eval/score_scale.ts; computed on first use, then kept).
+   */
+  agreementTarget?: (n: number) => Promise<number>;
 }
 
 const DECODE_CHUNK = 512;
@@ -98,8 +109,13 @@ class EvalProgress {
 }
 
 /** The seed of sampler call `call` of an evaluation with prior seed `seed` (method-independent). */
-export function callSeed(seed: number, call: number, stream: "conditional" | "unconditional") {
-  return hash32((seed * 7919 + call * 104729 + (stream === "conditional" ? 1 : 2)) >>> 0);
+export function callSeed(
+  seed: number,
+  call: number,
+  stream: "conditional" | "unconditional" | "calibration",
+) {
+  const k = stream === "conditional" ? 1 : stream === "unconditional" ? 2 : 3;
+  return hash32((seed * 7919 + call * 104729 + k) >>> 0);
 }
 
 /**
@@ -113,6 +129,7 @@ async function conditional(
   ref: EvalReference,
   seed: number,
   progress: EvalProgress,
+  scoreScale: number | undefined,
 ): Promise<{ outcomes: Map<string, Float64Array>; bank: FeatureBank }> {
   const { plan, scorers } = ref;
   const bank = new FeatureBank(frechetPlan(plan, ref.recon.featureRows));
@@ -133,6 +150,7 @@ async function conditional(
     const tuples = plan.rows.tuple.slice(c0, c0 + rows);
     const gen = await method.generate({ rows, mask, tuples }, {
       seed: callSeed(seed, call, "conditional"),
+      scoreScale,
       onProgress: (done) => progress.update(c0 + done),
     });
     progress.update(c0 + rows);
@@ -170,6 +188,7 @@ async function unconditional(
   ref: EvalReference,
   seed: number,
   progress: EvalProgress,
+  scoreScale: number | undefined,
 ) {
   const mods = ctx.dataset.modalities.length;
   const rows = ctx.cfg.eval.unconditional;
@@ -178,6 +197,7 @@ async function unconditional(
     { rows, mask: new Uint8Array(rows * mods), tuples: new Uint32Array(rows) },
     {
       seed: callSeed(seed, 0, "unconditional"),
+      scoreScale,
       onProgress: (done) => progress.update(before + done),
     },
   );
@@ -235,7 +255,29 @@ export async function evaluateMethod(
     plan.rows.subset.length + ctx.cfg.eval.unconditional,
     `seed ${seed}`,
   );
-  const { outcomes, bank } = await conditional(ctx, method, ref, seed, progress);
+  const p = ctx.cfg.prior;
+  let choice: ScoreScaleChoice | null = null;
+  if (p.scoreScaleAuto && method.scoreScaled) {
+    if (!ref.agreementTarget) {
+      throw new Error("Cannot choose prior.scoreScale: the evaluation reference has no target");
+    }
+    const target = await ref.agreementTarget(p.scoreScaleSamples);
+    choice = await calibrateScoreScale(
+      ctx,
+      method,
+      ref.scorers,
+      target,
+      callSeed(seed, 0, "calibration"),
+    );
+    ctx.log(
+      `eval/${method.name}`,
+      `seed ${seed}: score × ${choice.chosen} chosen (all ${mods} agree on ${
+        choice.tried.map((t) => `${t.agree.toFixed(3)} at ${t.gamma}`).join(", ")
+      }; train reconstructions ${target.toFixed(3)})`,
+    );
+  }
+  const scoreScale = choice?.chosen;
+  const { outcomes, bank } = await conditional(ctx, method, ref, seed, progress, scoreScale);
   const fdGiven = frechetByGiven(bank, ref.recon);
   const bySubset: Record<string, number> = {};
   for (const [k, v] of outcomes) bySubset[k] = mean(v);
@@ -252,7 +294,7 @@ export async function evaluateMethod(
     { length: mods },
     (_, m) => mean(plan.subsets.filter((s) => !s.includes(m)).map((s) => bySubset[pairKey(s, m)])),
   );
-  const unc = await unconditional(ctx, method, ref, seed, progress);
+  const unc = await unconditional(ctx, method, ref, seed, progress, scoreScale);
   progress.finish();
   return {
     coherence_by_given: byGiven,
@@ -265,6 +307,8 @@ export async function evaluateMethod(
     fd_by_given: fdGiven.real,
     fd_by_given_vs_reconstruction: fdGiven.reconstructed,
     wall_seconds: (performance.now() - t0) / 1000,
+    score_scale: method.scoreScaled ? scoreScale ?? p.scoreScale : null,
+    score_scale_choice: choice,
     outcomes,
   };
 }

@@ -172,7 +172,9 @@ export function priorGenerator(
   const p = ctx.cfg.prior;
   return {
     name,
-    async generate(mask, zObs, rows, seed, steps = p.sampleSteps, onProgress) {
+    scoreScaled: true,
+    async generate(mask, zObs, rows, seed, opts = {}) {
+      const { steps = p.sampleSteps, onProgress, scoreScale = p.scoreScale } = opts;
       const out = new Float32Array(rows * total);
       const chunk = Math.max(1, Math.floor(8192 / Math.max(1, Math.ceil(dim / 64))));
       for (let s = 0; s < rows; s += chunk) {
@@ -201,7 +203,7 @@ export function priorGenerator(
               snr: p.snr,
               finalSnr: finalSnrOf(p),
               observedGain: p.observedGain,
-              scoreScale: p.scoreScale,
+              scoreScale,
               correctorNorm: p.correctorNorm,
               finalCorrectorSteps: p.finalCorrectorSteps,
               observed: p.conditioning === "masked"

@@ -132,9 +132,12 @@ Deno.test("priorGenerator's onProgress: called after every sampler step, rows do
   const rows = 12, steps = 7;
   const mask = Uint8Array.from({ length: rows * 2 }, (_, i) => (i % 3 === 0 ? 1 : 0));
   const zObs = data().subarray(0, rows * 5);
-  const plain = await gen.generate(mask, zObs, rows, 5, steps);
+  const plain = await gen.generate(mask, zObs, rows, 5, { steps });
   const seen: number[] = [];
-  const watched = await gen.generate(mask, zObs, rows, 5, steps, (done) => seen.push(done));
+  const watched = await gen.generate(mask, zObs, rows, 5, {
+    steps,
+    onProgress: (done) => seen.push(done),
+  });
   prior.model.dispose();
   assert.deepEqual(watched, plain);
   // One call per time step (its share of the chunk's rows), then one for the finished chunk.

@@ -126,6 +126,9 @@ export function priorReport(p: PriorConfig): PriorReport {
     final_snr: finalSnrOf(p),
     observed_gain: p.observedGain,
     score_scale: p.scoreScale,
+    score_scale_auto: p.scoreScaleAuto
+      ? { grid: p.scoreScaleGrid, samples: p.scoreScaleSamples }
+      : null,
     nfe: priorNfe(p),
   };
 }

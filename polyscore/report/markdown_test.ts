@@ -65,6 +65,8 @@ Deno.test("aggregate: the conditional FD by given count is the mean over targets
       fd_by_given: { "1": fd[0], "2": fd[1] },
       fd_by_given_vs_reconstruction: { "1": rec[0], "2": rec[1] },
       wall_seconds: 1,
+      score_scale: 1,
+      score_scale_choice: null,
       outcomes: new Map(),
     }) as MethodResult;
   const a = aggregate([

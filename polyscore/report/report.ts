@@ -5,6 +5,19 @@
  * the shape once, where JSON enters; every reader after it uses the type, without casts.
  */
 
+/** How γ was chosen from the data for one method and seed (polyscore/eval/score_scale.ts). */
+export interface ScoreScaleChoice {
+  chosen: number;
+  /** Fraction of the train tuples' reconstructions on which all M classifiers agree. */
+  target: number;
+  /** Each γ tried, in the order tried, with its unconditional samples' all-agree fraction. */
+  tried: { gamma: number; agree: number }[];
+  /** Unconditional samples per γ tried (and train tuples of the target). */
+  samples: number;
+  /** Even the grid's smallest γ agreed more often than the target (it is chosen anyway). */
+  below_grid: boolean;
+}
+
 /** One method's results, aggregated over seeds (means under the plain names, stds beside them). */
 export interface MethodReport {
   /** Conditional coherence by number of given modalities ("1", "2", …). */
@@ -52,6 +65,10 @@ export interface MethodReport {
   /** The unconditional Fréchet distance against real images, mean over modalities, and its std. */
   fd_unconditional?: number | null;
   fd_unconditional_std?: number | null;
+  /** γ the sampler used, per seed (null: no score prior; absent on reports before it). */
+  score_scale_by_seed?: (number | null)[];
+  /** How γ was chosen per seed (prior.scoreScaleAuto; null: the configured γ). */
+  score_scale_choice_by_seed?: (ScoreScaleChoice | null)[];
 }
 
 /** The paired difference a − b of two methods at one number of given modalities. */
@@ -127,6 +144,11 @@ export interface PriorReport {
   observed_gain?: number;
   /** γ, the sampler's factor on the score (absent before; 1 = the prior as trained). */
   score_scale?: number;
+  /**
+   * γ chosen from the data per method and seed instead (prior.scoreScaleAuto): the grid and the
+   * samples per γ tried; null or absent: the fixed `score_scale`.
+   */
+  score_scale_auto?: { grid: number[]; samples: number } | null;
   /** Network evaluations per generated row (the sampler's cost). */
   nfe?: number;
 }

@@ -56,6 +56,17 @@ export interface PriorConfig {
    * prior, trading diversity for agreement between modalities (polyscore/sde/pc_sampler.ts).
    */
   scoreScale: number;
+  /**
+   * Choose γ per method and seed instead of `scoreScale` (polyscore/eval/score_scale.ts): the
+   * largest γ of `scoreScaleGrid` whose `scoreScaleSamples` unconditional samples (sampler seeds of
+   * their own) have all M classifiers agreeing no more often than the reconstructions of as many
+   * train tuples do. Needs a digit classifier on every modality.
+   */
+  scoreScaleAuto: boolean;
+  /** The γ values `scoreScaleAuto` chooses from (ascending). */
+  scoreScaleGrid: number[];
+  /** Unconditional samples per γ tried, and train tuples of the target (`scoreScaleAuto`). */
+  scoreScaleSamples: number;
   /** Corrector step size from batch-pooled norms (official) or per row. */
   correctorNorm: "batch" | "row";
   /**
@@ -108,6 +119,9 @@ export const PRIOR_BASE: PriorConfig = {
   observedNoise: "code_quirk",
   observedGain: 1,
   scoreScale: 1,
+  scoreScaleAuto: false,
+  scoreScaleGrid: [1, 1.25, 1.5, 1.75, 2, 2.5, 3],
+  scoreScaleSamples: 1000,
   correctorNorm: "batch",
   finalCorrectorSteps: 20,
   ema: 0,
@@ -158,6 +172,15 @@ export function validatePrior(p: PriorConfig): void {
   positive("prior.finalSnr", p.finalSnr, true);
   positive("prior.observedGain", p.observedGain, true);
   positive("prior.scoreScale", p.scoreScale);
+  if (
+    p.scoreScaleGrid.length === 0 ||
+    p.scoreScaleGrid.some((g, i) => !(g > 0) || (i > 0 && !(g > p.scoreScaleGrid[i - 1])))
+  ) {
+    throw new ConfigError(
+      `Invalid config: prior.scoreScaleGrid must list γ values > 0 in ascending order: current value is [${p.scoreScaleGrid}]`,
+    );
+  }
+  positiveInt("prior.scoreScaleSamples", p.scoreScaleSamples, 2);
   positiveInt("prior.finalCorrectorSteps", p.finalCorrectorSteps, 0);
   if (!(p.ema >= 0 && p.ema < 1)) {
     throw new ConfigError(

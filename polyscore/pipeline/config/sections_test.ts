@@ -157,6 +157,22 @@ Deno.test("config prior section: every check names its key and value", () => {
     [{ "prior.observedGain": "-1" }, "prior.observedGain must be >= 0: current value is -1"],
     [{ "prior.scoreScale": "0" }, "prior.scoreScale must be > 0: current value is 0"],
     [
+      { "prior.scoreScaleGrid": "2,1" },
+      "prior.scoreScaleGrid must list γ values > 0 in ascending order: current value is [2,1]",
+    ],
+    [
+      { "prior.scoreScaleGrid": "0,1" },
+      "prior.scoreScaleGrid must list γ values > 0 in ascending order: current value is [0,1]",
+    ],
+    [
+      { "prior.scoreScaleGrid": "" },
+      "prior.scoreScaleGrid must list γ values > 0 in ascending order: current value is []",
+    ],
+    [
+      { "prior.scoreScaleSamples": "1" },
+      "prior.scoreScaleSamples must be an integer >= 2: current value is 1",
+    ],
+    [
       { "prior.finalCorrectorSteps": "-1" },
       "prior.finalCorrectorSteps must be an integer >= 0: current value is -1",
     ],
