@@ -62,7 +62,7 @@ const QUICK = {
   observedGain: 2,
   finalCorrectorSteps: 10,
 } as const;
-/** quick's `prior.scoreScale`. */
+/** quick's fixed `prior.scoreScale` (the γ its rule picks on the procedural data's first seed). */
 const GAMMA = 2;
 /**
  * The samplers of `prior.sampler`, each followed by 20 final corrector steps unless it names its
@@ -76,7 +76,8 @@ const SAMPLERS = {
   predictor: { steps: 100, correctorSteps: 0, predictor: "reverse_sde" },
   ode: { steps: 25, correctorSteps: 0, predictor: "ode_heun" },
   // quick's whole sampler (N = 50 + 10 final steps, SNR 0.35 / 0.16, gain 2; 110 calls), with the
-  // prior as trained and with every score × GAMMA (`prior.scoreScale`, quick's default).
+  // prior as trained and with every score × GAMMA (`prior.scoreScale`; quick now chooses γ per
+  // seed from the data, 2 on the first procedural seed).
   quick: { ...QUICK },
   quick_sharp: { ...QUICK, scoreScale: GAMMA },
 } as const satisfies Record<string, Partial<PcSampleOptions>>;
