@@ -88,3 +88,17 @@ export interface Method {
    */
   train(inputs: MethodInputs, seed: number): Promise<TrainedMethod>;
 }
+
+/**
+ * `method` sampling at γ = `scoreScale` unless a call names its own: how the sample grids, the
+ * playground and `polyscore sample` use the γ that the evaluation chose from the data for the
+ * first seed (prior.scoreScaleAuto), so the pictures show what the numbers measured.
+ */
+export function withScoreScale(method: TrainedMethod, scoreScale: number): TrainedMethod {
+  return {
+    name: method.name,
+    scoreScaled: method.scoreScaled,
+    generate: (obs, opts) => method.generate(obs, { scoreScale, ...opts }),
+    dispose: () => method.dispose(),
+  };
+}

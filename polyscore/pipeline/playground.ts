@@ -8,9 +8,9 @@ import type { Backend } from "../../engine/backend.ts";
 import type { ModalityKind } from "../data/dataset.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
 import { modalityOf } from "../modality.ts";
-import type { MethodInputs, TrainedMethod } from "../methods/method.ts";
+import { type MethodInputs, type TrainedMethod, withScoreScale } from "../methods/method.ts";
 import { methodsNamed } from "../methods/mod.ts";
-import { RunStore } from "../runs/store.ts";
+import { readReport, RunStore } from "../runs/store.ts";
 import type { PipelineConfig } from "./config/mod.ts";
 import { densify, type PipelineContext } from "./context.ts";
 import { type BackendSelector, requireSelector } from "./run.ts";
@@ -168,9 +168,14 @@ export async function openPlayground(
     : null;
   const inputs: MethodInputs = { ctx, aes, lat, reduction };
   const trained = new Map<string, TrainedMethod>();
+  // γ chosen from the data (prior.scoreScaleAuto) for the first seed, the one restored here; a run
+  // without a report yet samples at the configured prior.scoreScale.
+  const report = readReport(store.dir);
   for (const method of methods) {
     if (method.needsReduction && !reduction) continue;
-    trained.set(method.name, await method.train(inputs, cfg.seed));
+    const t = await method.train(inputs, cfg.seed);
+    const chosen = report?.methods[method.name]?.score_scale_choice_by_seed?.[0]?.chosen;
+    trained.set(method.name, chosen ? withScoreScale(t, chosen) : t);
   }
   return new Session(ctx, aes, trained, !opts.backend);
 }

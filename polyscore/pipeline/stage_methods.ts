@@ -3,7 +3,12 @@
  * on the same subsets, and keep the first seed's trained methods for the sample grids. Then the ε
  * sweep with priors, when asked for. Methods come from the registry (polyscore/methods/mod.ts).
  */
-import type { Method, MethodInputs, TrainedMethod } from "../methods/method.ts";
+import {
+  type Method,
+  type MethodInputs,
+  type TrainedMethod,
+  withScoreScale,
+} from "../methods/method.ts";
 import { trainScorePrior } from "../methods/score_prior.ts";
 import { selectReduction } from "../reduction/diagnostic.ts";
 import { reducedMaps } from "./stage_reduction.ts";
@@ -50,7 +55,9 @@ export async function trainAndEvaluate(
         `eval/${method.name}`,
         `seed ${seed}: coherence by given ${JSON.stringify(res.coherence_by_given)}`,
       );
-      if (k === 0) firstSeed.push(trained);
+      // The grids sample at the γ the evaluation chose for this seed, if it chose one.
+      const chosen = res.score_scale_choice?.chosen;
+      if (k === 0) firstSeed.push(chosen ? withScoreScale(trained, chosen) : trained);
       else trained.dispose();
       plan.lap(`eval/${method.name}`);
     }
