@@ -356,6 +356,12 @@ Deno.test("wasm cpu: im2col and col2im match reference (stride 2, pad 1, 1x1, od
     { b: 2, c: 3, h: 11, w: 17, kh: 3, kw: 3, stride: 2, pad: 1 },
     { b: 2, c: 2, h: 20, w: 21, kh: 3, kw: 2, stride: 2, pad: 0 },
     { b: 2, c: 2, h: 9, w: 23, kh: 3, kw: 3, stride: 3, pad: 1 },
+    // Output rows of 1, 2 and 3 floats: im2col's short rows store whole vectors past their end
+    // (overwritten by the next row), except rows of one float, whose spill would leave the block.
+    { b: 3, c: 2, h: 9, w: 2, kh: 3, kw: 3, stride: 2, pad: 1 },
+    { b: 3, c: 2, h: 6, w: 1, kh: 3, kw: 1, stride: 1, pad: 1 },
+    { b: 3, c: 2, h: 7, w: 4, kh: 3, kw: 3, stride: 2, pad: 1 },
+    { b: 2, c: 3, h: 6, w: 3, kh: 3, kw: 3, stride: 1, pad: 1 },
     // A plane too large for the padded scratch copy: the bounds-checked path.
     { b: 1, c: 1, h: 515, w: 515, kh: 3, kw: 3, stride: 2, pad: 1 },
   ];

@@ -102,11 +102,11 @@ fn valid_range(ow: usize, w: usize, s: usize, p: usize, j: usize) -> (usize, usi
     (lo.min(hi), hi)
 }
 
-/// Row `dst[0..ow] = src[x·s]` of a zero-padded plane (S: s when 1 or 2, else 0) (no bounds checks; for s = 2 the vector
-/// loop reads up to 2 floats past the row, which the padded scratch has room for). With `spill`
-/// the last partial vector is stored whole: up to 3 floats past `dst[ow]` get values of no use,
-/// which the caller overwrites with the next row (im2col's rows are short: 4–14 floats, so the
-/// scalar tail was most of a row's cost).
+/// Row `dst[0..ow] = src[x·s]` of a zero-padded plane (S: s when 1 or 2, else 0; no bounds
+/// checks; for s = 2 the vector loop reads up to 2 floats past the row, which the padded scratch
+/// has room for). With `spill` the last partial vector is stored whole: up to 3 floats past
+/// `dst[ow]` get values of no use, which the caller overwrites with the next row (im2col's rows
+/// are short: 4–14 floats, so the scalar tail was most of a row's cost).
 #[inline(always)]
 unsafe fn tap_row<const S: usize>(
     src: *const f32,
@@ -143,7 +143,8 @@ unsafe fn tap_row<const S: usize>(
 
 /// The tap rows of one (c, b) plane of im2col from its zero-padded copy `pad` (row stride pw):
 /// every row but the block's last spills (the next row overwrites it); the last is exact, so no
-/// store leaves the block that this thread owns.
+/// store leaves the block that this thread owns. Rows of one float do not spill: their 3 spilled
+/// floats would reach past the next row, out of the block from the second-last row.
 #[inline(never)]
 unsafe fn im2col_plane<const S: usize>(
     pad: *const f32,
@@ -161,7 +162,7 @@ unsafe fn im2col_plane<const S: usize>(
             let dst0 = dst_ch.add((i * kw + j) * ncol);
             for y in 0..oh {
                 let src = pad.add((y * s + i) * pw + j);
-                tap_row::<S>(src, dst0.add(y * ow), ow, s, y + 1 < oh);
+                tap_row::<S>(src, dst0.add(y * ow), ow, s, y + 1 < oh && ow >= 2);
             }
         }
     }
