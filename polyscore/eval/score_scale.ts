@@ -10,6 +10,8 @@
  * ones γ was chosen on).
  */
 import * as ops from "../../engine/ops/mod.ts";
+import type { MultimodalDataset } from "../data/dataset.ts";
+import { modalityOf } from "../modality.ts";
 import { noGrad, type Tensor, tidy } from "../../engine/tensor.ts";
 import type { Autoencoder } from "../models/conv_vae.ts";
 import type { TrainedMethod } from "../methods/method.ts";
@@ -64,6 +66,17 @@ async function predictions(
 function allAgree(preds: Int32Array[], rows: number): number {
   const counts = agreementCounts(preds, rows);
   return counts.reduce((a, c) => a + (c === preds.length ? 1 : 0), 0) / Math.max(1, rows);
+}
+
+/**
+ * Whether every modality of `dataset` gets a digit classifier (stage_classifier.ts), which the
+ * rule needs: digits to compare; masks and attribute vectors are scored without one.
+ */
+export function digitsOnEveryModality(
+  dataset: Pick<MultimodalDataset, "numClasses" | "modalities">,
+): boolean {
+  return dataset.numClasses > 0 &&
+    dataset.modalities.every((s) => modalityOf(s).scoring === "classifier");
 }
 
 /** Throws unless every modality is scored by a digit classifier (what the agreement needs). */

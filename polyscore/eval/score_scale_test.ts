@@ -5,7 +5,7 @@
  * choosing γ, then the same γ fixed giving bitwise the same coherence) is in tests/pipeline_test.ts.
  */
 import assert from "node:assert/strict";
-import { chooseScoreScale, requireDigitScorers } from "./score_scale.ts";
+import { chooseScoreScale, digitsOnEveryModality, requireDigitScorers } from "./score_scale.ts";
 
 const GRID = [1, 1.25, 1.5, 1.75, 2, 2.5, 3];
 
@@ -44,4 +44,12 @@ Deno.test("requireDigitScorers: a modality without a digit classifier is named w
     () => requireDigitScorers([{ kind: "direct" }]),
     /modality 0 has no digit classifier.*set prior\.scoreScaleAuto=false/,
   );
+});
+
+Deno.test("digitsOnEveryModality: PolyMNIST-like images with classes yes; no classes, or a mask, no", () => {
+  const img = { name: "m0", kind: "image" as const, shape: [3, 28, 28] };
+  const mask = { name: "mask", kind: "mask" as const, shape: [1, 28, 28] };
+  assert.equal(digitsOnEveryModality({ numClasses: 10, modalities: [img, img] }), true);
+  assert.equal(digitsOnEveryModality({ numClasses: 0, modalities: [img, img] }), false);
+  assert.equal(digitsOnEveryModality({ numClasses: 10, modalities: [img, mask] }), false);
 });

@@ -6,7 +6,7 @@
  */
 import type { Backend } from "../../engine/backend.ts";
 import { VERSION } from "../../engine/version.ts";
-import { agreementTargets } from "../eval/score_scale.ts";
+import { agreementTargets, digitsOnEveryModality } from "../eval/score_scale.ts";
 import { reconstructionStats } from "../eval/ceiling.ts";
 import { evalPlan } from "../eval/protocol.ts";
 import type { MethodInputs } from "../methods/method.ts";
@@ -135,6 +135,25 @@ export async function runPipeline(
       `${dataset.name}: ${dataset.modalities.length} modalities, ${dense.train.count} train / ${dense.test.count} test tuples`,
     );
     lap("data");
+    // γ chosen from the data compares the modalities' predicted digits (eval/score_scale.ts): a
+    // dataset without a digit classifier on every modality samples at the fixed γ instead, said
+    // here and in the report's prior line, rather than failing after training.
+    if (cfg.prior.scoreScaleAuto && !digitsOnEveryModality(dataset)) {
+      cfg.prior.scoreScaleAuto = false;
+      store.event(
+        "warn",
+        "run",
+        `prior.scoreScaleAuto needs a digit classifier on every modality, and ${dataset.name} ` +
+          `has none on some: γ is not chosen from the data; sampling at the fixed ` +
+          `prior.scoreScale = ${cfg.prior.scoreScale}`,
+      );
+      if (!opts.quiet) {
+        console.error(
+          `[run] prior.scoreScaleAuto is off for ${dataset.name} (no digit classifier on every ` +
+            `modality): sampling at prior.scoreScale = ${cfg.prior.scoreScale}`,
+        );
+      }
+    }
     const ctx: PipelineContext = {
       cfg,
       backend,
