@@ -167,9 +167,28 @@ function parseFlags(flags: string[]): { base: string; rounds: number; cases: ("a
   return { base: Deno.realPathSync(base), rounds, cases };
 }
 
+/** One case's result, as printed. */
+export interface BaseCase {
+  suite: "base";
+  case: string;
+  metric: "ms/step";
+  ours: number;
+  peer: number;
+  peer_name: string;
+  ratio: number;
+  ratio_range: [number, number];
+  bitwise_equal: boolean;
+}
+
 /** Times each case on both trees; prints one JSON line per case. */
 export async function runBaseBench(flags: string[]): Promise<void> {
+  for (const c of await measureBase(flags)) console.log(JSON.stringify(c));
+}
+
+/** Times each case on both trees (see the module's comment); returns one record per case. */
+export async function measureBase(flags: string[]): Promise<BaseCase[]> {
   const { base, rounds, cases } = parseFlags(flags);
+  const out: BaseCase[] = [];
   const here = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
   const peerName = `base ${await describe(base)}`;
   for (const which of cases) {
@@ -188,7 +207,7 @@ export async function runBaseBench(flags: string[]): Promise<void> {
       const [a, b] = sides.map((s) => s.bits());
       const equal = a.length === b.length && a.every((v, i) => v === b[i]);
       const ratios = times[1].map((t, i) => t / times[0][i]).sort((x, y) => x - y);
-      console.log(JSON.stringify({
+      out.push({
         suite: "base",
         case: which === "ae" ? "ae_step 1 thread" : "prior_step 2 threads",
         metric: "ms/step",
@@ -198,11 +217,12 @@ export async function runBaseBench(flags: string[]): Promise<void> {
         ratio: +median(ratios).toFixed(3),
         ratio_range: [+ratios[0].toFixed(3), +ratios[ratios.length - 1].toFixed(3)],
         bitwise_equal: equal,
-      }));
+      });
     } finally {
       sides.forEach((s) => s.destroy());
     }
   }
+  return out;
 }
 
 if (import.meta.main) await runBaseBench(Deno.args);
