@@ -115,7 +115,20 @@ export function fixtureReport(modalities: number, withReduction: boolean): Repor
           ),
         ),
       },
-      "sbm-srr": method(0.3),
+      "sbm-srr": {
+        ...method(0.3),
+        score_scale_by_seed: [2],
+        score_scale_choice_by_seed: [{
+          chosen: 2,
+          target: 0.331,
+          tried: [{ gamma: 1.75, agree: 0.264 }, { gamma: 2, agree: 0.33 }, {
+            gamma: 2.5,
+            agree: 0.412,
+          }],
+          samples: 1000,
+          below_grid: false,
+        }],
+      },
       independent: method(0.1),
     },
     paired: [

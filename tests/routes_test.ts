@@ -120,6 +120,11 @@ Deno.test("GET /runs/:id renders curves, samples, coherence, reduction and confi
     assert.match(r.body, /rows are the modalities in order/);
     assert.match(r.body, /not Inception FID/);
     assert.match(r.body, /id="time-split"/);
+    assert.match(
+      r.body,
+      /id="score-scale"[\s\S]*<th>sbm-srr<\/th><td>1<\/td><td>2<\/td><td>1.75: 0.264, 2: 0.330, 2.5: 0.412<\/td><td>0.331<\/td>/,
+      "the γ chosen from the data, with the γ tried",
+    );
     assert.match(r.body, /&quot;markers&quot;:\[\{&quot;x&quot;:/, "rank cut-offs are marked");
     assert.match(r.body, /href="\/api\/runs\/done-1\/files\/report.md"/);
     assert.match(r.body, /<script type="module" src="\/static\/islands\/client.js">/);

@@ -1,7 +1,8 @@
 /**
  * The numbers report.md has, as tables: per modality the classifiers' accuracy, the reconstruction
  * ceiling and error, and each method's Fréchet distance (in our classifiers' feature space — not
- * Inception FID), unconditional per modality and conditional by number of given modalities; the ε sweep of the reduction; the time split and the run's totals. Read through
+ * Inception FID), unconditional per modality and conditional by number of given modalities; the
+ * score factor γ where it was chosen from the data; the ε sweep of the reduction; the time split and the run's totals. Read through
  * the typed {@link Report}.
  */
 
@@ -20,6 +21,9 @@ export function ReportTables({ report }: { report: Report | null }) {
   const total = Object.values(report.time_split).reduce((a, b) => a + b, 0);
   const fdGiven = methods.filter(([, m]) => m.fd_by_given);
   const givens = Object.keys(fdGiven[0]?.[1].fd_by_given ?? {});
+  const choices = methods.flatMap(([name, m]) =>
+    (m.score_scale_choice_by_seed ?? []).flatMap((c, k) => c ? [{ name, seed: k + 1, c }] : [])
+  );
   const pm = (v: number | null | undefined, sd: number | null | undefined) =>
     report.seeds > 1 ? `${f(v, 1)} ± ${f(sd, 1)}` : f(v, 1);
   return (
@@ -83,6 +87,37 @@ export function ReportTables({ report }: { report: Report | null }) {
                   <td key={k}>{pm(m.fd_by_given?.[k], m.fd_by_given_std?.[k])}</td>
                 ))}
                 <td>{pm(m.fd_unconditional, m.fd_unconditional_std)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {choices.length > 0 && (
+        <table class="numbers" id="score-scale">
+          <caption>
+            Score factor γ chosen from the data: the largest γ tried whose unconditional samples
+            agree across all modalities no more often than the reconstructions of train tuples
+          </caption>
+          <thead>
+            <tr>
+              <th>method</th>
+              <th>seed</th>
+              <th>γ chosen</th>
+              <th>all agree at each γ tried</th>
+              <th>train reconstructions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {choices.map(({ name, seed, c }) => (
+              <tr key={`${name}-${seed}`}>
+                <th>{name}</th>
+                <td>{seed}</td>
+                <td>{c.chosen}{c.below_grid ? " (below the grid)" : ""}</td>
+                <td>
+                  {[...c.tried].sort((a, b) => a.gamma - b.gamma)
+                    .map((t) => `${t.gamma}: ${f(t.agree)}`).join(", ")}
+                </td>
+                <td>{f(c.target)}</td>
               </tr>
             ))}
           </tbody>
