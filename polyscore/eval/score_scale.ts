@@ -18,7 +18,7 @@ import type { TrainedMethod } from "../methods/method.ts";
 import { batchTensor, chunks, type PipelineContext } from "../pipeline/context.ts";
 import { predictWithFeatures, type Scorer } from "../pipeline/stage_classifier.ts";
 import type { ScoreScaleChoice } from "../report/report.ts";
-import { agreementCounts } from "./ceiling.ts";
+import { agreementCounts, atLeastAgree } from "./ceiling.ts";
 
 /**
  * The largest γ of the ascending `grid` with `agreeAt(γ)` ≤ `target`, found by bisection (the
@@ -62,10 +62,9 @@ async function predictions(
   return out;
 }
 
-/** Fraction of rows on which all M predictions agree. */
+/** Fraction of rows on which all M predictions agree (the evaluation's "≥ M agree"). */
 function allAgree(preds: Int32Array[], rows: number): number {
-  const counts = agreementCounts(preds, rows);
-  return counts.reduce((a, c) => a + (c === preds.length ? 1 : 0), 0) / Math.max(1, rows);
+  return atLeastAgree(agreementCounts(preds, rows), preds.length)[String(preds.length)];
 }
 
 /**
