@@ -1,9 +1,11 @@
 /**
  * Evaluation classifiers ("oracles"): a conv net for image modalities (digit classes, or
  * multi-label attributes for CelebA images) and the penultimate features used by the Fréchet
- * distance. Conv 3×3 stride 2 through `hidden` channels with ReLU (after a group norm with
- * `norm: "group"`; off by default, so older checkpoints keep their parameter names), flatten,
- * linear `features`, ReLU, linear to the classes.
+ * distance. Optionally a stem (a conv 3×3 stride 1 to `stem` channels, ReLU) at full resolution;
+ * then conv `kernel`×`kernel` (odd; 3 by default) stride 2 through `hidden` channels with ReLU
+ * (after a group norm with `norm: "group"`), flatten, linear `features`, ReLU, linear to the
+ * classes. The options' defaults build the plain network, whose checkpoints keep their parameter
+ * names and shapes.
  */
 import { Conv2d, GroupNorm, Linear } from "../../engine/nn/layers.ts";
 import { type Init, Module } from "../../engine/nn/module.ts";
@@ -11,8 +13,19 @@ import * as ops from "../../engine/ops/mod.ts";
 import type { Tensor } from "../../engine/tensor.ts";
 import { encoderSizes, normGroups } from "./conv_vae.ts";
 
+/** The classifier's architecture options; the defaults are the plain network. */
+export interface ClassifierOptions {
+  /** "group": a group norm before every stride-2 conv's activation. */
+  norm?: "none" | "group";
+  /** Channels of a 3×3 stride-1 conv before the stride-2 stack; 0 = none. */
+  stem?: number;
+  /** Kernel size of the stride-2 convs (odd, padding (k − 1)/2: the sizes stay those of 3×3). */
+  kernel?: number;
+}
+
 /** Conv classifier over (C, H, W) inputs. */
 export class ConvClassifier extends Module {
+  readonly stem: Conv2d | null;
   readonly convs: Conv2d[];
   readonly norms: (GroupNorm | null)[];
   readonly fc: Linear;
@@ -24,13 +37,22 @@ export class ConvClassifier extends Module {
     readonly hidden: readonly number[],
     readonly features: number,
     readonly classes: number,
-    norm: "none" | "group" = "none",
+    opts: ClassifierOptions = {},
   ) {
     super();
+    const { norm = "none", stem = 0, kernel = 3 } = opts;
+    if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0) {
+      throw new RangeError(`ConvClassifier: kernel must be an odd positive integer, got ${kernel}`);
+    }
     const [c, h, w] = shape;
-    const chans = [c, ...hidden];
+    this.stem = stem > 0 ? this.child("stem", new Conv2d(init, c, stem, 3, { padding: 1 })) : null;
+    const chans = [stem > 0 ? stem : c, ...hidden];
+    const padding = (kernel - 1) / 2;
     this.convs = hidden.map((_, i) =>
-      this.child(`conv${i}`, new Conv2d(init, chans[i], chans[i + 1], 3, { stride: 2, padding: 1 }))
+      this.child(
+        `conv${i}`,
+        new Conv2d(init, chans[i], chans[i + 1], kernel, { stride: 2, padding }),
+      )
     );
     this.norms = hidden.map((h, i) =>
       norm === "group" ? this.child(`conv${i}_norm`, new GroupNorm(init, normGroups(h), h)) : null
@@ -43,7 +65,7 @@ export class ConvClassifier extends Module {
 
   /** Penultimate features (B, features), after ReLU. */
   featuresOf(x: Tensor): Tensor {
-    let h = x;
+    let h = this.stem ? ops.relu(this.stem.forward(x)) : x;
     this.convs.forEach((conv, i) => {
       const y = conv.forward(h);
       h = ops.relu(this.norms[i] ? this.norms[i]!.forward(y) : y);

@@ -100,7 +100,7 @@ export async function trainClassifier(ctx: PipelineContext, m: number): Promise<
     cfg.classifier.hidden,
     cfg.classifier.features,
     classes,
-    cfg.classifier.norm,
+    { norm: cfg.classifier.norm, stem: cfg.classifier.stem, kernel: cfg.classifier.kernel },
   );
   const opt = new Adam(clf.parameters(), {
     lr: cfg.classifier.lr,

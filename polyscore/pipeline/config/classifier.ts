@@ -3,7 +3,7 @@
  * values and checks. Imports only the shared checks; the presets and `--set` build on it.
  */
 
-import { atMost, MAX_WIDTH, positive, positiveInt } from "./checks.ts";
+import { atMost, ConfigError, MAX_WIDTH, positive, positiveInt } from "./checks.ts";
 
 /** Settings of the evaluation classifiers (stage 2). */
 export interface ClassifierConfig {
@@ -23,6 +23,10 @@ export interface ClassifierConfig {
    * [−shift, shift]² (edges replicated); 0 = none. Test accuracy is on unshifted images.
    */
   shift: number;
+  /** Channels of a 3×3 stride-1 conv at full resolution before the stride-2 convs; 0 = none. */
+  stem: number;
+  /** Kernel size of the stride-2 convs (odd; 3 = the plain network). */
+  kernel: number;
 }
 
 /** The base defaults, before any preset or override. */
@@ -36,6 +40,8 @@ export const CLASSIFIER_BASE: ClassifierConfig = {
   maxGradNorm: 0,
   norm: "none",
   shift: 0,
+  stem: 0,
+  kernel: 3,
 };
 
 /** Allowed values of the section's enumerated keys. */
@@ -58,4 +64,13 @@ export function validateClassifier(c: ClassifierConfig): void {
   positive("classifier.lrFinal", c.lrFinal, true);
   positiveInt("classifier.shift", c.shift, 0);
   atMost("classifier.shift", c.shift, 8, "a shift in pixels");
+  positiveInt("classifier.stem", c.stem, 0);
+  atMost("classifier.stem", c.stem, MAX_WIDTH, "a layer width");
+  positiveInt("classifier.kernel", c.kernel);
+  atMost("classifier.kernel", c.kernel, 7, "a kernel size");
+  if (c.kernel % 2 === 0) {
+    throw new ConfigError(
+      `Invalid config: classifier.kernel must be odd (the padding (k − 1)/2 keeps the sizes of 3×3): current value is ${c.kernel}; try 3 or 5`,
+    );
+  }
 }
