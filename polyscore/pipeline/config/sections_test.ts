@@ -113,6 +113,16 @@ Deno.test("config classifier section: every check names its key and value", () =
       { "classifier.shift": "9" },
       "classifier.shift must be <= 8 (a shift in pixels): current value is 9",
     ],
+    [{ "classifier.stem": "-1" }, "classifier.stem must be an integer >= 0: current value is -1"],
+    [{ "classifier.kernel": "0" }, "classifier.kernel must be an integer >= 1: current value is 0"],
+    [
+      { "classifier.kernel": "4" },
+      "classifier.kernel must be odd (the padding (k − 1)/2 keeps the sizes of 3×3): current value is 4; try 3 or 5",
+    ],
+    [
+      { "classifier.kernel": "9" },
+      "classifier.kernel must be <= 7 (a kernel size): current value is 9",
+    ],
   ]);
 });
 
