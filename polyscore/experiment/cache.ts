@@ -65,6 +65,20 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Classifier keys added after experiments were cached, with the values that build the network
+ * those caches hold: left out of the key at these values, so the caches stay valid.
+ */
+const CLASSIFIER_KEYS_ADDED: Record<string, unknown> = { stem: 0, kernel: 3 };
+
+function classifierKey(c: PipelineConfig["classifier"]): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(c).filter(([k, v]) =>
+      !(k in CLASSIFIER_KEYS_ADDED) || CLASSIFIER_KEYS_ADDED[k] !== v
+    ),
+  );
+}
+
 /** The config subset of every cache group (canonical JSON), by group name. */
 export function cacheKeys(cfg: PipelineConfig): Record<CacheGroup["name"], string> {
   const data = Object.fromEntries(DATA_KEYS.map((k) => [k, cfg[k]]));
@@ -78,7 +92,7 @@ export function cacheKeys(cfg: PipelineConfig): Record<CacheGroup["name"], strin
   const usesPrior = estimator !== undefined && estimator !== "score-ratio";
   return {
     autoencoders: canonical(ae),
-    classifiers: canonical({ data, classifier: cfg.classifier }),
+    classifiers: canonical({ data, classifier: classifierKey(cfg.classifier) }),
     latents: canonical(ae),
     reduction: canonical({
       ...ae,

@@ -60,3 +60,14 @@ Deno.test("seedGroup links only finished checkpoints of the group and copies its
   b.close();
   Deno.removeSync(root, { recursive: true });
 });
+
+Deno.test("cacheKeys: the classifier keys added later are left out at their plain values only", () => {
+  const base = cacheKeys(resolveConfig("tiny")).classifiers;
+  assert.ok(!base.includes('"stem"') && !base.includes('"kernel"'), base);
+  assert.ok(base.includes('"shift":0'), base);
+  const stem = cacheKeys(resolveConfig("tiny", { "classifier.stem": "8" })).classifiers;
+  const kernel = cacheKeys(resolveConfig("tiny", { "classifier.kernel": "5" })).classifiers;
+  assert.ok(stem.includes('"stem":8') && kernel.includes('"kernel":5'));
+  assert.notEqual(stem, base);
+  assert.notEqual(kernel, base);
+});

@@ -75,9 +75,10 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
         scoreScale: 2,
         scoreScaleAuto: true,
       },
-      // The autoencoder stays the β-VAE with latent 32 (now with group norm). The deterministic AE with latent 64 and
-      // group norm raises the reconstruction ceilings (0.749 / 0.584 / 0.732 / 0.559 / 0.779 →
-      // 0.907 / 0.795 / 0.782 / 0.626 / 0.873) but SBM-AE's prior on its 320 raw latents collapses:
+      // The autoencoder stays the β-VAE with latent 32 (with group norm since 9c3f1e1). The
+      // deterministic AE with latent 64 and group norm raises the reconstruction ceilings (0.749 /
+      // 0.584 / 0.732 / 0.559 / 0.779 → 0.907 / 0.795 / 0.782 / 0.626 / 0.873) but SBM-AE's prior
+      // on its 320 raw latents collapses:
       // 0.143 / 0.150 / 0.184 / 0.194 given 1–4 (0.132 / 0.162 / 0.182 / 0.200 standardised),
       // against 0.259 / 0.374 / 0.456 / 0.491 (README, "Autoencoder and classifier options"). A
       // 512-wide score network fixes it (0.322 / 0.441 / 0.516 / 0.583) at about 5× the prior's
