@@ -13,7 +13,7 @@ export const PRESETS: Record<string, { about: string; overrides: DeepPartial<Pip
     about:
       "SBM-AE on generated PolyMNIST (5 modalities, 20k/2k tuples), its time spent where coherence pays (the methods' comparison: --set methods=…); about 10.5 min on a 2-core AMD EPYC (estimated from stage ratios; README)",
     overrides: {
-      // Issue 15: the 10 minutes go to what raised SBM-AE's coherence at quick (one seed each, the
+      // Issue 15: quick's time goes to what raised SBM-AE's coherence at quick (one seed each, the
       // same tuples; README "Coherence at quick (issue 15): where the 10 minutes go"). Autoencoder
       // steps 1,000 → 2,800 gave +0.056 / +0.079 given 1 / 4; prior steps 3,000 → 6,000 gave
       // +0.03 to +0.05 at every count (paired). The same time spent on a narrower prior (192 × 3
